@@ -1,0 +1,15 @@
+"""Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+from groundswell.core.base import Base
+
+
+def load_all_models() -> type[Base]:
+    import groundswell.auth.models
+    import groundswell.channels.models
+    import groundswell.crm.models
+    import groundswell.ingestion.models
+    import groundswell.listening.models  # noqa: F401
+
+    return Base

@@ -1,0 +1,66 @@
+"""The one broker protocol every pipeline stage talks to.
+
+Its shape follows Redis Streams consumer groups (publish, read for a consumer, ack,
+reclaim abandoned messages) because that is the production adapter; the in-process
+adapter mimics the same semantics so stage code is identical in both set-ups.
+Delivery is at least once: a stage must be idempotent, and acknowledges only after its
+database transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One delivery of a message: ``id`` is the broker's, ``deliveries`` counts attempts."""
+
+    id: str
+    payload: bytes
+    deliveries: int = 1
+
+
+@runtime_checkable
+class Broker(Protocol):
+    def ensure_group(self, stream: str, group: str) -> None:
+        """Create the consumer group (and stream) if missing; idempotent."""
+
+    def publish(self, stream: str, payloads: Sequence[bytes]) -> list[str]:
+        """Append messages; returns their ids in order."""
+
+    def read(
+        self, stream: str, group: str, consumer: str, *, count: int, block_ms: int = 0
+    ) -> list[Message]:
+        """New messages for this consumer; they stay pending until acknowledged."""
+
+    def ack(self, stream: str, group: str, ids: Sequence[str]) -> None:
+        """Acknowledge (and forget) processed messages."""
+
+    def reclaim(
+        self, stream: str, group: str, consumer: str, *, min_idle_ms: int, count: int
+    ) -> list[Message]:
+        """Take over messages left pending by another consumer for at least ``min_idle_ms``."""
+
+    def pending(self, stream: str, group: str) -> int:
+        """How many delivered messages are not yet acknowledged."""
+
+    def backlog(self, stream: str, group: str) -> int:
+        """Messages not yet delivered to the group plus those pending."""
+
+    def close(self) -> None: ...
+
+
+def open_broker(url: str) -> Broker:
+    """Open the broker a URL names: ``memory://`` or ``redis://host:port/db``."""
+    if url.startswith("memory://"):
+        from groundswell.core.brokers.memory import MemoryBroker
+
+        return MemoryBroker()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from groundswell.core.brokers.redis_streams import RedisStreamsBroker
+
+        return RedisStreamsBroker(url)
+    raise ValueError(f"unsupported broker URL scheme: {url.split('://', 1)[0]!r}")

@@ -1,0 +1,70 @@
+"""Runtime configuration.
+
+This is the only module that reads environment variables: everything else receives a
+``Settings`` instance, so tests can build one with explicit values and nothing leaks in
+from the shell by accident.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - marker for the embedded default
+
+
+class Settings(BaseSettings):
+    """Groundswell settings, read from ``GROUNDSWELL_*`` variables or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="GROUNDSWELL_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./groundswell.db"
+    broker_url: str = "memory://"
+    stream_prefix: str = Field(default="gs", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    """Prefix of the broker's stream names, so several installations can share one Redis."""
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    environment: Literal["development", "production", "test"] = "development"
+
+    max_text_length: int = Field(default=10_000, ge=1)
+    """Posts longer than this (in characters) are rejected, not truncated."""
+    max_future_skew_seconds: int = Field(default=300, ge=0)
+    """A post may claim a creation time at most this far ahead of the server clock."""
+    earliest_post_year: int = Field(default=2006, ge=1970)
+
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    """How many broker messages a worker takes and commits in one transaction."""
+    max_deliveries: int = Field(default=5, ge=1)
+    """After this many failed deliveries a message goes to the dead-letter table."""
+    reclaim_idle_ms: int = Field(default=30_000, ge=100)
+    """A pending message idle for this long is considered abandoned by a dead worker."""
+
+    sentiment: Literal["lexicon"] = "lexicon"
+
+    api_max_batch: int = Field(default=1_000, ge=1)
+    session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        """Accept the common ``postgresql://`` spelling and use psycopg 3 for it."""
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -67,7 +67,9 @@ def truncate_all(db: Database) -> None:
 def pg_database_url() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("PostgreSQL not configured: set GROUNDSWELL_TEST_POSTGRES_URL")
-    admin = sa.create_engine(Settings(database_url=PG_URL).database_url, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        Settings(database_url=PG_URL).database_url, isolation_level="AUTOCOMMIT"
+    )
     name = f"gs_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

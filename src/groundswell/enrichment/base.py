@@ -36,7 +36,11 @@ class Entities:
     orders: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"emails": list(self.emails), "phones": list(self.phones), "orders": list(self.orders)}
+        return {
+            "emails": list(self.emails),
+            "phones": list(self.phones),
+            "orders": list(self.orders),
+        }
 
 
 @dataclass(frozen=True, slots=True)

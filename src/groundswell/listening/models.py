@@ -29,7 +29,7 @@ class Subject(Base):
 
 
 class MinuteRollup(Base):
-    """Posts per minute × subject × channel × sentiment label, with the score sum.
+    """Posts per minute, per subject, channel and sentiment label, with the score sum.
 
     Dashboards read these instead of scanning posts. Rows are incremented only for
     interactions that were newly inserted, so redelivery never double counts.

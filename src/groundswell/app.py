@@ -1,0 +1,72 @@
+"""The FastAPI application factory: API, web pages and (embedded) the worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from groundswell import __version__
+from groundswell.api.errors import install_error_handlers
+from groundswell.api.router import api_router
+from groundswell.core.brokers import Broker, open_broker
+from groundswell.core.db import Database
+from groundswell.settings import Settings, get_settings
+from groundswell.web.routes import install_web
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    broker: Broker | None = None,
+    embedded_worker: bool | None = None,
+) -> FastAPI:
+    """Build the app. With the in-process broker the worker runs inside the app.
+
+    ``embedded_worker`` defaults to True exactly when the broker is in-process, since
+    nothing else could consume its messages.
+    """
+    settings = settings or get_settings()
+    db = Database(settings)
+    broker = broker or open_broker(settings.broker_url)
+    run_worker = settings.embedded_broker if embedded_worker is None else embedded_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from groundswell.workers.embedded import EmbeddedWorker
+
+        worker = EmbeddedWorker(settings, db, broker) if run_worker else None
+        app.state.worker = worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            broker.close()
+            db.dispose()
+
+    app = FastAPI(
+        title="Groundswell",
+        version=__version__,
+        description="Open-source Social CRM: listen, understand, remember, engage.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.broker = broker
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="gs_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    install_error_handlers(app)
+    app.include_router(api_router)
+    install_web(app)
+    return app

@@ -1,0 +1,75 @@
+"""Users and API tokens. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from groundswell.auth.models import ApiToken, User
+from groundswell.auth.passwords import hash_password, verify_password
+from groundswell.auth.schemas import UserCreate, UserRead
+from groundswell.core.clock import utcnow
+from groundswell.core.errors import InvalidInputError
+
+TOKEN_PREFIX = "gsk_"  # noqa: S105 - a public prefix, not a secret
+
+
+def create_user(session: Session, *, data: UserCreate) -> UserRead:
+    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise InvalidInputError(f"a user with email {data.email!r} exists", field="email")
+    user = User(
+        email=data.email,
+        name=data.name,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return UserRead.model_validate(user)
+
+
+def authenticate(session: Session, *, email: str, password: str) -> UserRead | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        # Hash anyway so a missing user costs the same time as a wrong password.
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    return UserRead.model_validate(user)
+
+
+def get_user(session: Session, *, user_id: int) -> UserRead | None:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return UserRead.model_validate(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, *, user_id: int, name: str) -> str:
+    """Create a token and return it in clear text, the only time it is available."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, token_hash=_digest(token), user_id=user_id))
+    session.flush()
+    return token
+
+
+def verify_api_token(session: Session, *, token: str) -> UserRead | None:
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False))
+    )
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    return get_user(session, user_id=row.user_id)
+
+
+_DUMMY_HASH = hash_password(secrets.token_hex(8))

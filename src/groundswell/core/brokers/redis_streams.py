@@ -1,0 +1,259 @@
+"""Redis Streams adapter of the broker protocol (the production set-up).
+
+One stream per stage, one consumer group per reading stage, one consumer name per worker
+process. Each message is a stream entry with the payload under the single field ``p``.
+
+Acknowledged entries are removed by trimming the stream's head (``XTRIM MINID``) up to
+the oldest entry some group still needs, rather than by ``XDEL`` of each acked id: a
+stream may feed several groups, and ``XDEL`` would take an entry away from a group that
+has not read it yet. Trimming only the head also keeps ``XINFO GROUPS`` ``lag`` exact,
+which ``XDEL`` tombstones would make unknown. Nothing is trimmed by length, so work not
+yet acknowledged is never dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from groundswell.core.brokers.base import Message
+from groundswell.core.brokers.errors import BrokerUnavailableError
+
+FIELD = b"p"
+MAX_BLOCK_MS = 30_000
+"""Longest blocking read; the socket timeout is set above it so a dead server is noticed."""
+_SOCKET_TIMEOUT_S = MAX_BLOCK_MS / 1000 + 30
+
+T = TypeVar("T")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _next_id(entry_id: str) -> str:
+    """The smallest stream id greater than ``entry_id``."""
+    ms, seq = entry_id.split("-")
+    return f"{ms}-{int(seq) + 1}"
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, seq = entry_id.split("-")
+    return int(ms), int(seq)
+
+
+class RedisStreamsBroker:
+    """Broker over Redis ≥ 7 streams and consumer groups; see the module docstring."""
+
+    def __init__(self, url: str, *, trim_interval_s: float = 1.0) -> None:
+        self._url_for_errors = url.split("@")[-1]
+        self._client: redis.Redis = redis.Redis.from_url(
+            url,
+            decode_responses=False,
+            socket_connect_timeout=5,
+            socket_timeout=_SOCKET_TIMEOUT_S,
+            health_check_interval=30,
+        )
+        self._trim_interval_s = trim_interval_s
+        self._last_trim: dict[str, float] = {}
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise BrokerUnavailableError(
+                f"Redis broker at {self._url_for_errors} is unavailable: {exc}"
+            ) from exc
+
+    def _with_group(self, stream: str, group: str, call: Callable[[], T]) -> T:
+        """Run ``call``, creating the group first if Redis says it is missing.
+
+        The memory adapter creates groups on first use; this keeps both alike.
+        """
+        try:
+            return call()
+        except ResponseError as exc:
+            if not str(exc).startswith("NOGROUP"):
+                raise
+        self.ensure_group(stream, group)
+        return call()
+
+    def ensure_group(self, stream: str, group: str) -> None:
+        with self._errors():
+            try:
+                self._client.xgroup_create(stream, group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if not str(exc).startswith("BUSYGROUP"):
+                    raise
+
+    def publish(self, stream: str, payloads: Sequence[bytes]) -> list[str]:
+        """Append all payloads in one MULTI/EXEC, so a batch is stored whole or not at all."""
+        if not payloads:
+            return []
+        with self._errors():
+            pipe = self._client.pipeline(transaction=True)
+            for payload in payloads:
+                pipe.xadd(stream, {FIELD: payload})
+            return [_text(i) for i in pipe.execute()]
+
+    def read(
+        self, stream: str, group: str, consumer: str, *, count: int, block_ms: int = 0
+    ) -> list[Message]:
+        """``XREADGROUP ... >``; ``block_ms=0`` returns at once (Redis would block forever)."""
+        block = min(block_ms, MAX_BLOCK_MS) if block_ms > 0 else None
+
+        def call() -> Any:
+            return self._client.xreadgroup(group, consumer, {stream: ">"}, count=count, block=block)
+
+        with self._errors():
+            response = self._with_group(stream, group, call)
+        out: list[Message] = []
+        for _name, entries in response or []:
+            for entry_id, fields in entries:
+                out.append(Message(_text(entry_id), fields.get(FIELD, b""), 1))
+        return out
+
+    def ack(self, stream: str, group: str, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        with self._errors():
+            self._client.xack(stream, group, *ids)
+            now = time.monotonic()
+            if now - self._last_trim.get(stream, float("-inf")) >= self._trim_interval_s:
+                self._last_trim[stream] = now
+                self._trim(stream)
+
+    def trim(self, stream: str) -> int:
+        """Drop entries every group has acknowledged; returns how many were removed."""
+        with self._errors():
+            return self._trim(stream)
+
+    def _trim(self, stream: str) -> int:
+        """Trim the head up to the oldest entry still needed by any group.
+
+        For each group that is its oldest pending id, or else the id after its last
+        delivered one. Both only move forward, so a bound computed here stays safe even
+        if other workers read or ack before the ``XTRIM`` runs.
+        """
+        try:
+            groups = self._client.xinfo_groups(stream)
+        except ResponseError:
+            return 0
+        if not groups:
+            return 0
+        pipe = self._client.pipeline(transaction=False)
+        for g in groups:
+            pipe.xpending(stream, g["name"])
+        bounds: list[str] = []
+        for g, summary in zip(groups, pipe.execute(), strict=True):
+            if summary["pending"]:
+                bounds.append(_text(summary["min"]))
+            else:
+                bounds.append(_next_id(_text(g["last-delivered-id"])))
+        bound = min(bounds, key=_id_key)
+        if bound == "0-1":
+            return 0
+        return int(self._client.xtrim(stream, minid=bound, approximate=False))
+
+    def reclaim(
+        self, stream: str, group: str, consumer: str, *, min_idle_ms: int, count: int
+    ) -> list[Message]:
+        """``XAUTOCLAIM`` over the whole pending list, then ``XPENDING`` for the counters.
+
+        Entries deleted from the stream while pending come back from ``XAUTOCLAIM`` as
+        bare ids (Redis ≥ 7 also drops them from the pending list); there is nothing to
+        deliver for them, so they are skipped.
+        """
+        claimed: list[tuple[str, bytes]] = []
+        cursor = "0-0"
+        with self._errors():
+            while len(claimed) < count:
+                cursor, entries = self._autoclaim(
+                    stream, group, consumer, min_idle_ms, cursor, count - len(claimed)
+                )
+                claimed.extend(entries)
+                if cursor == "0-0":
+                    break
+            if not claimed:
+                return []
+            deliveries = self._delivery_counts(stream, group, [i for i, _ in claimed])
+        return [
+            Message(entry_id, payload, deliveries[entry_id])
+            for entry_id, payload in claimed
+            if entry_id in deliveries
+        ]
+
+    def _autoclaim(
+        self, stream: str, group: str, consumer: str, min_idle_ms: int, start: str, count: int
+    ) -> tuple[str, list[tuple[str, bytes]]]:
+        """One ``XAUTOCLAIM`` step: the next cursor and the entries that still exist."""
+
+        def call() -> Any:
+            return self._client.xautoclaim(stream, group, consumer, min_idle_ms, start, count=count)
+
+        response = self._with_group(stream, group, call)
+        entries = [
+            (_text(entry_id), fields.get(FIELD, b""))
+            for entry_id, fields in response[1]
+            if entry_id is not None and fields is not None
+        ]
+        return _text(response[0]), entries
+
+    def _delivery_counts(self, stream: str, group: str, ids: list[str]) -> dict[str, int]:
+        """Delivery counter of each id still pending (one pipelined round trip)."""
+        pipe = self._client.pipeline(transaction=False)
+        for entry_id in ids:
+            pipe.xpending_range(stream, group, min=entry_id, max=entry_id, count=1)
+        counts: dict[str, int] = {}
+        for rows in pipe.execute():
+            for row in rows:
+                counts[_text(row["message_id"])] = int(row["times_delivered"])
+        return counts
+
+    def pending(self, stream: str, group: str) -> int:
+        with self._errors():
+            try:
+                summary = self._client.xpending(stream, group)
+            except ResponseError as exc:
+                if str(exc).startswith("NOGROUP"):
+                    return 0
+                raise
+        return int(summary["pending"])
+
+    def backlog(self, stream: str, group: str) -> int:
+        """Group ``lag`` (entries not yet delivered) plus entries pending."""
+        with self._errors():
+            try:
+                groups = self._client.xinfo_groups(stream)
+            except ResponseError:
+                return 0
+            for g in groups:
+                if _text(g["name"]) != group:
+                    continue
+                lag = g.get("lag")
+                if lag is None:
+                    lag = self._count_after(stream, _text(g["last-delivered-id"]))
+                return int(lag) + int(g["pending"])
+        return 0
+
+    def _count_after(self, stream: str, last_id: str) -> int:
+        """Fallback when Redis cannot report ``lag`` (entries were ``XDEL``-ed past it)."""
+        total, start = 0, f"({last_id}"
+        while True:
+            rows = self._client.xrange(stream, min=start, max="+", count=10_000) or []
+            last = rows[-1][0] if rows else None
+            if last is None:
+                return total
+            total += len(rows)
+            start = f"({_text(last)}"
+
+    def close(self) -> None:
+        self._client.close()

@@ -22,6 +22,7 @@ def create_app(
     *,
     broker: Broker | None = None,
     embedded_worker: bool | None = None,
+    demo_speed: float | None = None,
 ) -> FastAPI:
     """Build the app. With the in-process broker the worker runs inside the app.
 
@@ -41,9 +42,18 @@ def create_app(
         app.state.worker = worker
         if worker is not None:
             worker.start()
+        demo = None
+        if demo_speed is not None:
+            from groundswell.demo.runner import DemoReplay
+
+            demo = DemoReplay(app, speed=demo_speed)
+            demo.thread.start()
         try:
             yield
         finally:
+            if demo is not None:
+                demo.stop.set()
+                demo.thread.join(5)
             if worker is not None:
                 worker.stop()
             broker.close()
@@ -54,6 +64,7 @@ def create_app(
         version=__version__,
         description="Open-source Social CRM: listen, understand, remember, engage.",
         lifespan=lifespan,
+        docs_url=None,
     )
     app.state.settings = settings
     app.state.db = db

@@ -1,18 +1,31 @@
-"""Worker thread used inside the web app with the in-process broker (placeholder)."""
+"""The worker as a thread inside the web app, for the in-process broker."""
 
 from __future__ import annotations
+
+import logging
+import threading
 
 from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
+from groundswell.workers.loops import consumer_name, process_loop
+
+log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker:
     def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
-        self.settings, self.db, self.broker = settings, db, broker
+        self.loop, self.stage = process_loop(settings, db, broker, consumer=consumer_name())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="groundswell-worker", daemon=True)
+
+    def _run(self) -> None:
+        log.info("embedded worker started")
+        self.loop.run(self._stop)
 
     def start(self) -> None:
-        return None
+        self._thread.start()
 
-    def stop(self) -> None:
-        return None
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

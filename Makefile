@@ -1,0 +1,65 @@
+# Groundswell developer commands. `make run` and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+GS := $(VENV)/bin/groundswell
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SPEED ?= 300
+export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
+export GROUNDSWELL_BROKER_URL ?= memory://
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test lint typecheck pytest bench install install-dev browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## Start Groundswell on SQLite with the in-process queue and a replay of real posts.
+run: $(STAMP)
+	$(GS) migrate
+	$(GS) demo-setup
+	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
+
+## Debian's chromium for the browser tests (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; }
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(DEV_STAMP) browser
+	$(VENV)/bin/pytest
+
+## Lint, type check and every test.
+test: lint typecheck pytest
+
+## End-to-end throughput against the raw-insert ceiling (SQLite; PostgreSQL + Redis when set).
+bench: $(DEV_STAMP)
+	$(PY) -m bench.throughput
+
+clean:
+	rm -rf $(VENV) groundswell.db groundswell.db-wal groundswell.db-shm

@@ -1,0 +1,237 @@
+"""The ``groundswell`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from groundswell.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Groundswell: an open-source Social CRM.", no_args_is_help=True, add_completion=False
+)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:
+        raise _fail(f"invalid configuration: {exc}") from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    from groundswell.core.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@app.command(name="import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="File to import.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="native (JSONL), airline (CSV) or twcs (CSV).")
+    ] = "native",
+    wait: Annotated[
+        bool, typer.Option(help="With Redis, wait until workers have stored everything.")
+    ] = True,
+    limit: Annotated[int | None, typer.Option(min=1, help="Import at most this many.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Import posts from a file; invalid records are kept with their reason (see `rejects`)."""
+    from groundswell.ingestion.formats import FORMATS, UnreadableFileError
+    from groundswell.workers.importer import import_file
+
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    settings = _settings()
+    try:
+        report = import_file(
+            settings, file, fmt, wait=wait, limit=limit, progress=progress and sys.stderr.isatty()
+        )
+    except UnreadableFileError as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    typer.echo(
+        f"{report.read} records read: {report.submitted} accepted, {report.rejected} rejected, "
+        f"{report.stored} newly stored, {report.duplicates} already known "
+        f"({report.seconds:.1f} s, {report.rate:.0f} records/s)"
+    )
+    if report.rejected:
+        typer.echo(
+            f"see the rejected records with: groundswell rejects --source import:{file.name}"
+        )
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(help="File to replay.")],
+    fmt: Annotated[str, typer.Option("--format", "-f")] = "native",
+    speed: Annotated[float, typer.Option(min=0.001, help="Times real time.")] = 60.0,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    fresh_ids: Annotated[
+        bool, typer.Option(help="Suffix ids so a replay is never deduped.")
+    ] = True,
+) -> None:
+    """Stream a file's posts into the pipeline at N times real time, dated now."""
+    from groundswell.ingestion.formats import FORMATS, UnreadableFileError
+    from groundswell.workers.replayer import run_replay
+
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        run_replay(_settings(), file, fmt, speed=speed, limit=limit, fresh_ids=fresh_ids)
+    except UnreadableFileError as exc:
+        raise _fail(f"{file}: {exc}") from exc
+
+
+@app.command()
+def rejects(
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    source: Annotated[str | None, typer.Option(help="Only sources starting with this.")] = None,
+) -> None:
+    """Show the most recent rejected records and why they were refused."""
+    from groundswell.core.db import Database
+    from groundswell.ingestion.service import count_rejections, list_rejections
+
+    db = Database(_settings())
+    with db.session() as session:
+        rows = list_rejections(session, limit=limit, source=source)
+        total = count_rejections(session)
+        for r in rows:
+            field = f" [{r.field}]" if r.field else ""
+            typer.echo(
+                f"{r.created_at:%Y-%m-%d %H:%M:%S} {r.source} {r.record_ref}{field}: {r.reason}"
+            )
+    typer.echo(f"{len(rows)} shown of {total} rejected records")
+    db.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the demo sample and replay posts.")] = False,
+    speed: Annotated[float, typer.Option(min=0.001, help="Demo replay speed.")] = 300.0,
+) -> None:
+    """Start the web app (and, with the in-process broker, its worker)."""
+    import uvicorn
+
+    from groundswell.app import create_app
+
+    settings = _settings()
+    application = create_app(settings, demo_speed=speed if demo else None)
+    typer.echo(f"Groundswell is running at http://{host}:{port}/")
+    if demo:
+        from groundswell.demo.setup import DEMO_EMAIL, DEMO_PASSWORD
+
+        typer.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (replaying posts at {speed:g}x)")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command("demo-setup")
+def demo_setup() -> None:
+    """Create the demo login and subjects, and load the demo history if the store is empty."""
+    from groundswell.core.db import Database
+    from groundswell.demo import setup
+
+    settings = _settings()
+    db = Database(settings)
+    try:
+        if setup.ensure_demo_user(db):
+            typer.echo(f"created demo login {setup.DEMO_EMAIL}")
+        if created := setup.ensure_demo_subjects(db):
+            typer.echo(f"created {created} demo subjects")
+        if not setup.has_posts(db):
+            stored = setup.load_history(settings, db, setup.split_sample().history)
+            typer.echo(f"loaded {stored} demo posts")
+    finally:
+        db.dispose()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Run pipeline workers as separate processes (production: Redis broker)."""
+    from groundswell.workers.process_main import run_worker_process
+    from groundswell.workers.supervisor import run_processes
+
+    settings = _settings()
+    if settings.embedded_broker:
+        raise _fail(
+            "the in-process broker (memory://) cannot be shared with separate worker processes; "
+            "set GROUNDSWELL_BROKER_URL=redis://… or use `groundswell serve`"
+        )
+    raise typer.Exit(run_processes(run_worker_process, concurrency=concurrency, name="worker"))
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(prompt=True)],
+    role: Annotated[str, typer.Option(help="admin, agent or analyst")] = "agent",
+    name: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a user who can log in to the web app."""
+    from pydantic import ValidationError
+
+    from groundswell.auth.schemas import UserCreate
+    from groundswell.auth.service import create_user
+    from groundswell.core.db import Database
+    from groundswell.core.errors import InvalidInputError
+
+    try:
+        data = UserCreate(email=email, password=password, role=role, name=name)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
+    db = Database(_settings())
+    try:
+        with db.session() as session:
+            user = create_user(session, data=data)
+    except InvalidInputError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        db.dispose()
+    typer.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "api",
+) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    from sqlalchemy import select
+
+    from groundswell.auth.models import User
+    from groundswell.auth.service import create_api_token
+    from groundswell.core.db import Database
+
+    db = Database(_settings())
+    try:
+        with db.session() as session:
+            user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+            if user_id is None:
+                raise _fail(f"no user with email {email!r}")
+            token = create_api_token(session, user_id=user_id, name=name)
+    finally:
+        db.dispose()
+    typer.echo(token)

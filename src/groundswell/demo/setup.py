@@ -1,0 +1,120 @@
+"""Demo set-up: a login, the airlines as tracked subjects, and some history.
+
+Everything is created only when missing, so ``make run`` can be repeated safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from groundswell.auth.models import User
+from groundswell.auth.schemas import UserCreate
+from groundswell.auth.service import create_user
+from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
+from groundswell.crm.models import Interaction
+from groundswell.ingestion.replay import load_sorted
+from groundswell.ingestion.schemas import InboundPost
+from groundswell.listening.models import Subject
+from groundswell.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample.jsonl"
+DEMO_EMAIL = "demo@groundswell.local"
+DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - documented demo login, local only
+HISTORY_SHARE = 0.5
+
+DEMO_SUBJECTS: list[tuple[str, str, str]] = [
+    ("United", "brand", '@united OR united OR "united airlines"'),
+    ("American Airlines", "competitor", '@americanair OR "american airlines" OR americanair'),
+    ("Delta", "competitor", "@delta OR @deltaassist OR delta"),
+    ("Southwest", "competitor", "@southwestair OR southwest"),
+    ("US Airways", "competitor", '@usairways OR "us airways" OR usairways'),
+    ("Virgin America", "competitor", '@virginamerica OR "virgin america"'),
+    ("Delays", "topic", 'delay OR delayed OR delays OR "late flight" OR "on hold"'),
+    ("Cancellations", "topic", 'cancelled OR canceled OR cancellation OR "cancelled flightled"'),
+    (
+        "Lost luggage",
+        "topic",
+        "(lost OR missing OR damaged) AND (bag OR bags OR luggage OR baggage)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    history: list[InboundPost]
+    live: list[InboundPost]
+
+
+def split_sample(now_minus: timedelta = timedelta(minutes=1)) -> DemoPlan:
+    """Half of each source as history (shifted to end just before now), half for replay.
+
+    Both sources are aligned on a common start so the live replay interleaves them.
+    """
+    posts = load_sorted(SAMPLE, "native")
+    by_source: dict[bool, list[InboundPost]] = {True: [], False: []}
+    for post in posts:
+        by_source[bool(post.raw and "airline" in post.raw)].append(post)
+    history: list[InboundPost] = []
+    live: list[InboundPost] = []
+    anchor = min(p.created_at for p in posts)
+    for source in by_source.values():
+        if not source:
+            continue
+        shift = anchor - source[0].created_at
+        cut = int(len(source) * HISTORY_SHARE)
+        aligned = [p.model_copy(update={"created_at": p.created_at + shift}) for p in source]
+        history.extend(aligned[:cut])
+        live.extend(aligned[cut:])
+    history.sort(key=lambda p: p.created_at)
+    live.sort(key=lambda p: p.created_at)
+    if history:
+        end_shift = (utcnow() - now_minus) - history[-1].created_at
+        history = [p.model_copy(update={"created_at": p.created_at + end_shift}) for p in history]
+    return DemoPlan(history, live)
+
+
+def ensure_demo_user(db: Database) -> bool:
+    with db.session() as session:
+        if session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is not None:
+            return False
+        create_user(
+            session,
+            data=UserCreate(email=DEMO_EMAIL, password=DEMO_PASSWORD, role="admin", name="Demo"),
+        )
+        return True
+
+
+def ensure_demo_subjects(db: Database) -> int:
+    created = 0
+    with db.session() as session:
+        names = set(session.scalars(select(Subject.name)))
+        for name, kind, query in DEMO_SUBJECTS:
+            if name not in names:
+                session.add(Subject(name=name, kind=kind, query=query))
+                created += 1
+    return created
+
+
+def has_posts(db: Database) -> bool:
+    with db.session() as session:
+        return bool(session.scalar(select(func.count()).select_from(Interaction)))
+
+
+def load_history(settings: Settings, db: Database, posts: list[InboundPost]) -> int:
+    """Run the history through the real pipeline (in-process) and return how many stored."""
+    from groundswell.core.brokers.memory import MemoryBroker
+    from groundswell.ingestion.service import submit_posts
+    from groundswell.workers.loops import consumer_name, process_loop
+
+    embedded = settings.model_copy(update={"broker_url": "memory://"})
+    broker = MemoryBroker()
+    loop, stage = process_loop(embedded, db, broker, consumer=consumer_name())
+    for start in range(0, len(posts), 1000):
+        submit_posts(broker, embedded, posts[start : start + 1000])
+        loop.drain()
+    return stage.stored_total

@@ -1,0 +1,175 @@
+"""The process stage: decode → enrich → remember, one transaction per batch.
+
+A batch that fails as a whole is retried post by post, so one poison message cannot
+hold back the others; what still fails stays pending for redelivery and, after
+``max_deliveries``, lands in the dead-letter table with its reason. Events go out only
+after the commit, then the loop acknowledges.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from groundswell.core.brokers import Broker, Message
+from groundswell.core.db import Database
+from groundswell.crm.channels_cache import ChannelIds
+from groundswell.crm.remember import RememberResult, remember_batch
+from groundswell.enrichment.pipeline import Enricher, PostFacts
+from groundswell.ingestion.schemas import InboundPost
+from groundswell.ingestion.service import events_stream, record_rejections
+from groundswell.listening.models import Subject
+from groundswell.settings import Settings
+from groundswell.workers.runner import BatchOutcome
+
+log = logging.getLogger(__name__)
+
+# Posts were validated at the edge; in the worker only the structure is rechecked, so a
+# backlog replayed later is not refused for being "old" or clock-skewed.
+_DECODE_CONTEXT = {"max_future_skew": timedelta(days=36500)}
+
+
+def facts_of(post: InboundPost) -> PostFacts:
+    return PostFacts(
+        text=post.text,
+        followers=post.author.followers,
+        likes=post.engagement.likes,
+        shares=post.engagement.shares,
+        replies=post.engagement.replies,
+        verified=post.author.verified,
+        bio=post.author.bio,
+    )
+
+
+class ProcessStage:
+    """Holds what a worker keeps between batches: the enricher and cached ids."""
+
+    SUBJECT_REFRESH_S = 10.0
+
+    def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
+        self.settings = settings
+        self.db = db
+        self.broker = broker
+        self.enricher = Enricher(sentiment_mode=settings.sentiment)
+        self.channels = ChannelIds()
+        self._subjects_loaded_at = -1e9
+        self.stored_total = 0
+
+    def refresh_subjects(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._subjects_loaded_at < self.SUBJECT_REFRESH_S:
+            return
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Subject.id, Subject.query).where(Subject.active.is_(True))
+            ).all()
+        self.enricher.set_subjects([(int(i), str(q)) for i, q in rows])
+        self._subjects_loaded_at = now
+
+    def handle(self, messages: list[Message]) -> BatchOutcome:
+        self.refresh_subjects()
+        decoded: list[tuple[Message, InboundPost]] = []
+        undecodable: list[tuple[Message, str]] = []
+        for message in messages:
+            try:
+                post = InboundPost.model_validate_json(message.payload, context=_DECODE_CONTEXT)
+            except ValidationError as exc:
+                undecodable.append((message, f"undecodable message: {exc.errors()[0]['msg']}"))
+                continue
+            decoded.append((message, post))
+        if undecodable:
+            with self.db.session() as session:
+                record_rejections(
+                    session,
+                    source="pipeline",
+                    rejections=[
+                        (f"message {m.id}", None, reason, m.payload.decode("utf-8", "replace"))
+                        for m, reason in undecodable
+                    ],
+                )
+        done = [m.id for m, _ in undecodable]
+        try:
+            self._store(decoded)
+            done.extend(m.id for m, _ in decoded)
+            return BatchOutcome(done=done, failed={})
+        except Exception:
+            if len(decoded) <= 1:
+                raise
+            log.warning("batch of %d failed; retrying one by one", len(decoded), exc_info=True)
+        failed: dict[str, str] = {}
+        for message, post in decoded:
+            try:
+                self._store([(message, post)])
+                done.append(message.id)
+            except Exception as exc:
+                log.warning("message %s failed: %s", message.id, type(exc).__name__)
+                failed[message.id] = f"{type(exc).__name__}: {exc}"[:2000]
+        return BatchOutcome(done=done, failed=failed)
+
+    def _store(self, decoded: list[tuple[Message, InboundPost]]) -> RememberResult | None:
+        if not decoded:
+            return None
+        posts = [p for _, p in decoded]
+        enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
+        with self.db.session() as session:
+            result = remember_batch(
+                session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels
+            )
+        self.stored_total += len(result.stored)
+        if result.stored:
+            self._publish_events(result)
+        return result
+
+    def _publish_events(self, result: RememberResult) -> None:
+        """Tell later stages (listening, engagement) what was stored; best effort.
+
+        The database is the source of truth, so a lost event delays a live view but
+        never loses data.
+        """
+        payloads = [
+            orjson.dumps(
+                {
+                    "type": "interaction.stored",
+                    "id": s.id,
+                    "channel": s.channel,
+                    "external_id": s.external_id,
+                    "direction": s.direction,
+                    "contact_id": s.contact_id,
+                    "conversation_id": s.conversation_id,
+                    "sentiment": s.sentiment_label,
+                    "subjects": list(s.subject_ids),
+                }
+            )
+            for s in result.stored
+        ]
+        try:
+            self.broker.publish(events_stream(self.settings), payloads)
+        except Exception:
+            log.warning("could not publish %d events", len(payloads), exc_info=True)
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        ref = f"message {message.id}"
+        try:
+            doc = orjson.loads(message.payload)
+            if isinstance(doc, dict):
+                ref = f"{doc.get('channel')}/{doc.get('external_id')}"
+        except orjson.JSONDecodeError:
+            pass
+        with self.db.session() as session:
+            record_rejections(
+                session,
+                source="pipeline",
+                rejections=[
+                    (
+                        ref,
+                        None,
+                        f"failed {message.deliveries} times: {reason}",
+                        message.payload.decode("utf-8", "replace"),
+                    )
+                ],
+            )

@@ -202,7 +202,7 @@ def test_trim_keeps_entries_another_group_still_needs(
 
 @pytest.mark.redis
 def test_ack_trims_the_stream_so_it_does_not_grow(redis_url: str, stream: str) -> None:
-    adapter = RedisStreamsBroker(redis_url, trim_interval_s=0)
+    adapter = RedisStreamsBroker(redis_url)
     raw = redis.Redis.from_url(redis_url)
     try:
         adapter.ensure_group(stream, GROUP)

@@ -50,9 +50,14 @@ def _id_key(entry_id: str) -> tuple[int, int]:
 
 
 class RedisStreamsBroker:
-    """Broker over Redis ≥ 7 streams and consumer groups; see the module docstring."""
+    """Broker over Redis ≥ 7 streams and consumer groups; see the module docstring.
 
-    def __init__(self, url: str, *, trim_interval_s: float = 1.0) -> None:
+    ``trim_interval_s`` spaces out the trim that follows an ack. The default, 0, trims
+    after every ack: with batches of 500 that costs a few percent of throughput and
+    keeps each stream no longer than its unacknowledged work, even after a burst.
+    """
+
+    def __init__(self, url: str, *, trim_interval_s: float = 0.0) -> None:
         self._url_for_errors = url.split("@")[-1]
         self._client: redis.Redis = redis.Redis.from_url(
             url,

@@ -34,13 +34,32 @@ class Entities:
     phones: tuple[str, ...] = ()
     """Normalised to E.164 where possible."""
     orders: tuple[str, ...] = ()
+    """Order, booking, ticket or case references, upper-cased."""
+    profile_emails: tuple[str, ...] = ()
+    """Emails found in the author's profile (bio), kept apart from the post's own.
+
+    The CRM links a handle to a contact by exact email/phone; a bio is the author speaking
+    about themselves, while a post may quote someone else's address, so the source matters.
+    """
+    profile_phones: tuple[str, ...] = ()
+    """Phones found in the author's profile (bio), E.164."""
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {
+        """JSON shape stored on an interaction.
+
+        The ``profile_*`` keys appear only when non-empty, so results without a bio keep the
+        original three-key shape.
+        """
+        data = {
             "emails": list(self.emails),
             "phones": list(self.phones),
             "orders": list(self.orders),
         }
+        if self.profile_emails:
+            data["profile_emails"] = list(self.profile_emails)
+        if self.profile_phones:
+            data["profile_phones"] = list(self.profile_phones)
+        return data
 
 
 @dataclass(frozen=True, slots=True)

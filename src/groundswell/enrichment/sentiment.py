@@ -1,0 +1,86 @@
+"""Sentiment: VADER's lexicon-and-rules scorer, the fast default for short social posts.
+
+VADER needs no model download, handles emoji, slang, capitals and "!!!" the way people write
+on social networks, and scores ~20k short posts per second on one core. Building its lexicon
+takes a few milliseconds, so the analyzer is built once per process and shared.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import metadata
+
+from groundswell.enrichment.base import Sentiment, SentimentAnalyzer
+
+POSITIVE_THRESHOLD = 0.05
+NEGATIVE_THRESHOLD = -0.05
+"""VADER's published thresholds on the compound score (Hutto & Gilbert, 2014)."""
+
+SENTIMENT_MODES = ("lexicon",)
+
+_GS_REVISION = "gs1"
+"""Bump when our use of VADER changes (thresholds, preprocessing), so re-scores can tell."""
+
+
+def _vader_version() -> str:
+    try:
+        upstream = metadata.version("vaderSentiment")
+    except metadata.PackageNotFoundError:  # pragma: no cover - installed as a dependency
+        upstream = "unknown"
+    return f"vader-{upstream}+{_GS_REVISION}"
+
+
+VADER_VERSION = _vader_version()
+
+_lock = threading.Lock()
+_vader_singleton: object | None = None
+
+
+def _vader() -> object:
+    """The process-wide ``SentimentIntensityAnalyzer``, built on first use."""
+    global _vader_singleton
+    if _vader_singleton is None:
+        with _lock:
+            if _vader_singleton is None:
+                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+                _vader_singleton = SentimentIntensityAnalyzer()
+    return _vader_singleton
+
+
+def label_for(score: float) -> str:
+    """Map a compound score to one of ``SENTIMENT_LABELS`` using VADER's thresholds."""
+    if score >= POSITIVE_THRESHOLD:
+        return "positive"
+    if score <= NEGATIVE_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+class VaderSentiment:
+    """``SentimentAnalyzer`` backed by VADER's compound score.
+
+    ``confidence`` stays ``None``: VADER's compound is a polarity, not a probability, and
+    pretending otherwise would mislead anyone thresholding on it.
+    """
+
+    name = "vader"
+    version = VADER_VERSION
+
+    def __init__(self) -> None:
+        self._polarity = _vader().polarity_scores  # type: ignore[attr-defined]
+
+    def analyze(self, text: str) -> Sentiment:
+        score = float(self._polarity(text)["compound"]) if text else 0.0
+        return Sentiment(score=score, label=label_for(score))
+
+
+def get_sentiment_analyzer(mode: str) -> SentimentAnalyzer:
+    """The analyzer for a configured mode; ``"lexicon"`` is VADER.
+
+    Raises ``ValueError`` for an unknown mode so a typo in settings fails at start-up rather
+    than silently scoring everything neutral.
+    """
+    if mode == "lexicon":
+        return VaderSentiment()
+    raise ValueError(f"unknown sentiment mode {mode!r}; expected one of {SENTIMENT_MODES}")

@@ -1,0 +1,135 @@
+"""The one entry point the enrich worker calls: a post's facts in, an ``Enrichment`` out.
+
+``Enricher`` holds what is expensive to build (the sentiment analyzer, the compiled subject
+queries) and reuses it for every post. It never raises on a post's content: a post that
+cannot be enriched would otherwise block its stream, and every text has a sensible answer
+(empty text is neutral, language unknown, no entities, no subjects).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from groundswell.enrichment.base import Enrichment, Entities, Language, Sentiment
+from groundswell.enrichment.entities import ENTITIES_VERSION, extract_entities
+from groundswell.enrichment.influence import INFLUENCE_VERSION, influence_score
+from groundswell.enrichment.language import LANGUAGE_VERSION, detect_language
+from groundswell.enrichment.query import (
+    QUERY_LANGUAGE_VERSION,
+    SubjectMatcher,
+    tokenize_post,
+)
+from groundswell.enrichment.sentiment import get_sentiment_analyzer
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20_000
+"""Longer texts (email bodies, pasted logs) are enriched on their first 20,000 characters;
+no social post comes close, and it bounds the time one message can take."""
+
+FAILED_SUFFIX = "!failed"
+"""Appended to a version when that enricher failed, so a re-score knows to redo it."""
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What enrichment needs to know about a post and its author."""
+
+    text: str
+    followers: int | None = None
+    likes: int = 0
+    shares: int = 0
+    replies: int = 0
+    verified: bool = False
+    bio: str | None = None
+
+
+_NEUTRAL = Sentiment(score=0.0, label="neutral")
+_UNKNOWN = Language(code=None, confidence=0.0)
+
+
+class Enricher:
+    """Runs sentiment, language, entities, subject matching and influence over posts.
+
+    Entities from the author's bio are kept apart from the post's own, in
+    ``Entities.profile_emails`` / ``profile_phones``: the CRM links a handle to a contact by
+    exact email or phone, and a bio speaks for its author while a post may quote others.
+    """
+
+    def __init__(
+        self, *, sentiment_mode: str = "lexicon", subjects: Iterable[tuple[int, str]] = ()
+    ) -> None:
+        self._sentiment = get_sentiment_analyzer(sentiment_mode)
+        self.versions: dict[str, str] = {
+            "sentiment": self._sentiment.version,
+            "language": LANGUAGE_VERSION,
+            "entities": ENTITIES_VERSION,
+            "influence": INFLUENCE_VERSION,
+        }
+        self.set_subjects(subjects)
+
+    @property
+    def matcher(self) -> SubjectMatcher:
+        """The current subject matcher; its ``errors`` lists subjects with invalid queries."""
+        return self._matcher
+
+    def set_subjects(self, subjects: Iterable[tuple[int, str]]) -> None:
+        """Replace the subjects (id, query) matched from now on; invalid queries are skipped."""
+        self._matcher = SubjectMatcher(subjects)
+        for subject_id, error in self._matcher.errors.items():
+            logger.warning("subject %s has an invalid query: %s", subject_id, error)
+        self.versions = {
+            **self.versions,
+            "subjects": f"{QUERY_LANGUAGE_VERSION}:{self._matcher.fingerprint}",
+        }
+
+    def enrich(self, facts: PostFacts) -> Enrichment:
+        """Enrich one post; never raises because of its content."""
+        text = facts.text if isinstance(facts.text, str) else ""
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+        versions = dict(self.versions)
+
+        try:
+            sentiment = self._sentiment.analyze(text)
+        except Exception:
+            logger.exception("sentiment failed")
+            sentiment, versions["sentiment"] = _NEUTRAL, versions["sentiment"] + FAILED_SUFFIX
+        try:
+            language = detect_language(text)
+        except Exception:
+            logger.exception("language detection failed")
+            language, versions["language"] = _UNKNOWN, versions["language"] + FAILED_SUFFIX
+        try:
+            bio = facts.bio[:MAX_TEXT_CHARS] if isinstance(facts.bio, str) else None
+            entities = extract_entities(text, bio)
+        except Exception:
+            logger.exception("entity extraction failed")
+            entities, versions["entities"] = Entities(), versions["entities"] + FAILED_SUFFIX
+        try:
+            subject_ids = self._matcher.match(tokenize_post(text))
+        except Exception:
+            logger.exception("subject matching failed")
+            subject_ids, versions["subjects"] = (), versions["subjects"] + FAILED_SUFFIX
+        try:
+            influence = influence_score(
+                facts.followers, facts.likes, facts.shares, facts.replies, facts.verified
+            )
+        except Exception:
+            logger.exception("influence failed")
+            influence, versions["influence"] = 0.0, versions["influence"] + FAILED_SUFFIX
+
+        return Enrichment(
+            language=language,
+            sentiment=sentiment,
+            entities=entities,
+            influence=influence,
+            subject_ids=subject_ids,
+            versions=versions,
+        )
+
+    def enrich_many(self, facts: Sequence[PostFacts]) -> list[Enrichment]:
+        """Enrich a batch, in order; one post's failure never affects another's result."""
+        return [self.enrich(f) for f in facts]

@@ -255,9 +255,10 @@ class CsvSource:
         missing = [name for name in required if name not in self.columns]
         if missing:
             self._stream.close()
+            found = ", ".join(name.strip() or "(unnamed)" for name in header)
             raise UnreadableFileError(
                 f"{path}: the header lacks required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (found: {', '.join(h.strip() for h in header)})"
+                f"{', '.join(missing)} (found: {found})"
             )
 
     def _read_header(self, path: Path) -> list[str]:

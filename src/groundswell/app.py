@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from groundswell import __version__
 from groundswell.api.errors import install_error_handlers
+from groundswell.api.openapi import install_openapi
 from groundswell.api.router import api_router
 from groundswell.core.brokers import Broker, open_broker
 from groundswell.core.db import Database
@@ -80,4 +81,5 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api_router)
     install_web(app)
+    install_openapi(app)
     return app

@@ -198,7 +198,7 @@ def user_create(
     from groundswell.core.errors import InvalidInputError
 
     try:
-        data = UserCreate(email=email, password=password, role=role, name=name)  # type: ignore[arg-type]
+        data = UserCreate(email=email, password=password, role=role, name=name)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc

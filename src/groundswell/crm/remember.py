@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, case, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
@@ -38,6 +38,13 @@ from groundswell.ingestion.schemas import InboundPost
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
 
 CHUNK = 500
+
+_identities = cast(Table, Identity.__table__)
+_contacts = cast(Table, Contact.__table__)
+_contact_keys = cast(Table, ContactKey.__table__)
+_conversations = cast(Table, Conversation.__table__)
+_interactions = cast(Table, Interaction.__table__)
+_interaction_subjects = cast(Table, InteractionSubject.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +103,7 @@ def remember_batch(
     by_key = {(p.channel, p.external_id): (p, e) for p, e in fresh}
     links = [{"interaction_id": s.id, "subject_id": sid} for s in stored for sid in s.subject_ids]
     for part in chunks(links, CHUNK):
-        session.execute(InteractionSubject.__table__.insert(), part)
+        session.execute(_interaction_subjects.insert(), part)
     add_to_rollups(
         session,
         aggregate(
@@ -143,7 +150,7 @@ def _upsert_identities(
         key = (post.channel, post.author.external_id)
         first.setdefault(key, post.created_at)
         latest[key] = (post, post.created_at)
-    table = Identity.__table__
+    table = _identities
     values = []
     for key in sorted(latest):
         post, seen = latest[key]
@@ -273,9 +280,7 @@ def _link_identities(
             row["updated_at"] = now
         for part in chunks(new_contacts, CHUNK):
             result = session.execute(
-                Contact.__table__.insert().returning(
-                    Contact.__table__.c.id, sort_by_parameter_order=True
-                ),
+                _contacts.insert().returning(_contacts.c.id, sort_by_parameter_order=True),
                 part,
             )
             created_ids.extend(r[0] for r in result)
@@ -287,24 +292,24 @@ def _link_identities(
         updates.append({"iid": identities[key].id, "cid": contact_id, "why": linked_by})
     for part in chunks(updates, CHUNK):
         session.execute(
-            update(Identity.__table__)
-            .where(Identity.__table__.c.id == bindparam("iid"))
+            update(_identities)
+            .where(_identities.c.id == bindparam("iid"))
             .values(contact_id=bindparam("cid"), linked_by=bindparam("why")),
             part,
         )
 
     key_rows = []
     for key, ks in keys_of.items():
-        contact_id = identities[key].contact_id
-        if contact_id is None:
+        owner_id = identities[key].contact_id
+        if owner_id is None:
             continue
         for kind, value, source in ks:
             key_rows.append(
-                {"contact_id": contact_id, "kind": kind, "value": value, "source": source}
+                {"contact_id": owner_id, "kind": kind, "value": value, "source": source}
             )
     key_rows.sort(key=lambda r: (r["kind"], r["value"]))
     for part in chunks(key_rows, CHUNK):
-        stmt = dialect_insert(session, ContactKey.__table__).values(part)
+        stmt = dialect_insert(session, _contact_keys).values(part)
         session.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "value"]))
     return len(created_ids)
 
@@ -370,7 +375,7 @@ def _resolve_conversations(
                     Interaction.conversation_id.is_not(None),
                 )
             )
-            known.update({(channel, ext): int(cid) for ext, cid in rows})
+            known.update({(channel, ext): cid for ext, cid in rows if cid is not None})
 
     refs = assign_threads(
         [((p.channel, p.external_id), p.reply_to_external_id) for p, _ in fresh], known
@@ -399,7 +404,7 @@ def _resolve_conversations(
     if root_info:
         values = [root_info[k] for k in sorted(root_info)]
         for part in chunks(values, CHUNK):
-            stmt = dialect_insert(session, Conversation.__table__).values(part)
+            stmt = dialect_insert(session, _conversations).values(part)
             session.execute(
                 stmt.on_conflict_do_nothing(index_elements=["channel_id", "root_external_id"])
             )
@@ -408,7 +413,7 @@ def _resolve_conversations(
             roots_by_channel[channel].append(root)
         for channel, roots in roots_by_channel.items():
             for part in chunks(sorted(roots), CHUNK):
-                rows = session.execute(
+                conv_rows = session.execute(
                     select(
                         Conversation.root_external_id, Conversation.id, Conversation.contact_id
                     ).where(
@@ -416,22 +421,22 @@ def _resolve_conversations(
                         Conversation.root_external_id.in_(part),
                     )
                 )
-                for root, cid, contact_id in rows:
+                for root, cid, contact_id in conv_rows:
                     by_root[(channel, root)] = _Conv(cid, contact_id)
     if known:
-        ids = sorted(set(known.values()))
-        for part in chunks(ids, CHUNK):
-            rows = session.execute(
+        conv_ids = sorted(set(known.values()))
+        for part in chunks(conv_ids, CHUNK):
+            contact_rows = session.execute(
                 select(Conversation.id, Conversation.contact_id).where(Conversation.id.in_(part))
             )
-            known_contact.update({cid: contact for cid, contact in rows})
+            known_contact.update({cid: contact for cid, contact in contact_rows})
 
     out: dict[Key, _Conv] = {}
     last_activity: dict[int, datetime] = {}
     needs_contact: dict[int, int] = {}
     for post, _ in fresh:
         key = (post.channel, post.external_id)
-        ref: ThreadRef = refs[key]
+        ref = refs[key]
         if ref.conversation_id is not None:
             conv = _Conv(ref.conversation_id, known_contact.get(ref.conversation_id))
         else:
@@ -446,7 +451,7 @@ def _resolve_conversations(
         last_activity[conv.id] = max(last_activity.get(conv.id, post.created_at), post.created_at)
 
     _merge_late_roots(session, fresh, channel_ids, out)
-    conv_table = Conversation.__table__
+    conv_table = _conversations
     touch = [{"cid": cid, "ts": ts} for cid, ts in sorted(last_activity.items())]
     for part in chunks(touch, CHUNK):
         session.execute(
@@ -555,7 +560,7 @@ def _insert_interactions(
         )
     channel_key = {v: k for k, v in channel_ids.items()}
     stored: list[StoredInteraction] = []
-    table = Interaction.__table__
+    table = _interactions
     now = utcnow()
     for row in rows:
         row["ingested_at"] = now
@@ -566,10 +571,13 @@ def _insert_interactions(
             .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
             .returning(table.c.id, table.c.channel_id, table.c.external_id)
         )
-        for iid, cid, ext in session.execute(stmt):
+        for returned in session.execute(stmt).all():
+            iid, cid, ext = cast(tuple[int, int, str], tuple(returned))
             key = (channel_key[cid], ext)
             direction, contact_id, conv_id, label, subjects = meta[key]
             stored.append(
-                StoredInteraction(iid, key[0], ext, direction, contact_id, conv_id, label, subjects)
+                StoredInteraction(
+                    iid, key[0], key[1], direction, contact_id, conv_id, label, subjects
+                )
             )
     return stored

@@ -19,6 +19,13 @@ from groundswell.workers.embedded import EmbeddedWorker
 log = logging.getLogger(__name__)
 
 
+def _interruptible_sleep(stop: threading.Event) -> Callable[[float], None]:
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
+
+
 def stream_posts(
     broker: Broker,
     settings: Settings,
@@ -32,7 +39,7 @@ def stream_posts(
     """Submit posts one by one as their (scaled) time comes; returns how many were sent."""
     suffix = uuid.uuid4().hex[:8] if fresh_ids else None
     sent = 0
-    for post in replay(posts, speed=speed, fresh_ids=suffix, sleep=lambda s: stop.wait(s) and None):
+    for post in replay(posts, speed=speed, fresh_ids=suffix, sleep=_interruptible_sleep(stop)):
         if stop.is_set():
             break
         submit_posts(broker, settings, [post])

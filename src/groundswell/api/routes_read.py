@@ -1,0 +1,177 @@
+"""Read API over the customer record and the stream, and tracked-subject management."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from groundswell.api.deps import ApiUser, SessionDep
+from groundswell.auth.schemas import UserRead
+from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
+from groundswell.crm.schemas import (
+    ContactDetail,
+    ContactSummary,
+    InteractionPage,
+    SentimentLabel,
+    StreamFilter,
+    Timeline,
+)
+from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
+from groundswell.listening.service import (
+    SubjectQueryError,
+    create_subject,
+    delete_subject,
+    get_subject,
+    list_subjects,
+    update_subject,
+)
+
+router = APIRouter()
+
+
+def _browser_csrf(request: Request) -> None:
+    """A browser calling the API with its session cookie must also send the CSRF header.
+
+    Bearer-token clients are not exposed to CSRF (a browser never attaches the token by
+    itself), so the check applies only when there is no Authorization header.
+    """
+    if request.headers.get("authorization"):
+        return
+    expected = request.session.get("csrf") if "session" in request.scope else None
+    sent = request.headers.get("x-csrf-token")
+    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
+
+
+def _subject_editor(user: ApiUser) -> UserRead:
+    if user.role not in ("admin", "analyst"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins and analysts edit subjects")
+    return user
+
+
+SubjectEditor = Annotated[UserRead, Depends(_subject_editor)]
+_WRITE = [Depends(_browser_csrf)]
+
+
+def _query_error(exc: SubjectQueryError) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": str(exc),
+            "errors": [{"field": "query", "reason": exc.reason, "position": exc.position}],
+        },
+    )
+
+
+@router.get("/contacts", response_model=list[ContactSummary], tags=["contacts"])
+def api_search_contacts(
+    session: SessionDep,
+    _: ApiUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[ContactSummary]:
+    """Contacts whose name, email, phone or handle contains ``q``."""
+    return search_contacts(session, q=q, limit=limit)
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactDetail, tags=["contacts"])
+def api_get_contact(session: SessionDep, _: ApiUser, contact_id: int) -> ContactDetail:
+    """A contact with identities (and why each is linked) and exact keys."""
+    return get_contact(session, contact_id=contact_id)
+
+
+@router.get("/contacts/{contact_id}/timeline", response_model=Timeline, tags=["contacts"])
+def api_contact_timeline(
+    session: SessionDep,
+    _: ApiUser,
+    contact_id: int,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> Timeline:
+    """Every interaction of the contact across channels, oldest first."""
+    return contact_timeline(session, contact_id=contact_id, limit=limit)
+
+
+@router.get("/interactions", response_model=InteractionPage, tags=["interactions"])
+def api_list_interactions(
+    session: SessionDep,
+    _: ApiUser,
+    subject_id: int | None = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+    sentiment: SentimentLabel | None = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, description="only posts newer than this id")
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> InteractionPage:
+    """Posts newest first, filtered; page with ``cursor``, or poll with ``after_id``."""
+    filters = StreamFilter(
+        subject_id=subject_id,
+        channel=channel,
+        sentiment=sentiment,
+        after_id=after_id,
+        before_id=int(cursor) if cursor else None,
+        limit=limit,
+    )
+    return list_interactions(session, filters=filters)
+
+
+@router.get("/subjects", response_model=list[SubjectRead], tags=["subjects"])
+def api_list_subjects(session: SessionDep, _: ApiUser) -> list[SubjectRead]:
+    return list_subjects(session)
+
+
+@router.get("/subjects/{subject_id}", response_model=SubjectRead, tags=["subjects"])
+def api_get_subject(session: SessionDep, _: ApiUser, subject_id: int) -> SubjectRead:
+    return get_subject(session, subject_id=subject_id)
+
+
+@router.post(
+    "/subjects",
+    response_model=SubjectRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["subjects"],
+    dependencies=_WRITE,
+)
+def api_create_subject(
+    session: SessionDep, _: SubjectEditor, data: SubjectCreate
+) -> SubjectRead | JSONResponse:
+    """Create a subject; an unparsable query is a 422 naming the position of the fault."""
+    try:
+        subject = create_subject(session, data=data)
+    except SubjectQueryError as exc:
+        return _query_error(exc)
+    session.commit()
+    return subject
+
+
+@router.patch(
+    "/subjects/{subject_id}", response_model=SubjectRead, tags=["subjects"], dependencies=_WRITE
+)
+def api_update_subject(
+    session: SessionDep, _: SubjectEditor, subject_id: int, data: SubjectUpdate
+) -> SubjectRead | JSONResponse:
+    try:
+        subject = update_subject(session, subject_id=subject_id, data=data)
+    except SubjectQueryError as exc:
+        return _query_error(exc)
+    session.commit()
+    return subject
+
+
+@router.delete(
+    "/subjects/{subject_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["subjects"],
+    dependencies=_WRITE,
+)
+def api_delete_subject(session: SessionDep, _: SubjectEditor, subject_id: int) -> Response:
+    delete_subject(session, subject_id=subject_id)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,9 +1,22 @@
-"""Server-rendered pages (placeholder until the web UI lands)."""
+"""Server-rendered pages (Jinja2 + HTMX), their static assets and ``/docs``."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from groundswell.web import auth_pages, contact_pages, stream_pages, subject_pages
+from groundswell.web.deps import LoginRequired, login_required_handler
+from groundswell.web.docs import install_docs
+from groundswell.web.security import LoginThrottle, SecurityHeadersMiddleware
+from groundswell.web.templating import STATIC_DIR
 
 
 def install_web(app: FastAPI) -> None:
-    return None
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(LoginRequired, login_required_handler)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_docs(app)
+    for module in (auth_pages, stream_pages, contact_pages, subject_pages):
+        app.include_router(module.router)

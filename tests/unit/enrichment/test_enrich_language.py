@@ -1,0 +1,72 @@
+"""Language detection: offline lite model, noise stripped, too-little-text is unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from groundswell.enrichment.base import Language
+from groundswell.enrichment.language import (
+    LANGUAGE_VERSION,
+    clean_for_detection,
+    detect_language,
+    iso_639_1,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("@united thanks for getting me home on time, great crew! http://t.co/abc", "en"),
+        ("@Iberia Hola, el vuelo llegó tarde otra vez y nadie nos ayudó. Qué desastre", "es"),
+        ("@airfrance Mon vol a été annulé et je suis vraiment déçu du service", "fr"),
+        ("@lufthansa Mein Flug wurde gestrichen und niemand am Schalter hilft mir", "de"),
+        ("THANK YOU SO MUCH FOR THE UPGRADE", "en"),
+        ("@united thank you!", "en"),
+    ],
+)
+def test_detects_language_of_posts(text: str, code: str) -> None:
+    result = detect_language(text)
+    assert result.code == code
+    assert 0.0 < result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "ok",
+        "😀😀😀🔥",
+        "@united @delta",
+        "#fail #neveragain",
+        "https://t.co/abc http://example.com/x?y=z",
+        "12345 678 !!! ???",
+        "\x00\x01\x02",
+    ],
+)
+def test_too_little_text_is_unknown(text: str) -> None:
+    assert detect_language(text) == Language(code=None, confidence=0.0)
+
+
+def test_newlines_and_control_characters_do_not_break_detection() -> None:
+    result = detect_language("Thank you\nfor the\r\nlovely\tflight\x0bhome\u2028today")
+    assert result.code == "en"
+
+
+def test_cleaning_removes_names_links_and_symbols_and_keeps_one_line() -> None:
+    cleaned = clean_for_detection("@Delta loved it!\n#travel https://t.co/x me@x.com 10:30 😀")
+    assert cleaned == "loved it"
+
+
+def test_very_long_text_is_detected_on_a_bounded_prefix() -> None:
+    assert detect_language("the flight was fine " * 10_000).code == "en"
+
+
+def test_labels_without_a_two_letter_code() -> None:
+    assert iso_639_1("en") == "en"
+    assert iso_639_1("arz") == "ar"
+    assert iso_639_1("ceb") is None
+
+
+def test_version_names_the_lite_model() -> None:
+    assert "lite" in LANGUAGE_VERSION

@@ -51,7 +51,11 @@ ParsedRecord = Accepted | Rejected
 
 
 class UnreadableFileError(Exception):
-    """The whole file is unusable (missing, undecodable header, wrong columns, unknown format)."""
+    """The whole file is unusable (missing, undecodable header, wrong columns, unknown format).
+
+    Messages leave out the path and read on from it (``"posts.csv: does not exist"``), since
+    whoever reports the error knows which file it was given.
+    """
 
 
 class RecordError(Exception):
@@ -144,12 +148,12 @@ def open_binary(path: Path) -> BinaryIO:
     """Open a file for reading or say in one sentence why it cannot be read."""
     try:
         if path.is_dir():
-            raise UnreadableFileError(f"{path} is a directory, not a file")
+            raise UnreadableFileError("is a directory, not a file")
         return path.open("rb")
     except FileNotFoundError:
-        raise UnreadableFileError(f"{path} does not exist") from None
+        raise UnreadableFileError("does not exist") from None
     except OSError as exc:
-        raise UnreadableFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+        raise UnreadableFileError(f"cannot be read: {exc.strerror or exc}") from None
 
 
 def utf8_error_reason(line: bytes, file_offset: int) -> str | None:
@@ -244,7 +248,7 @@ class CsvSource:
         self._last_line = 0
         self._reader = csv.reader(self._decoded_lines())
         try:
-            header = self._read_header(path)
+            header = self._read_header()
         except BaseException:
             self._stream.close()
             raise
@@ -257,20 +261,20 @@ class CsvSource:
             self._stream.close()
             found = ", ".join(name.strip() or "(unnamed)" for name in header)
             raise UnreadableFileError(
-                f"{path}: the header lacks required column{'s' if len(missing) > 1 else ''} "
+                f"the header lacks required column{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(missing)} (found: {found})"
             )
 
-    def _read_header(self, path: Path) -> list[str]:
+    def _read_header(self) -> list[str]:
         try:
             for header in self._reader:
                 if self._bad_utf8:
-                    raise UnreadableFileError(f"{path}: the header {self._bad_utf8}")
+                    raise UnreadableFileError(f"the header {self._bad_utf8}")
                 if header:
                     return header
         except csv.Error as exc:
-            raise UnreadableFileError(f"{path}: the header is not valid CSV: {exc}") from None
-        raise UnreadableFileError(f"{path} is empty: expected a header row")
+            raise UnreadableFileError(f"the header is not valid CSV: {exc}") from None
+        raise UnreadableFileError("is empty: expected a header row")
 
     def _decoded_lines(self) -> Iterator[str]:
         for number, offset, raw in numbered_lines(self._stream):

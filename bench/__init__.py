@@ -1,0 +1,1 @@
+"""Benchmarks behind ``make bench``; figures are recorded in ``docs/benchmarks.md``."""

@@ -1,0 +1,123 @@
+"""What every benchmark run shares: settings, fresh databases, counts and row shapes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, select, text
+
+from groundswell.core.db import Database
+from groundswell.core.migrate import upgrade
+from groundswell.crm.models import Interaction
+from groundswell.demo.setup import ensure_demo_subjects
+from groundswell.enrichment.pipeline import Enricher
+from groundswell.listening.models import Subject
+from groundswell.settings import Settings
+
+PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@dataclass
+class Result:
+    """One measured line of the table."""
+
+    name: str
+    posts: int
+    seconds: float
+    note: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.posts / self.seconds if self.seconds else 0.0
+
+
+def bench_settings(
+    database_url: str, broker_url: str = "memory://", prefix: str = "gs"
+) -> Settings:
+    """Explicit settings, so a stray ``.env`` or shell variable cannot change the run."""
+    return Settings(
+        database_url=database_url,
+        broker_url=broker_url,
+        stream_prefix=prefix,
+        _env_file=None,
+    )
+
+
+def fresh_sqlite(path: Path) -> str:
+    """A new migrated SQLite file; the demo subjects make subject matching do real work."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    prepare_schema(url)
+    return url
+
+
+def pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _admin_engine() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def create_pg_database(name: str) -> str:
+    """Drop and create ``name`` (always a ``gs_bench_*`` name) and migrate it."""
+    if not name.startswith("gs_bench_"):
+        raise ValueError("benchmark databases are named gs_bench_*")
+    drop_pg_database(name)
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = pg_url(name)
+    prepare_schema(url)
+    return url
+
+
+def drop_pg_database(name: str) -> None:
+    if not name.startswith("gs_bench_"):
+        raise ValueError("benchmark databases are named gs_bench_*")
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def prepare_schema(url: str) -> None:
+    """Migrate and add the demo's nine subjects (brands and topics)."""
+    upgrade(url)
+    db = Database(bench_settings(url))
+    ensure_demo_subjects(db)
+    db.dispose()
+
+
+def subjects_of(url: str) -> list[tuple[int, str]]:
+    db = Database(bench_settings(url))
+    with db.session() as session:
+        rows = session.execute(
+            select(Subject.id, Subject.query).where(Subject.active.is_(True))
+        ).all()
+    db.dispose()
+    return [(int(i), str(q)) for i, q in rows]
+
+
+def count_interactions(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(Interaction)) or 0)
+
+
+def enricher_for(url: str) -> Enricher:
+    return Enricher(subjects=subjects_of(url))
+
+
+def timed_rate(name: str, posts: int, started: float, note: str = "") -> Result:
+    return Result(name, posts, time.perf_counter() - started, note)
+
+
+def chunked(items: Sequence[object], size: int) -> list[Sequence[object]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

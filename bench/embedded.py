@@ -1,0 +1,96 @@
+"""SQLite end to end: ``groundswell import`` with the in-process broker, timed per stage.
+
+The run calls ``workers.importer.import_file`` on a native JSON Lines file, which is what
+``groundswell import FILE --format native`` does with ``memory://``: parse a chunk of
+2,000 records, publish it with ``submit_posts``, ``drain`` the process loop, repeat. Stage
+timers wrap the functions called once per chunk or batch, so one run yields both the
+import rate (parsing included) and the pipeline-only rate (publish + drain), and the
+share of each stage.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bench.common import bench_settings, count_interactions
+from bench.timing import StageTimers
+from groundswell.core.brokers.memory import MemoryBroker
+from groundswell.core.db import Database
+from groundswell.crm import remember
+from groundswell.enrichment.pipeline import Enricher
+from groundswell.workers import importer, process_stage
+from groundswell.workers.process_stage import ProcessStage
+from groundswell.workers.runner import ConsumerLoop
+
+REMEMBER_PARTS = [
+    ("_existing_keys", "remember: duplicate check (select)"),
+    ("_upsert_identities", "remember: identities upsert + select"),
+    ("_link_identities", "remember: contacts + keys + identity links"),
+    ("_resolve_conversations", "remember: conversations"),
+    ("_insert_interactions", "remember: interactions insert"),
+    ("add_to_rollups", "remember: rollups upsert"),
+]
+
+
+@dataclass
+class EmbeddedRun:
+    posts: int
+    stored: int
+    total_s: float
+    pipeline_s: float
+    stages: list[tuple[str, float]]
+    batch_size: int
+
+
+def run_embedded_import(url: str, jsonl: Path) -> EmbeddedRun:
+    """Import ``jsonl`` into the fresh database at ``url``; returns rates and stage times."""
+    settings = bench_settings(url)
+    db = Database(settings)
+    broker = MemoryBroker()
+    timers = StageTimers()
+    targets: list[tuple[object, str, str]] = [
+        (importer, "submit_posts", "publish"),
+        (ConsumerLoop, "drain", "drain"),
+        (ProcessStage, "handle", "handle"),
+        (ProcessStage, "_store", "store"),
+        (Enricher, "enrich_many", "enrich"),
+        (process_stage, "remember_batch", "remember"),
+        (ProcessStage, "_publish_events", "events"),
+        (Session, "commit", "commit"),
+    ]
+    targets += [(remember, attr, label) for attr, label in REMEMBER_PARTS]
+    with timers.patched(targets):
+        started = time.perf_counter()
+        report = importer.import_file(settings, jsonl, "native", db=db, broker=broker)
+        total = time.perf_counter() - started
+    stored = count_interactions(db.engine)
+    db.dispose()
+    t = timers.get
+    parts = sum(t(label) for _, label in REMEMBER_PARTS)
+    stages = [
+        ("read + validate file (import only)", total - t("publish") - t("drain")),
+        ("publish: serialize + queue", t("publish")),
+        ("loop: broker read/ack", t("drain") - t("handle")),
+        ("decode + validate message", t("handle") - t("store")),
+        ("enrich", t("enrich")),
+        *[(label, t(label)) for _, label in REMEMBER_PARTS],
+        ("remember: subject links, other", t("remember") - parts),
+        ("commit", t("commit")),
+        ("publish events", t("events")),
+        (
+            "session, other",
+            t("store") - t("enrich") - t("remember") - t("commit") - t("events"),
+        ),
+    ]
+    return EmbeddedRun(
+        posts=report.read,
+        stored=stored,
+        total_s=total,
+        pipeline_s=t("publish") + t("drain"),
+        stages=stages,
+        batch_size=settings.batch_size,
+    )

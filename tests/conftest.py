@@ -20,8 +20,8 @@ from groundswell.all_models import load_all_models
 from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
 from groundswell.settings import Settings
+from gs_testing import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_URL = os.environ.get("GROUNDSWELL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GROUNDSWELL_TEST_REDIS_URL")
 
@@ -32,13 +32,6 @@ def pytest_report_header() -> list[str]:
         f"redis: {'yes' if REDIS_URL else 'no (set GROUNDSWELL_TEST_REDIS_URL)'}",
         f"shared data: {DATA_DIR if DATA_DIR.exists() else 'missing'}",
     ]
-
-
-def require_data(*parts: str) -> Path:
-    path = DATA_DIR.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"data set not found at {path}")
-    return path
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

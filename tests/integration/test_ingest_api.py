@@ -87,7 +87,11 @@ def test_single_and_batch_are_stored_once(
     ("item", "field", "words"),
     [
         ({k: v for k, v in good("x").items() if k != "text"}, "text", "required"),
-        (good("x", author={"external_id": "u", "followers": "many"}), "author.followers", "integer"),
+        (
+            good("x", author={"external_id": "u", "followers": "many"}),
+            "author.followers",
+            "integer",
+        ),
         (good("x", created_at="yesterday"), "created_at", "datetime"),
         (
             good("x", created_at=(datetime.now(UTC) + timedelta(days=2)).isoformat()),

@@ -32,7 +32,7 @@ from groundswell.crm.models import (
     Interaction,
     InteractionSubject,
 )
-from groundswell.crm.threading import Key, ThreadRef, assign_threads
+from groundswell.crm.threading import Key, assign_threads
 from groundswell.enrichment.base import Enrichment
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
@@ -169,30 +169,28 @@ def _upsert_identities(
                 "last_seen": seen,
             }
         )
+    insert = dialect_insert(session, table)
+    ex = insert.excluded
+    stmt = insert.on_conflict_do_update(
+        index_elements=["platform", "external_id"],
+        set_={
+            "handle": case((ex.handle.is_not(None), ex.handle), else_=table.c.handle),
+            "display_name": case(
+                (ex.display_name.is_not(None), ex.display_name), else_=table.c.display_name
+            ),
+            "followers": case((ex.followers.is_not(None), ex.followers), else_=table.c.followers),
+            "verified": ex.verified,
+            "profile_url": case(
+                (ex.profile_url.is_not(None), ex.profile_url), else_=table.c.profile_url
+            ),
+            "is_brand": table.c.is_brand | ex.is_brand,
+            "last_seen": case(
+                (ex.last_seen > table.c.last_seen, ex.last_seen), else_=table.c.last_seen
+            ),
+        },
+    )
     for part in chunks(values, CHUNK):
-        stmt = dialect_insert(session, table).values(part)
-        ex = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["platform", "external_id"],
-            set_={
-                "handle": case((ex.handle.is_not(None), ex.handle), else_=table.c.handle),
-                "display_name": case(
-                    (ex.display_name.is_not(None), ex.display_name), else_=table.c.display_name
-                ),
-                "followers": case(
-                    (ex.followers.is_not(None), ex.followers), else_=table.c.followers
-                ),
-                "verified": ex.verified,
-                "profile_url": case(
-                    (ex.profile_url.is_not(None), ex.profile_url), else_=table.c.profile_url
-                ),
-                "is_brand": table.c.is_brand | ex.is_brand,
-                "last_seen": case(
-                    (ex.last_seen > table.c.last_seen, ex.last_seen), else_=table.c.last_seen
-                ),
-            },
-        )
-        session.execute(stmt)
+        session.execute(stmt, part)
     rows: dict[Key, _IdentityRow] = {}
     by_platform: dict[str, list[str]] = defaultdict(list)
     for platform, external_id in latest:
@@ -308,9 +306,11 @@ def _link_identities(
                 {"contact_id": owner_id, "kind": kind, "value": value, "source": source}
             )
     key_rows.sort(key=lambda r: (r["kind"], r["value"]))
+    key_insert = dialect_insert(session, _contact_keys).on_conflict_do_nothing(
+        index_elements=["kind", "value"]
+    )
     for part in chunks(key_rows, CHUNK):
-        stmt = dialect_insert(session, _contact_keys).values(part)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "value"]))
+        session.execute(key_insert, part)
     return len(created_ids)
 
 
@@ -403,11 +403,11 @@ def _resolve_conversations(
     by_root: dict[tuple[str, str], _Conv] = {}
     if root_info:
         values = [root_info[k] for k in sorted(root_info)]
+        conv_insert = dialect_insert(session, _conversations).on_conflict_do_nothing(
+            index_elements=["channel_id", "root_external_id"]
+        )
         for part in chunks(values, CHUNK):
-            stmt = dialect_insert(session, _conversations).values(part)
-            session.execute(
-                stmt.on_conflict_do_nothing(index_elements=["channel_id", "root_external_id"])
-            )
+            session.execute(conv_insert, part)
         roots_by_channel: dict[str, list[str]] = defaultdict(list)
         for channel, root in root_info:
             roots_by_channel[channel].append(root)
@@ -564,14 +564,13 @@ def _insert_interactions(
     now = utcnow()
     for row in rows:
         row["ingested_at"] = now
-    for part in chunks(rows, 200):
-        stmt = (
-            dialect_insert(session, table)
-            .values(part)
-            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-            .returning(table.c.id, table.c.channel_id, table.c.external_id)
-        )
-        for returned in session.execute(stmt).all():
+    stmt = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+        .returning(table.c.id, table.c.channel_id, table.c.external_id)
+    )
+    for part in chunks(rows, 1000):
+        for returned in session.execute(stmt, part).all():
             iid, cid, ext = cast(tuple[int, int, str], tuple(returned))
             key = (channel_key[cid], ext)
             direction, contact_id, conv_id, label, subjects = meta[key]

@@ -60,13 +60,13 @@ def add_to_rollups(session: Session, deltas: dict[RollupKey, tuple[int, float]])
         for key, (count, total) in sorted(deltas.items())
     ]
     table = MinuteRollup.__table__
-    for part in chunks(values, 500):
-        stmt = dialect_insert(session, table).values(part)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["minute", "subject_id", "channel_id", "sentiment_label"],
-            set_={
-                "count": table.c.count + stmt.excluded.count,
-                "sentiment_sum": table.c.sentiment_sum + stmt.excluded.sentiment_sum,
-            },
-        )
-        session.execute(stmt)
+    insert = dialect_insert(session, table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["minute", "subject_id", "channel_id", "sentiment_label"],
+        set_={
+            "count": table.c.count + insert.excluded.count,
+            "sentiment_sum": table.c.sentiment_sum + insert.excluded.sentiment_sum,
+        },
+    )
+    for part in chunks(values, 1000):
+        session.execute(stmt, part)

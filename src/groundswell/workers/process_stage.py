@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.db import Database
+from groundswell.core.runtime import tune_gc_for_throughput
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.remember import RememberResult, remember_batch
 from groundswell.enrichment.pipeline import Enricher, PostFacts
@@ -52,6 +53,7 @@ class ProcessStage:
     SUBJECT_REFRESH_S = 10.0
 
     def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
+        tune_gc_for_throughput()
         self.settings = settings
         self.db = db
         self.broker = broker

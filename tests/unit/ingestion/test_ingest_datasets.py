@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 
 from groundswell.ingestion.formats import Accepted, Rejected, count_records, parse_file
-
-
-def _root_conftest() -> ModuleType:
-    """``tests/conftest.py``, loaded by path.
-
-    ``from conftest import …`` picks whichever conftest.py pytest imported last, which is
-    not the root one once a sub-folder has its own.
-    """
-    name = "_groundswell_tests_root_conftest"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def require_data(*parts: str) -> Path:
-    path: Path = _root_conftest().require_data(*parts)
-    return path
+from gs_testing import require_data
 
 
 def test_airline_full_file() -> None:

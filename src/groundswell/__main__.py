@@ -1,0 +1,5 @@
+"""``python -m groundswell`` runs the command line."""
+
+from groundswell.cli import app
+
+app()

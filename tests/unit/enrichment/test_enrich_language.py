@@ -56,6 +56,7 @@ def test_newlines_and_control_characters_do_not_break_detection() -> None:
 def test_cleaning_removes_names_links_and_symbols_and_keeps_one_line() -> None:
     cleaned = clean_for_detection("@Delta loved it!\n#travel https://t.co/x me@x.com 10:30 😀")
     assert cleaned == "loved it"
+    assert clean_for_detection("THANK YOU") == "thank you"
 
 
 def test_very_long_text_is_detected_on_a_bounded_prefix() -> None:

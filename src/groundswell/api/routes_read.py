@@ -67,7 +67,9 @@ def _query_error(exc: SubjectQueryError) -> JSONResponse:
     )
 
 
-@router.get("/contacts", response_model=list[ContactSummary], tags=["contacts"])
+@router.get(
+    "/contacts", summary="Search contacts", response_model=list[ContactSummary], tags=["contacts"]
+)
 def api_search_contacts(
     session: SessionDep,
     _: ApiUser,
@@ -78,13 +80,23 @@ def api_search_contacts(
     return search_contacts(session, q=q, limit=limit)
 
 
-@router.get("/contacts/{contact_id}", response_model=ContactDetail, tags=["contacts"])
+@router.get(
+    "/contacts/{contact_id}",
+    summary="Get a contact",
+    response_model=ContactDetail,
+    tags=["contacts"],
+)
 def api_get_contact(session: SessionDep, _: ApiUser, contact_id: int) -> ContactDetail:
     """A contact with identities (and why each is linked) and exact keys."""
     return get_contact(session, contact_id=contact_id)
 
 
-@router.get("/contacts/{contact_id}/timeline", response_model=Timeline, tags=["contacts"])
+@router.get(
+    "/contacts/{contact_id}/timeline",
+    summary="A contact's timeline",
+    response_model=Timeline,
+    tags=["contacts"],
+)
 def api_contact_timeline(
     session: SessionDep,
     _: ApiUser,
@@ -95,7 +107,12 @@ def api_contact_timeline(
     return contact_timeline(session, contact_id=contact_id, limit=limit)
 
 
-@router.get("/interactions", response_model=InteractionPage, tags=["interactions"])
+@router.get(
+    "/interactions",
+    summary="List interactions",
+    response_model=InteractionPage,
+    tags=["interactions"],
+)
 def api_list_interactions(
     session: SessionDep,
     _: ApiUser,
@@ -122,18 +139,23 @@ def api_list_interactions(
     return list_interactions(session, filters=filters)
 
 
-@router.get("/subjects", response_model=list[SubjectRead], tags=["subjects"])
+@router.get(
+    "/subjects", summary="List subjects", response_model=list[SubjectRead], tags=["subjects"]
+)
 def api_list_subjects(session: SessionDep, _: ApiUser) -> list[SubjectRead]:
     return list_subjects(session)
 
 
-@router.get("/subjects/{subject_id}", response_model=SubjectRead, tags=["subjects"])
+@router.get(
+    "/subjects/{subject_id}", summary="Get a subject", response_model=SubjectRead, tags=["subjects"]
+)
 def api_get_subject(session: SessionDep, _: ApiUser, subject_id: int) -> SubjectRead:
     return get_subject(session, subject_id=subject_id)
 
 
 @router.post(
     "/subjects",
+    summary="Create a subject",
     response_model=SubjectRead,
     status_code=status.HTTP_201_CREATED,
     tags=["subjects"],
@@ -152,7 +174,11 @@ def api_create_subject(
 
 
 @router.patch(
-    "/subjects/{subject_id}", response_model=SubjectRead, tags=["subjects"], dependencies=_WRITE
+    "/subjects/{subject_id}",
+    summary="Change a subject",
+    response_model=SubjectRead,
+    tags=["subjects"],
+    dependencies=_WRITE,
 )
 def api_update_subject(
     session: SessionDep, _: SubjectEditor, subject_id: int, data: SubjectUpdate
@@ -167,6 +193,7 @@ def api_update_subject(
 
 @router.delete(
     "/subjects/{subject_id}",
+    summary="Delete a subject",
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["subjects"],
     dependencies=_WRITE,

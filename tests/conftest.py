@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from groundswell.all_models import load_all_models
 from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
 from groundswell.settings import Settings
-from gs_testing import DATA_DIR
+from gs_testing import DATA_DIR, make_settings, truncate_all
 
 PG_URL = os.environ.get("GROUNDSWELL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GROUNDSWELL_TEST_REDIS_URL")
@@ -32,28 +31,6 @@ def pytest_report_header() -> list[str]:
         f"redis: {'yes' if REDIS_URL else 'no (set GROUNDSWELL_TEST_REDIS_URL)'}",
         f"shared data: {DATA_DIR if DATA_DIR.exists() else 'missing'}",
     ]
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    return Settings(
-        database_url=database_url,
-        broker_url=str(overrides.pop("broker_url", "memory://")),
-        environment="test",
-        stream_prefix=f"t{uuid.uuid4().hex[:10]}",
-        _env_file=None,  # type: ignore[call-arg]
-        **overrides,  # type: ignore[arg-type]
-    )
-
-
-def truncate_all(db: Database) -> None:
-    meta = load_all_models().metadata
-    with db.engine.begin() as conn:
-        if db.dialect == "postgresql":
-            names = ", ".join(t.name for t in meta.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(meta.sorted_tables):
-                conn.execute(table.delete())
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,15 @@ conftest pytest imported last once sub-folders have their own.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from groundswell.all_models import load_all_models
+from groundswell.core.db import Database
+from groundswell.settings import Settings
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -19,3 +25,25 @@ def require_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"data set not found at {path}")
     return path
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    return Settings(
+        database_url=database_url,
+        broker_url=str(overrides.pop("broker_url", "memory://")),
+        environment="test",
+        stream_prefix=f"t{uuid.uuid4().hex[:10]}",
+        _env_file=None,  # type: ignore[call-arg]
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def truncate_all(db: Database) -> None:
+    meta = load_all_models().metadata
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            names = ", ".join(t.name for t in meta.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(meta.sorted_tables):
+                conn.execute(table.delete())

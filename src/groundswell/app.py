@@ -66,6 +66,7 @@ def create_app(
         description="Open-source Social CRM: listen, understand, remember, engage.",
         lifespan=lifespan,
         docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db

@@ -55,6 +55,8 @@ def exact_keys(author: Author, entities: Entities) -> list[tuple[str, str, str]]
         out.append(("email", email, "profile"))
     if author.phone and (phone := normalise_phone(author.phone)) and is_personal_phone(phone):
         out.append(("phone", phone, "profile"))
+    out.extend(("email", e, "profile") for e in entities.profile_emails)
+    out.extend(("phone", p, "profile") for p in entities.profile_phones if is_personal_phone(p))
     out.extend(("email", e, "post") for e in entities.emails)
     out.extend(("phone", p, "post") for p in entities.phones if is_personal_phone(p))
     seen: set[tuple[str, str]] = set()

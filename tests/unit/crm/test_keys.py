@@ -34,3 +34,11 @@ def test_invalid_emails_are_dropped() -> None:
     assert normalise_email("not-an-email") is None
     assert normalise_email("a@b") is None
     assert normalise_email("x y@example.com") is None
+
+
+def test_keys_found_in_the_bio_count_as_profile_keys() -> None:
+    keys = exact_keys(
+        Author(external_id="1"),
+        Entities(profile_emails=("me@example.com",), emails=("other@example.com",)),
+    )
+    assert keys == [("email", "me@example.com", "profile"), ("email", "other@example.com", "post")]

@@ -34,6 +34,7 @@ DEMO_SUBJECTS: list[tuple[str, str, str]] = [
     ("Southwest", "competitor", "@southwestair OR southwest"),
     ("US Airways", "competitor", '@usairways OR "us airways" OR usairways'),
     ("Virgin America", "competitor", '@virginamerica OR "virgin america"'),
+    ("JetBlue", "competitor", "@jetblue OR jetblue"),
     ("Delays", "topic", 'delay OR delayed OR delays OR "late flight" OR "on hold"'),
     ("Cancellations", "topic", 'cancelled OR canceled OR cancellation OR "cancelled flightled"'),
     (

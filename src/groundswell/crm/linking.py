@@ -1,0 +1,238 @@
+"""Identities for authors, and each unlinked identity's contact by exact key.
+
+A new identity is linked only while its ``contact_id`` is still empty under a row lock,
+so two workers never create two contacts for one handle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from groundswell.core.clock import utcnow
+from groundswell.core.upsert import chunks, dialect_insert
+from groundswell.crm.keys import exact_keys
+from groundswell.crm.lookup import CHUNK, CONTACT_KEYS, CONTACTS, IDENTITIES, rows_in
+from groundswell.crm.models import ContactKey, Identity
+from groundswell.crm.threading import Key
+from groundswell.enrichment.base import Enrichment
+from groundswell.ingestion.schemas import InboundPost
+
+
+@dataclass(slots=True)
+class IdentityRow:
+    id: int
+    contact_id: int | None
+    is_brand: bool
+
+
+def upsert_identities(
+    session: Session, fresh: list[tuple[InboundPost, Enrichment]]
+) -> tuple[dict[Key, IdentityRow], int]:
+    """Create or refresh each author's identity; returns rows by (platform, external id)."""
+    latest: dict[Key, tuple[InboundPost, datetime]] = {}
+    first: dict[Key, datetime] = {}
+    for post, _ in fresh:
+        key = (post.channel, post.author.external_id)
+        first.setdefault(key, post.created_at)
+        latest[key] = (post, post.created_at)
+    table = IDENTITIES
+    values = []
+    for key in sorted(latest):
+        post, seen = latest[key]
+        author = post.author
+        values.append(
+            {
+                "platform": key[0],
+                "external_id": key[1],
+                "handle": author.handle,
+                "display_name": author.display_name,
+                "followers": author.followers,
+                "verified": author.verified,
+                "profile_url": author.profile_url,
+                "is_brand": post.direction == "out",
+                "first_seen": first[key],
+                "last_seen": seen,
+            }
+        )
+    insert = dialect_insert(session, table)
+    ex = insert.excluded
+    stmt = insert.on_conflict_do_update(
+        index_elements=["platform", "external_id"],
+        set_={
+            "handle": case((ex.handle.is_not(None), ex.handle), else_=table.c.handle),
+            "display_name": case(
+                (ex.display_name.is_not(None), ex.display_name), else_=table.c.display_name
+            ),
+            "followers": case((ex.followers.is_not(None), ex.followers), else_=table.c.followers),
+            "verified": ex.verified,
+            "profile_url": case(
+                (ex.profile_url.is_not(None), ex.profile_url), else_=table.c.profile_url
+            ),
+            "is_brand": table.c.is_brand | ex.is_brand,
+            "last_seen": case(
+                (ex.last_seen > table.c.last_seen, ex.last_seen), else_=table.c.last_seen
+            ),
+        },
+    )
+    for part in chunks(values, CHUNK):
+        session.execute(stmt, part)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for platform, external_id in latest:
+        wanted[platform].add(external_id)
+    rows: dict[Key, IdentityRow] = {}
+    found = rows_in(
+        session,
+        [Identity.external_id, Identity.id, Identity.contact_id, Identity.is_brand],
+        scope=Identity.platform,
+        key=Identity.external_id,
+        wanted=wanted,
+    )
+    for platform, (ext, iid, contact_id, is_brand) in found:
+        rows[(platform, ext)] = IdentityRow(iid, contact_id, bool(is_brand))
+    new = sum(1 for r in rows.values() if r.contact_id is None and not r.is_brand)
+    return rows, new
+
+
+def link_identities(
+    session: Session,
+    fresh: list[tuple[InboundPost, Enrichment]],
+    identities: dict[Key, IdentityRow],
+) -> int:
+    """Link unlinked authors to a contact (by an exact key, else a new one); register keys.
+
+    Returns how many contacts were created.
+    """
+    keys_of: dict[Key, list[tuple[str, str, str]]] = defaultdict(list)
+    author_of: dict[Key, InboundPost] = {}
+    for post, enrichment in fresh:
+        if post.direction != "in":
+            continue
+        key = (post.channel, post.author.external_id)
+        author_of.setdefault(key, post)
+        for k in exact_keys(post.author, enrichment.entities):
+            source = "profile" if k[2] == "profile" else f"post:{post.external_id}"
+            if (k[0], k[1]) not in {(a, b) for a, b, _ in keys_of[key]}:
+                keys_of[key].append((k[0], k[1], source))
+
+    unlinked = sorted(
+        (key for key in author_of if identities[key].contact_id is None),
+        key=lambda k: identities[k].id,
+    )
+    if unlinked:
+        unlinked = _lock_unlinked(session, unlinked, identities)
+
+    all_keys = {(kind, value) for ks in keys_of.values() for kind, value, _ in ks}
+    owner: dict[tuple[str, str], int] = _key_owners(session, all_keys)
+
+    # Decide each unlinked identity's contact: an existing owner of one of its keys, a
+    # contact created earlier in this batch sharing a key, or a new contact.
+    placeholder_of_key: dict[tuple[str, str], int] = {}
+    plan: dict[Key, tuple[str, int, str]] = {}  # key -> ("existing"|"new", id|slot, linked_by)
+    new_contacts: list[dict[str, Any]] = []
+    for key in unlinked:
+        decided: tuple[str, int, str] | None = None
+        for kind, value, _ in keys_of[key]:
+            if (kind, value) in owner:
+                decided = ("existing", owner[(kind, value)], f"{kind}:{value}")
+                break
+            if (kind, value) in placeholder_of_key:
+                decided = ("new", placeholder_of_key[(kind, value)], f"{kind}:{value}")
+                break
+        if decided is None:
+            author = author_of[key].author
+            emails = [v for k, v, _ in keys_of[key] if k == "email"]
+            phones = [v for k, v, _ in keys_of[key] if k == "phone"]
+            new_contacts.append(
+                {
+                    "display_name": author.display_name or author.handle or author.external_id,
+                    "email": emails[0] if emails else None,
+                    "phone": phones[0] if phones else None,
+                }
+            )
+            decided = ("new", len(new_contacts) - 1, "new")
+        for kind, value, _ in keys_of[key]:
+            if decided[0] == "new":
+                placeholder_of_key.setdefault((kind, value), decided[1])
+        plan[key] = decided
+
+    created_ids: list[int] = []
+    if new_contacts:
+        now = utcnow()
+        for row in new_contacts:
+            row["created_at"] = now
+            row["updated_at"] = now
+        for part in chunks(new_contacts, CHUNK):
+            result = session.execute(
+                CONTACTS.insert().returning(CONTACTS.c.id, sort_by_parameter_order=True),
+                part,
+            )
+            created_ids.extend(r[0] for r in result)
+
+    updates = []
+    for key, (how, ref, linked_by) in plan.items():
+        contact_id = created_ids[ref] if how == "new" else ref
+        identities[key].contact_id = contact_id
+        updates.append({"iid": identities[key].id, "cid": contact_id, "why": linked_by})
+    for part in chunks(updates, CHUNK):
+        session.execute(
+            update(IDENTITIES)
+            .where(IDENTITIES.c.id == bindparam("iid"))
+            .values(contact_id=bindparam("cid"), linked_by=bindparam("why")),
+            part,
+        )
+
+    key_rows = []
+    for key, ks in keys_of.items():
+        owner_id = identities[key].contact_id
+        if owner_id is None:
+            continue
+        for kind, value, source in ks:
+            key_rows.append(
+                {"contact_id": owner_id, "kind": kind, "value": value, "source": source}
+            )
+    key_rows.sort(key=lambda r: (r["kind"], r["value"]))
+    key_insert = dialect_insert(session, CONTACT_KEYS).on_conflict_do_nothing(
+        index_elements=["kind", "value"]
+    )
+    for part in chunks(key_rows, CHUNK):
+        session.execute(key_insert, part)
+    return len(created_ids)
+
+
+def _lock_unlinked(
+    session: Session, unlinked: list[Key], identities: dict[Key, IdentityRow]
+) -> list[Key]:
+    """Lock the unlinked identities and keep those still unlinked (another worker may win)."""
+    by_id = {identities[k].id: k for k in unlinked}
+    still: list[Key] = []
+    for part in chunks(sorted(by_id), CHUNK):
+        rows = session.execute(
+            select(Identity.id, Identity.contact_id)
+            .where(Identity.id.in_(part))
+            .order_by(Identity.id)
+            .with_for_update()
+        )
+        for iid, contact_id in rows:
+            key = by_id[iid]
+            identities[key].contact_id = contact_id
+            if contact_id is None:
+                still.append(key)
+    return still
+
+
+def _key_owners(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    owners: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(keys), CHUNK):
+        rows = session.execute(
+            select(ContactKey.kind, ContactKey.value, ContactKey.contact_id).where(
+                tuple_(ContactKey.kind, ContactKey.value).in_(part)
+            )
+        )
+        owners.update({(k, v): c for k, v, c in rows})
+    return owners

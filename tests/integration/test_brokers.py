@@ -256,3 +256,13 @@ def test_unreachable_redis_raises_a_clear_error() -> None:
     with pytest.raises(BrokerUnavailableError, match=r"127\.0\.0\.1:1"):
         adapter.publish("s", [b"x"])
     adapter.close()
+
+
+def test_maxlen_bounds_a_best_effort_stream(broker: Broker, stream: str) -> None:
+    broker.ensure_group(stream, "g")
+    broker.publish(stream, [f"m{i}".encode() for i in range(1000)], maxlen=10)
+    got = broker.read(stream, "g", "c", count=2000)
+    # Redis trims approximately, whole internal nodes at a time: the cap holds to within
+    # one node (100 entries by default), and the newest entries are always kept.
+    assert 10 <= len(got) <= 200
+    assert got[-1].payload == b"m999"

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # Posts were validated at the edge; in the worker only the structure is rechecked, so a
 # backlog replayed later is not refused for being "old" or clock-skewed.
+EVENTS_MAXLEN = 100_000
+"""Events are notifications, not work: keep the latest ones for late subscribers."""
+
 _DECODE_CONTEXT = {"max_future_skew": timedelta(days=36500)}
 
 
@@ -150,7 +153,7 @@ class ProcessStage:
             for s in result.stored
         ]
         try:
-            self.broker.publish(events_stream(self.settings), payloads)
+            self.broker.publish(events_stream(self.settings), payloads, maxlen=EVENTS_MAXLEN)
         except Exception:
             log.warning("could not publish %d events", len(payloads), exc_info=True)
 

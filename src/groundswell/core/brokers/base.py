@@ -28,8 +28,14 @@ class Broker(Protocol):
     def ensure_group(self, stream: str, group: str) -> None:
         """Create the consumer group (and stream) if missing; idempotent."""
 
-    def publish(self, stream: str, payloads: Sequence[bytes]) -> list[str]:
-        """Append messages; returns their ids in order."""
+    def publish(
+        self, stream: str, payloads: Sequence[bytes], *, maxlen: int | None = None
+    ) -> list[str]:
+        """Append messages; returns their ids in order.
+
+        ``maxlen`` bounds a best-effort stream (events nobody may be reading yet); the
+        oldest entries go first. Never set it on a stream of work that must not be lost.
+        """
 
     def read(
         self, stream: str, group: str, consumer: str, *, count: int, block_ms: int = 0

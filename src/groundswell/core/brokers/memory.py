@@ -42,12 +42,20 @@ class MemoryBroker:
         with self._cond:
             self._groups.setdefault(stream, {}).setdefault(group, _Group())
 
-    def publish(self, stream: str, payloads: Sequence[bytes]) -> list[str]:
+    def publish(
+        self, stream: str, payloads: Sequence[bytes], *, maxlen: int | None = None
+    ) -> list[str]:
+        """Queue for every existing group; with no group the messages are dropped.
+
+        ``maxlen`` keeps at most that many undelivered messages per group (oldest go).
+        """
         with self._cond:
             groups = self._groups.setdefault(stream, {})
             ids = [f"{next(self._ids)}-0" for _ in payloads]
             for g in groups.values():
                 g.queue.extend(zip(ids, payloads, strict=True))
+                while maxlen is not None and len(g.queue) > maxlen:
+                    g.queue.popleft()
             self._cond.notify_all()
             return ids
 

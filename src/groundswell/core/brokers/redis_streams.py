@@ -99,14 +99,23 @@ class RedisStreamsBroker:
                 if not str(exc).startswith("BUSYGROUP"):
                     raise
 
-    def publish(self, stream: str, payloads: Sequence[bytes]) -> list[str]:
-        """Append all payloads in one MULTI/EXEC, so a batch is stored whole or not at all."""
+    def publish(
+        self, stream: str, payloads: Sequence[bytes], *, maxlen: int | None = None
+    ) -> list[str]:
+        """Append all payloads in one MULTI/EXEC, so a batch is stored whole or not at all.
+
+        ``maxlen`` caps a best-effort stream (approximately, which is cheap in Redis); work
+        streams leave it unset and are trimmed only past what every group acknowledged.
+        """
         if not payloads:
             return []
         with self._errors():
             pipe = self._client.pipeline(transaction=True)
             for payload in payloads:
-                pipe.xadd(stream, {FIELD: payload})
+                if maxlen is None:
+                    pipe.xadd(stream, {FIELD: payload})
+                else:
+                    pipe.xadd(stream, {FIELD: payload}, maxlen=maxlen, approximate=True)
             return [_text(i) for i in pipe.execute()]
 
     def read(

@@ -66,10 +66,14 @@ def import_(
         )
     except UnreadableFileError as exc:
         raise _fail(f"{file}: {exc}") from exc
+    outcome = (
+        f"{report.stored} newly stored, {report.duplicates} already known"
+        if report.stored is not None
+        else "handed to the workers"
+    )
     typer.echo(
         f"{report.read} records read: {report.submitted} accepted, {report.rejected} rejected, "
-        f"{report.stored} newly stored, {report.duplicates} already known "
-        f"({report.seconds:.1f} s, {report.rate:.0f} records/s)"
+        f"{outcome} ({report.seconds:.1f} s, {report.rate:.0f} records/s)"
     )
     if report.rejected:
         typer.echo(

@@ -37,12 +37,13 @@ class ImportReport:
     read: int = 0
     submitted: int = 0
     rejected: int = 0
-    stored: int = 0
+    stored: int | None = None
+    """Known only when this process ran the pipeline (in-process broker)."""
     seconds: float = 0.0
 
     @property
-    def duplicates(self) -> int:
-        return self.submitted - self.stored if self.stored else 0
+    def duplicates(self) -> int | None:
+        return None if self.stored is None else self.submitted - self.stored
 
     @property
     def rate(self) -> float:

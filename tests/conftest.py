@@ -25,6 +25,15 @@ PG_URL = os.environ.get("GROUNDSWELL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GROUNDSWELL_TEST_REDIS_URL")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI (``GROUNDSWELL_REQUIRE_SERVICES=1``) a missing service URL is an error, not a skip."""
+    if os.environ.get("GROUNDSWELL_REQUIRE_SERVICES") == "1" and not (PG_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "GROUNDSWELL_REQUIRE_SERVICES=1 but GROUNDSWELL_TEST_POSTGRES_URL or "
+            "GROUNDSWELL_TEST_REDIS_URL is unset"
+        )
+
+
 def pytest_report_header() -> list[str]:
     return [
         f"postgres: {'yes' if PG_URL else 'no (set GROUNDSWELL_TEST_POSTGRES_URL)'}",

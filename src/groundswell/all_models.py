@@ -8,8 +8,10 @@ from groundswell.core.base import Base
 def load_all_models() -> type[Base]:
     import groundswell.auth.models
     import groundswell.channels.models
+    import groundswell.crm.correction_models
     import groundswell.crm.models
     import groundswell.ingestion.models
+    import groundswell.listening.alert_models
     import groundswell.listening.models  # noqa: F401
 
     return Base

@@ -141,7 +141,14 @@ class Interaction(Base):
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(16))
     intent: Mapped[str | None] = mapped_column(String(64))
-    """Placeholder until the intent model lands; ``None`` means not classified."""
+    """The main intent (highest probability); ``None`` means not classified."""
+    intents: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    """Every intent above its threshold, with its probability (multi-label)."""
+    sentiment_confidence: Mapped[float | None] = mapped_column(Float)
+    """Calibrated probability of ``sentiment_label`` (None for the lexicon)."""
+    sentiment_model: Mapped[str | None] = mapped_column(String(80))
+    flags: Mapped[list[str] | None] = mapped_column(JSONType)
+    """Enrichment caveats, e.g. ``unsupported_language``, ``empty_text``, ``truncated``."""
     subject_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
     entities: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     influence: Mapped[float] = mapped_column(Float, default=0.0)

@@ -71,6 +71,10 @@ class Enrichment:
     subject_ids: tuple[int, ...]
     intent: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    intents: dict[str, float] = field(default_factory=dict)
+    """Every intent judged present, with its probability (multi-label)."""
+    flags: tuple[str, ...] = ()
+    """Caveats such as ``unsupported_language`` or ``empty_text``."""
 
 
 class SentimentAnalyzer(Protocol):

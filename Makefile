@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench install install-dev browser clean
+.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,9 +57,19 @@ pytest: $(DEV_STAMP) browser
 ## Lint, type check and every test.
 test: lint typecheck pytest
 
-## End-to-end throughput against the raw-insert ceiling (SQLite; PostgreSQL + Redis when set).
+## Benchmarks: pipeline throughput against the raw-insert ceiling, listening costs and latency.
 bench: $(DEV_STAMP)
 	$(PY) -m bench.throughput
+	$(PY) -m bench.spike_cost
+	$(PY) -m bench.listening_latency
+
+## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
+eval-sentiment: $(DEV_STAMP)
+	$(PY) -m bench.eval_sentiment
+
+## Spike detector quality on labelled synthetic and airline series, against a z-score baseline.
+eval-spikes: $(DEV_STAMP)
+	$(PY) -m bench.eval_spikes
 
 clean:
 	rm -rf $(VENV) groundswell.db groundswell.db-wal groundswell.db-shm

@@ -19,6 +19,18 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
 
+def _add_command_groups() -> None:
+    """Command groups live in ``groundswell.commands``, one module per area."""
+    from groundswell.commands import listening, model, rescore
+
+    app.add_typer(model.app, name="model")
+    app.add_typer(listening.app, name="listening")
+    app.add_typer(rescore.app, name="rescore")
+
+
+_add_command_groups()
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)

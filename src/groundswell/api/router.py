@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from groundswell.api.routes_ingest import router as ingest_router
-from groundswell.api.routes_read import router as read_router
+from groundswell.api import (
+    routes_alerts,
+    routes_corrections,
+    routes_drilldown,
+    routes_ingest,
+    routes_listening,
+    routes_read,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-api_router.include_router(ingest_router)
-api_router.include_router(read_router)
+for module in (
+    routes_ingest,
+    routes_read,
+    routes_listening,
+    routes_alerts,
+    routes_drilldown,
+    routes_corrections,
+):
+    api_router.include_router(module.router)

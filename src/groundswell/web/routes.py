@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from groundswell.web import auth_pages, contact_pages, stream_pages, subject_pages
+from groundswell.web import (
+    alert_pages,
+    auth_pages,
+    contact_pages,
+    drilldown_pages,
+    listening_pages,
+    stream_pages,
+    subject_pages,
+)
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
 from groundswell.web.security import LoginThrottle, SecurityHeadersMiddleware
@@ -18,5 +26,13 @@ def install_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
-    for module in (auth_pages, stream_pages, contact_pages, subject_pages):
+    for module in (
+        auth_pages,
+        stream_pages,
+        contact_pages,
+        subject_pages,
+        listening_pages,
+        alert_pages,
+        drilldown_pages,
+    ):
         app.include_router(module.router)

@@ -1,34 +1,34 @@
-"""The raw bulk-insert ceiling: the same interactions rows, put in the plainest fast way.
+"""The raw bulk-insert ceiling: the rows the pipeline just wrote, put back the plainest way.
 
-Every row carries all the columns the remember stage writes, with the same values
-(enrichment computed beforehand, one identity per author per copy, one contact per
-identity, one conversation per post, as the pipeline makes them for the airline posts,
-which have no replies). Identities, contacts and conversations are created before the
-clock starts so the foreign keys hold; the timed part is only SQLAlchemy Core
-``executemany`` of the interactions in chunks of ``CHUNK`` rows, one transaction each,
-into the same migrated schema with the same indexes. Whatever the pipeline does beyond
-that (deduplication, identity resolution, threading, rollups, enrichment, the broker)
-is what the ratio end-to-end / ceiling prices.
+After a pipeline run, every ``interactions`` row it stored is read back (all columns,
+the enrichment already computed) and inserted into a fresh database of the same engine
+with the same migrated schema and indexes. The rows they point at (channels, contacts,
+identities, conversations) are copied first, before the clock starts, so the foreign
+keys hold. The timed part is only SQLAlchemy Core ``executemany`` of the interactions in
+chunks of ``CHUNK`` rows, one transaction each, ids left to the database as the pipeline
+does. Reading the rows back, rather than building them here, keeps the ceiling honest
+when the pipeline gains a column: it always inserts exactly what the pipeline stores.
+Whatever the pipeline does beyond that insert (deduplication, identity resolution,
+threading, rollups, enrichment, the broker) is what the ratio end-to-end / ceiling prices.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, Table, insert, select
 
-from bench.data import replicate
 from groundswell.channels.models import Channel
-from groundswell.core.clock import utcnow
 from groundswell.core.db import make_engine
 from groundswell.crm.models import Contact, Conversation, Identity, Interaction
-from groundswell.enrichment.base import Enrichment
-from groundswell.ingestion.schemas import InboundPost
 
 CHUNK = 10_000
 SETUP_CHUNK = 5_000
+
+REFERENCED = [Channel, Contact, Identity, Conversation]
+"""Tables the interactions rows point at, in foreign-key order."""
 
 
 @dataclass
@@ -38,108 +38,42 @@ class CeilingRun:
     chunk: int
 
 
-def _chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+def _read(engine: Engine, table: Table, *, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        return [{k: v for k, v in row.items() if k not in drop} for row in rows]
 
 
-def raw_insert_ceiling(
-    url: str, base: list[InboundPost], enrichments: list[Enrichment], n: int
-) -> CeilingRun:
-    """Insert ``n`` interactions rows into the fresh, migrated database at ``url``."""
-    enrichment_of = {p.external_id: e for p, e in zip(base, enrichments, strict=True)}
-    engine = make_engine(url)
-    now = utcnow()
-    identity_ids: dict[str, int] = {}
-    identities: list[dict[str, Any]] = []
-    conversations: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    with engine.begin() as conn:
-        conn.execute(insert(Channel).values(key="twitter", name="X / Twitter"))
-        channel_id = int(conn.scalar(select(Channel.id).where(Channel.key == "twitter")) or 0)
-    for _, post in replicate(base, n):
-        author = post.author
-        identity_id = identity_ids.get(author.external_id)
-        if identity_id is None:
-            identity_id = identity_ids[author.external_id] = len(identity_ids) + 1
-            identities.append(
-                {
-                    "id": identity_id,
-                    "platform": post.channel,
-                    "external_id": author.external_id,
-                    "handle": author.handle,
-                    "display_name": author.display_name,
-                    "followers": author.followers,
-                    "verified": author.verified,
-                    "profile_url": author.profile_url,
-                    "is_brand": False,
-                    "contact_id": identity_id,
-                    "linked_by": "new",
-                    "first_seen": post.created_at,
-                    "last_seen": post.created_at,
-                }
-            )
-        conversation_id = len(conversations) + 1
-        conversations.append(
-            {
-                "id": conversation_id,
-                "channel_id": channel_id,
-                "root_external_id": post.external_id,
-                "contact_id": identity_id,
-                "started_at": post.created_at,
-                "last_activity_at": post.created_at,
-            }
-        )
-        enrichment = enrichment_of[post.external_id.rsplit("-", 1)[0]]
-        rows.append(
-            {
-                "channel_id": channel_id,
-                "external_id": post.external_id,
-                "direction": post.direction,
-                "identity_id": identity_id,
-                "contact_id": identity_id,
-                "conversation_id": conversation_id,
-                "text": post.text,
-                "created_at": post.created_at,
-                "ingested_at": now,
-                "url": post.url,
-                "reply_to_external_id": post.reply_to_external_id,
-                "likes": post.engagement.likes,
-                "shares": post.engagement.shares,
-                "replies": post.engagement.replies,
-                "language": enrichment.language.code,
-                "sentiment_score": enrichment.sentiment.score,
-                "sentiment_label": enrichment.sentiment.label,
-                "intent": enrichment.intent,
-                "subject_ids": list(enrichment.subject_ids),
-                "entities": enrichment.entities.as_dict(),
-                "influence": enrichment.influence,
-                "enrichment_versions": enrichment.versions,
-                "raw": post.raw,
-            }
-        )
-    contacts = [
-        {
-            "id": i["id"],
-            "display_name": i["display_name"] or i["external_id"],
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in identities
-    ]
-    for table, values in (
-        (Contact.__table__, contacts),
-        (Identity.__table__, identities),
-        (Conversation.__table__, conversations),
-    ):
-        for part in _chunks(values, SETUP_CHUNK):
-            with engine.begin() as conn:
-                conn.execute(insert(table), part)
-
-    table = Interaction.__table__
-    started = time.perf_counter()
-    for part in _chunks(rows, CHUNK):
+def _insert(engine: Engine, table: Table, rows: list[dict[str, Any]], size: int) -> None:
+    for start in range(0, len(rows), size):
         with engine.begin() as conn:
-            conn.execute(insert(table), part)
-    seconds = time.perf_counter() - started
-    engine.dispose()
+            conn.execute(insert(table), rows[start : start + size])
+
+
+def raw_insert_ceiling(source_url: str, target_url: str) -> CeilingRun:
+    """Re-insert the interactions of ``source_url`` into the fresh database ``target_url``."""
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        for model in REFERENCED:
+            table = cast(Table, model.__table__)
+            existing = {tuple(r) for r in _keys(target, table)}
+            rows = [
+                r
+                for r in _read(source, table)
+                if tuple(r[c.name] for c in table.primary_key.columns) not in existing
+            ]
+            _insert(target, table, rows, SETUP_CHUNK)
+        interactions = cast(Table, Interaction.__table__)
+        rows = _read(source, interactions, drop=("id",))
+        started = time.perf_counter()
+        _insert(target, interactions, rows, CHUNK)
+        seconds = time.perf_counter() - started
+    finally:
+        source.dispose()
+        target.dispose()
     return CeilingRun(rows=len(rows), seconds=seconds, chunk=CHUNK)
+
+
+def _keys(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*table.primary_key.columns))]

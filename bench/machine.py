@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import redis
@@ -60,7 +62,23 @@ def describe() -> dict[str, str]:
         "sqlalchemy": sqlalchemy.__version__,
         "psycopg": psycopg.__version__,
         "load": load(),
+        "commit": commit(),
     }
+
+
+def commit() -> str:
+    """The code measured: HEAD, marked ``+dirty`` when src/ has uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{'+dirty' if dirty else ''}" if head else "unknown"
 
 
 def load() -> str:

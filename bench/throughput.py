@@ -22,8 +22,7 @@ from bench.ceiling import raw_insert_ceiling
 from bench.common import create_pg_database, drop_pg_database, enricher_for, fresh_sqlite
 from bench.data import DEFAULT_SOURCE, load_base_posts, write_jsonl
 from bench.embedded import EmbeddedRun, run_embedded_import
-from bench.production import drop_streams, publish_all, run_workers
-from groundswell.enrichment.base import Enrichment
+from bench.production import WorkerRun, drop_streams, publish_all, run_workers
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.workers.process_stage import facts_of
 
@@ -56,38 +55,33 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def measure_enrichment(url: str, base: list[InboundPost]) -> tuple[Line, list[Enrichment]]:
+def measure_enrichment(url: str, base: list[InboundPost]) -> Line:
     """Enrich every distinct airline text once, in pipeline-sized batches.
 
-    The replicated posts repeat these texts, so this is the enrichment rate of the run;
-    the results also give the ceiling rows their exact enrichment values.
+    The replicated posts repeat these texts, so this is the enrichment rate of the run.
     """
     enricher = enricher_for(url)
     facts = [facts_of(p) for p in base]
-    out: list[Enrichment] = []
     started = time.perf_counter()
     for i in range(0, len(facts), ENRICH_BATCH):
-        out.extend(enricher.enrich_many(facts[i : i + ENRICH_BATCH]))
+        enricher.enrich_many(facts[i : i + ENRICH_BATCH])
     seconds = time.perf_counter() - started
     note = "Enricher.enrich_many, 500/batch, 9 subjects, distinct texts"
-    return Line("-", "enrichment only", len(base), seconds, note=note), out
+    return Line("-", "enrichment only", len(base), seconds, note=note)
 
 
-def sqlite_lines(
-    n: int, base: list[InboundPost], enrichments: list[Enrichment], workdir: Path
-) -> tuple[list[Line], EmbeddedRun]:
+def sqlite_lines(n: int, base: list[InboundPost], workdir: Path) -> tuple[list[Line], EmbeddedRun]:
     jsonl = workdir / "posts.jsonl"
     log(f"writing {n} posts to {jsonl}")
     write_jsonl(base, n, jsonl)
-    url = fresh_sqlite(workdir / "ceiling.db")
-    log("sqlite: raw insert ceiling")
-    ceiling = raw_insert_ceiling(url, base, enrichments, n)
-    ceiling_rate = ceiling.rows / ceiling.seconds
-    url = fresh_sqlite(workdir / "pipeline.db")
+    pipeline_url = fresh_sqlite(workdir / "pipeline.db")
     log("sqlite: groundswell import (memory broker, pipeline in process)")
-    run = run_embedded_import(url, jsonl)
+    run = run_embedded_import(pipeline_url, jsonl)
     if run.stored != n:
         log(f"  warning: {run.stored} interactions stored, expected {n}")
+    log("sqlite: raw insert ceiling (the same rows)")
+    ceiling = raw_insert_ceiling(pipeline_url, fresh_sqlite(workdir / "ceiling.db"))
+    ceiling_rate = ceiling.rows / ceiling.seconds
     lines = [
         Line(
             "SQLite",
@@ -118,30 +112,14 @@ def sqlite_lines(
 
 
 def postgres_lines(
-    n: int,
-    base: list[InboundPost],
-    enrichments: list[Enrichment],
-    workdir: Path,
-    workers: list[int],
+    n: int, base: list[InboundPost], workdir: Path, workers: list[int], analyze: bool
 ) -> list[Line]:
+    """Worker runs for each count in ``workers``; the ceiling re-inserts the first run's rows."""
     tag = f"gs_bench_{os.getpid()}"
     lines: list[Line] = []
+    runs: list[tuple[int, WorkerRun]] = []
+    ceiling_rate: float | None = None
     try:
-        log("postgres: raw insert ceiling")
-        url = create_pg_database(f"{tag}_ceiling")
-        ceiling = raw_insert_ceiling(url, base, enrichments, n)
-        ceiling_rate = ceiling.rows / ceiling.seconds
-        drop_pg_database(f"{tag}_ceiling")
-        lines.append(
-            Line(
-                "PostgreSQL",
-                "raw insert ceiling",
-                ceiling.rows,
-                ceiling.seconds,
-                ceiling_rate,
-                f"Core executemany, {ceiling.chunk:,} rows per transaction",
-            )
-        )
         for k in workers:
             name = f"{tag}_w{k}"
             prefix = f"gsbench{os.getpid()}w{k}"
@@ -150,35 +128,57 @@ def postgres_lines(
                 log(f"postgres: publishing {n} posts to Redis stream {prefix}.posts")
                 published = publish_all(prefix, base, n)
                 log(f"postgres: groundswell worker --concurrency {k}")
-                run = run_workers(url, prefix, k, n, workdir)
+                runs.append((k, run_workers(url, prefix, k, n, workdir, analyze=analyze)))
+                if ceiling_rate is None:
+                    log("postgres: raw insert ceiling (the same rows)")
+                    target = create_pg_database(f"{tag}_ceiling")
+                    try:
+                        ceiling = raw_insert_ceiling(url, target)
+                    finally:
+                        drop_pg_database(f"{tag}_ceiling")
+                    ceiling_rate = ceiling.rows / ceiling.seconds
+                    lines.append(
+                        Line(
+                            "PostgreSQL",
+                            "raw insert ceiling",
+                            ceiling.rows,
+                            ceiling.seconds,
+                            ceiling_rate,
+                            f"Core executemany, {ceiling.chunk:,} rows per transaction",
+                        )
+                    )
+                    lines.append(
+                        Line(
+                            "Redis",
+                            "publish only",
+                            published.posts,
+                            published.seconds,
+                            note="submit_posts, 2,000 per MULTI/EXEC",
+                        )
+                    )
             finally:
                 drop_streams(prefix)
                 drop_pg_database(name)
-            if k == workers[0]:
-                lines.append(
-                    Line(
-                        "Redis",
-                        "publish only",
-                        published.posts,
-                        published.seconds,
-                        note="submit_posts, 2,000 per MULTI/EXEC",
-                    )
-                )
-            state = "" if run.finished else f"; UNFINISHED, {run.stored} stored"
-            lines.append(
-                Line(
-                    "PostgreSQL",
-                    f"{k} worker{'s' if k > 1 else ''}, end to end",
-                    run.stored,
-                    run.seconds,
-                    ceiling_rate,
-                    f"from process start; first row at {run.first_row_s:.1f} s, "
-                    f"steady {run.steady_rate:,.0f}/s{state}",
-                )
-            )
     except Exception as exc:  # report what was measured, say why the rest is missing
         log(f"postgres/redis runs stopped: {type(exc).__name__}: {exc}")
         lines.append(Line("PostgreSQL", f"not measured: {type(exc).__name__}", 0, 0.0))
+    for k, run in runs:
+        state = "" if run.finished else f"; UNFINISHED, {run.stored} stored"
+        if run.analyzes:
+            state += f"; {run.analyzes} ANALYZE"
+        elif not analyze:
+            state += "; no ANALYZE"
+        lines.append(
+            Line(
+                "PostgreSQL",
+                f"{k} worker{'s' if k > 1 else ''}, end to end",
+                run.stored,
+                run.seconds,
+                ceiling_rate,
+                f"from process start; first row at {run.first_row_s:.1f} s, "
+                f"steady {run.steady_rate:,.0f}/s{state}",
+            )
+        )
     return lines
 
 
@@ -241,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=100_000, help="posts per run (100,000)")
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="measure one store")
     parser.add_argument("--workers", default="1,2", help="worker counts for PostgreSQL (1,2)")
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="on a server with autovacuum off, do not ANALYZE during worker runs",
+    )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="airline CSV")
     parser.add_argument("--workdir", type=Path, help="scratch directory (a temporary one)")
     args = parser.parse_args(argv)
@@ -257,14 +262,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="gs-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
-        enrich_line, enrichments = measure_enrichment(fresh_sqlite(workdir / "subjects.db"), base)
+        enrich_line = measure_enrichment(fresh_sqlite(workdir / "subjects.db"), base)
         lines: list[Line] = []
         run: EmbeddedRun | None = None
         if args.only in (None, "sqlite"):
-            sqlite, run = sqlite_lines(args.posts, base, enrichments, workdir)
+            sqlite, run = sqlite_lines(args.posts, base, workdir)
             lines += sqlite
         if args.only in (None, "postgres"):
-            lines += postgres_lines(args.posts, base, enrichments, workdir, workers)
+            lines += postgres_lines(args.posts, base, workdir, workers, not args.no_analyze)
         lines.append(enrich_line)
 
     print(f"Load average at the end (1/5/15 min): {machine.load()}")

@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     api_max_batch: int = Field(default=1_000, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
 
+    smtp_host: str | None = None
+    """Alert emails go through this SMTP server; without it email deliveries fail visibly."""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "groundswell@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    webhook_secret: SecretStr = SecretStr(DEV_SECRET)
+    """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

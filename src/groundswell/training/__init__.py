@@ -1,0 +1,1 @@
+"""Training the sentiment and intent model from labelled examples."""

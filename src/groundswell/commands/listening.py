@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from groundswell.commands.listening_backfill import backfill
+
 app = typer.Typer(help="listening commands.", no_args_is_help=True)
+app.command("backfill")(backfill)

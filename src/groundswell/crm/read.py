@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
 from groundswell.core.errors import NotFoundError
+from groundswell.crm.corrections import corrected_by
 from groundswell.crm.models import (
     Account,
     Contact,
@@ -68,6 +69,7 @@ def _to_reads(session: Session, rows: Sequence[Interaction]) -> list[Interaction
     if subject_ids:
         query = select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids))
         names = {subject_id: name for subject_id, name in session.execute(query)}
+    correctors = corrected_by(session, ids)
     out = []
     for r in rows:
         channel = channels[r.channel_id]
@@ -92,6 +94,10 @@ def _to_reads(session: Session, rows: Sequence[Interaction]) -> list[Interaction
                 sentiment_score=r.sentiment_score,
                 sentiment_label=r.sentiment_label,
                 intent=r.intent,
+                intents=sorted(r.intents or {}, key=lambda k: -(r.intents or {})[k]),
+                sentiment_confidence=r.sentiment_confidence,
+                sentiment_model=r.sentiment_model,
+                corrected_by=correctors.get(r.id),
                 likes=r.likes,
                 shares=r.shares,
                 replies=r.replies,

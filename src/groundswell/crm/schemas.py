@@ -50,6 +50,13 @@ class InteractionRead(BaseModel):
     sentiment_score: float | None
     sentiment_label: str | None
     intent: str | None
+    intents: list[str] = Field(default_factory=list)
+    """Every intent judged present, most probable first."""
+    sentiment_confidence: float | None = None
+    sentiment_model: str | None = None
+    """The enricher version that labelled the sentiment, or ``human`` once corrected."""
+    corrected_by: str | None = None
+    """Name of whoever last corrected the post's sentiment or intents."""
     likes: int
     shares: int
     replies: int

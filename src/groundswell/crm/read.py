@@ -151,6 +151,14 @@ def list_interactions(session: Session, *, filters: StreamFilter) -> Interaction
     return InteractionPage(items=_to_reads(session, rows), next_cursor=cursor)
 
 
+def get_interaction(session: Session, *, interaction_id: int) -> InteractionRead:
+    """One post as the stream shows it, e.g. to redraw it after it changed."""
+    row = session.get(Interaction, interaction_id)
+    if row is None:
+        raise NotFoundError("interaction", interaction_id)
+    return _to_reads(session, [row])[0]
+
+
 def get_contact(session: Session, *, contact_id: int) -> ContactDetail:
     contact = session.get(Contact, contact_id)
     if contact is None:

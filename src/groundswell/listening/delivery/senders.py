@@ -1,0 +1,197 @@
+"""One sender per target kind: email over SMTP, signed JSON webhook, Slack webhook.
+
+Standard-library ``smtplib`` speaks SMTP (with STARTTLS and login when configured) and
+``httpx`` posts the webhooks; docs/adr/0005-alert-delivery.md says why not a general
+notification library. Every call has a timeout, so a receiver that never answers costs
+one timeout, not a stuck dispatcher.
+
+Errors are raised as ``DeliveryError`` with a message safe to store and show: it never
+holds the target URL (Slack's carries its token) nor any credential.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import orjson
+
+from groundswell.listening.delivery.signing import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign,
+)
+from groundswell.settings import Settings
+
+EVENT_TITLES = {
+    "opened": "Alert opened",
+    "escalated": "Alert escalated",
+    "resolved": "Alert resolved",
+}
+
+
+class DeliveryError(Exception):
+    """A send failed; the message is stored as the delivery's ``last_error``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    id: int
+    kind: str
+    target: str
+    event: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    smtp_host: str | None
+    smtp_port: int
+    smtp_from: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    webhook_secret: bytes
+    timeout_s: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, timeout_s: float = 5.0) -> DeliveryConfig:
+        password = settings.smtp_password
+        return cls(
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
+            smtp_from=settings.smtp_from,
+            smtp_username=settings.smtp_username,
+            smtp_password=password.get_secret_value() if password else None,
+            smtp_starttls=settings.smtp_starttls,
+            webhook_secret=settings.webhook_secret.get_secret_value().encode(),
+            timeout_s=timeout_s,
+        )
+
+    def __repr__(self) -> str:
+        return f"DeliveryConfig(smtp_host={self.smtp_host!r}, smtp_port={self.smtp_port})"
+
+
+Sender = Callable[[Outgoing, DeliveryConfig], None]
+
+
+def _alert(item: Outgoing) -> Mapping[str, Any]:
+    alert = item.payload.get("alert")
+    return alert if isinstance(alert, Mapping) else {}
+
+
+def _title(item: Outgoing) -> str:
+    alert = _alert(item)
+    return f"{EVENT_TITLES.get(item.event, item.event)}: {alert.get('summary') or ''}"
+
+
+def send_email(item: Outgoing, config: DeliveryConfig) -> None:
+    if not config.smtp_host:
+        raise DeliveryError("SMTP is not configured (set GROUNDSWELL_SMTP_HOST)")
+    alert = _alert(item)
+    message = EmailMessage()
+    message["From"] = config.smtp_from
+    message["To"] = item.target
+    message["Subject"] = " ".join(("[Groundswell] " + _title(item)).split())[:250]
+    message["X-Groundswell-Alert"] = str(alert.get("id", ""))
+    lines = [
+        _title(item),
+        "",
+        f"Subject: {alert.get('subject')}",
+        f"Metric: {alert.get('metric')}",
+        f"Status: {alert.get('status')}",
+        f"Severity: {alert.get('severity')}",
+        f"Started: {alert.get('started_at')}",
+        f"Last anomalous minute: {alert.get('last_anomaly_at')}",
+        f"Drill-down: {alert.get('drilldown_path')}",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    try:
+        with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout_s) as smtp:
+            if config.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.smtp_username:
+                smtp.login(config.smtp_username, config.smtp_password or "")
+            smtp.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP login refused ({exc.smtp_code})") from None
+    except smtplib.SMTPResponseException as exc:
+        raw = exc.smtp_error
+        reply = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:200]
+        raise DeliveryError(f"SMTP server answered {exc.smtp_code} {reply}") from None
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"SMTP failed: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> None:
+    try:
+        response = httpx.post(
+            url, content=body, headers=headers, timeout=timeout_s, follow_redirects=False
+        )
+    except httpx.TimeoutException:
+        raise DeliveryError(f"no answer within {timeout_s:g} s") from None
+    except httpx.ConnectError:
+        raise DeliveryError("could not connect") from None
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"request failed: {type(exc).__name__}") from None
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"receiver answered HTTP {response.status_code}")
+
+
+def send_webhook(item: Outgoing, config: DeliveryConfig) -> None:
+    body = orjson.dumps({"delivery_id": item.id, **item.payload})
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Groundswell-Webhook/1",
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(config.webhook_secret, timestamp, body),
+        DELIVERY_HEADER: str(item.id),
+    }
+    _post(item.target, body, headers, config.timeout_s)
+
+
+def _slack_escape(text: str) -> str:
+    """Slack's mrkdwn treats &, < and > as markup; user text must not make links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(item: Outgoing) -> dict[str, Any]:
+    alert = _alert(item)
+    text = _slack_escape(_title(item))
+    details = (
+        f"*{_slack_escape(str(alert.get('subject')))}* · {alert.get('metric')} · "
+        f"severity {alert.get('severity')} · status {alert.get('status')} · "
+        f"alert #{alert.get('id')}"
+    )
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
+        ],
+    }
+
+
+def send_slack(item: Outgoing, config: DeliveryConfig) -> None:
+    body = orjson.dumps(slack_message(item))
+    _post(item.target, body, {"Content-Type": "application/json"}, config.timeout_s)
+
+
+def send_in_app(item: Outgoing, config: DeliveryConfig) -> None:
+    """Nothing to send: the Alerts page shows every alert live."""
+
+
+SENDERS: dict[str, Sender] = {
+    "email": send_email,
+    "webhook": send_webhook,
+    "slack": send_slack,
+    "in_app": send_in_app,
+}

@@ -1,0 +1,287 @@
+"""Spike evaluation at each closed minute: rollups → detector → anomalies → alerts.
+
+A minute *closes* ``GRACE`` (20 s) after it ends: posts are stored a little after they
+are written (queues, batching, a network's own delay), so judging a minute the moment
+it ends would judge it half counted. Minute ``10:04`` is judged from ``10:05:20``.
+
+Per tick, for every active subject and for all posts together (``ALL_POSTS``), the
+minutes after the detector's ``last_minute`` up to the last closed one are read with
+one query for all subjects (counts summed over channels and labels), fed in order with
+missing minutes as zero counts, and the detector's state is saved once per subject
+(metric ``"all"``, channel 0). A subject seen for the first time learns from its
+earliest rollup (at most ``MAX_HISTORY`` back) so its baseline starts informed.
+
+The work is split in two so SQLite's single writer is held briefly: detection runs on
+reads only; then the write phase takes the write lock, checks that no other evaluator
+moved the states meanwhile (else it gives the tick up), and stores states, anomalies,
+alerts and their deliveries in the caller's one transaction. On PostgreSQL an advisory
+lock keeps evaluators from working the same tick at all.
+
+Feeding many minutes in one tick gives exactly what feeding them one tick at a time
+gives, so ``evaluate(..., act_on_history=True)`` over history is the backfill.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from groundswell.core.clock import floor_minute
+from groundswell.core.upsert import dialect_insert
+from groundswell.listening.alert_models import DetectorState
+from groundswell.listening.alerts import AlertBook, DetectionLike, LifecycleParams, LifecycleReport
+from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
+from groundswell.listening.spikes import STATE_METRIC, DetectorParams, MinutePoint, SpikeDetector
+
+log = logging.getLogger(__name__)
+
+MINUTE = timedelta(minutes=1)
+GRACE = timedelta(seconds=20)
+MAX_HISTORY = timedelta(days=14)
+ALL_CHANNELS = 0
+_PG_LOCK_KEY = 0x67735F6576616C  # "gs_eval"
+
+
+def last_closed_minute(now: datetime, grace: timedelta = GRACE) -> datetime:
+    """The newest minute whose posts are all in: it ended at least ``grace`` ago."""
+    return floor_minute(now - MINUTE - grace)
+
+
+@dataclass
+class EvaluationReport:
+    last_closed: datetime | None = None
+    subjects: int = 0
+    minutes: int = 0
+    skipped: str | None = None
+    """Why nothing was written: another evaluator holds the tick or moved the states."""
+    lifecycle: LifecycleReport = field(default_factory=LifecycleReport)
+
+
+@dataclass
+class _Plan:
+    subject_id: int
+    detector: SpikeDetector
+    start: datetime
+    act_from: datetime
+    known_last: datetime | None
+    """``last_minute`` as read, to detect another evaluator having moved on."""
+    found: dict[datetime, list[DetectionLike]] = field(default_factory=dict)
+
+
+def _try_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        got = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        return bool(got)
+    return True
+
+
+def _take_write_lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE detector_states SET version = version WHERE 1 = 0"))
+
+
+def _subject_ids(session: Session, subject_ids: list[int] | None) -> list[int]:
+    if subject_ids is not None:
+        return sorted(set(subject_ids))
+    active = session.scalars(select(Subject.id).where(Subject.active.is_(True))).all()
+    return [ALL_POSTS, *sorted(active)]
+
+
+def _states(session: Session, ids: list[int]) -> dict[int, DetectorState]:
+    rows = session.scalars(
+        select(DetectorState).where(
+            DetectorState.subject_id.in_(ids),
+            DetectorState.metric == STATE_METRIC,
+            DetectorState.channel_id == ALL_CHANNELS,
+        )
+    )
+    return {r.subject_id: r for r in rows}
+
+
+def _earliest(session: Session, ids: list[int], since: datetime) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(MinuteRollup.subject_id, func.min(MinuteRollup.minute))
+        .where(MinuteRollup.subject_id.in_(ids), MinuteRollup.minute >= since)
+        .group_by(MinuteRollup.subject_id)
+    ).all()
+    return {sid: floor_minute(m) for sid, m in rows if m is not None}
+
+
+def _plans(
+    session: Session,
+    ids: list[int],
+    *,
+    last_closed: datetime,
+    learn_before: datetime,
+    detector_params: DetectorParams | None,
+) -> list[_Plan]:
+    floor = last_closed - MAX_HISTORY
+    states = _states(session, ids)
+    plans: list[_Plan] = []
+    fresh: list[tuple[int, datetime | None]] = []
+    for sid in ids:
+        row = states.get(sid)
+        detector = None
+        if row is not None and row.state:
+            try:
+                detector = SpikeDetector.from_state(row.state, detector_params)
+            except (ValueError, TypeError, KeyError):
+                log.warning("detector state of subject %d is unusable; relearning", sid)
+        if detector is not None and row is not None:
+            start = max(row.last_minute + MINUTE, floor)
+            if start <= last_closed:
+                plans.append(_Plan(sid, detector, start, start, row.last_minute))
+        else:
+            fresh.append((sid, row.last_minute if row is not None else None))
+    earliest = _earliest(session, [sid for sid, _ in fresh], floor)
+    for sid, known_last in fresh:
+        start = min(earliest.get(sid, last_closed), last_closed)
+        # Relearning a subject acts only on minutes it has not judged before; a new one
+        # acts from ``learn_before`` on, so its history teaches without paging anyone.
+        act_from = known_last + MINUTE if known_last is not None else max(start, learn_before)
+        plans.append(_Plan(sid, SpikeDetector(detector_params), start, act_from, known_last))
+    return plans
+
+
+def _counts(
+    session: Session, plans: list[_Plan], last_closed: datetime
+) -> dict[tuple[int, datetime], tuple[int, int, int]]:
+    """One query for every subject's new minutes: (total, negative, positive) per minute."""
+    by_start: dict[datetime, list[int]] = {}
+    for plan in plans:
+        by_start.setdefault(plan.start, []).append(plan.subject_id)
+    negative = case((MinuteRollup.sentiment_label == "negative", MinuteRollup.count), else_=0)
+    positive = case((MinuteRollup.sentiment_label == "positive", MinuteRollup.count), else_=0)
+    stmt = (
+        select(
+            MinuteRollup.subject_id,
+            MinuteRollup.minute,
+            func.sum(MinuteRollup.count),
+            func.sum(negative),
+            func.sum(positive),
+        )
+        .where(
+            MinuteRollup.minute <= last_closed,
+            or_(
+                *(
+                    and_(MinuteRollup.subject_id.in_(sids), MinuteRollup.minute >= start)
+                    for start, sids in by_start.items()
+                )
+            ),
+        )
+        .group_by(MinuteRollup.subject_id, MinuteRollup.minute)
+    )
+    out: dict[tuple[int, datetime], tuple[int, int, int]] = {}
+    for row in session.execute(stmt):
+        sid, minute, total, neg, pos = cast(tuple[int, datetime, int, int, int], tuple(row))
+        out[(sid, floor_minute(minute))] = (int(total or 0), int(neg or 0), int(pos or 0))
+    return out
+
+
+def _detect(
+    plan: _Plan, counts: dict[tuple[int, datetime], tuple[int, int, int]], end: datetime
+) -> int:
+    minute, fed = plan.start, 0
+    while minute <= end:
+        total, neg, pos = counts.get((plan.subject_id, minute), (0, 0, 0))
+        found = plan.detector.update(MinutePoint(minute, total, neg, pos))
+        if found and minute >= plan.act_from:
+            plan.found[minute] = list(found)
+        minute += MINUTE
+        fed += 1
+    return fed
+
+
+def _moved(session: Session, plans: list[_Plan]) -> bool:
+    now_last = {
+        sid: row.last_minute for sid, row in _states(session, [p.subject_id for p in plans]).items()
+    }
+    return any(now_last.get(p.subject_id) != p.known_last for p in plans)
+
+
+def _save_state(session: Session, plan: _Plan, last_closed: datetime) -> None:
+    values: dict[str, Any] = {
+        "subject_id": plan.subject_id,
+        "metric": STATE_METRIC,
+        "channel_id": ALL_CHANNELS,
+        "last_minute": last_closed,
+        "state": plan.detector.to_state(),
+        "version": SpikeDetector.VERSION,
+    }
+    stmt = dialect_insert(session, DetectorState.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["subject_id", "metric", "channel_id"],
+        set_={k: stmt.excluded[k] for k in ("last_minute", "state", "version")},
+    )
+    session.execute(stmt, values)
+
+
+def evaluate(
+    session: Session,
+    *,
+    now: datetime,
+    subject_ids: list[int] | None = None,
+    lifecycle: LifecycleParams | None = None,
+    detector_params: DetectorParams | None = None,
+    act_on_history: bool = False,
+) -> EvaluationReport:
+    """Judge every minute closed since the last tick; the caller commits.
+
+    ``subject_ids`` limits the tick to those subjects (default: all active ones and
+    ``ALL_POSTS``). With ``act_on_history`` a subject's first sight acts on its whole
+    history (a backfill); otherwise only minutes inside the notification window do.
+    """
+    lifecycle = lifecycle or LifecycleParams()
+    last_closed = last_closed_minute(now)
+    report = EvaluationReport(last_closed=last_closed)
+    if not _try_lock(session):
+        report.skipped = "another evaluator holds this tick"
+        return report
+    ids = _subject_ids(session, subject_ids)
+    window_start = floor_minute(now - lifecycle.notify_window)
+    learn_before = last_closed - MAX_HISTORY if act_on_history else window_start
+    plans = _plans(
+        session,
+        ids,
+        last_closed=last_closed,
+        learn_before=learn_before,
+        detector_params=detector_params,
+    )
+    if not plans:
+        return report
+    counts = _counts(session, plans, last_closed)
+    report.minutes = sum(_detect(plan, counts, last_closed) for plan in plans)
+    report.subjects = len(plans)
+
+    _take_write_lock(session)
+    if _moved(session, plans):
+        report.skipped = "another evaluator moved the detector states"
+        return report
+    book = AlertBook(session, now=now, params=lifecycle)
+    for plan in plans:
+        minute = plan.act_from
+        while minute <= last_closed:
+            book.observe(plan.subject_id, minute, plan.found.get(minute, ()))
+            minute += MINUTE
+        _save_state(session, plan, last_closed)
+    report.lifecycle = book.finish(last_closed)
+    return report
+
+
+def relearn_subject(session: Session, *, subject_id: int) -> None:
+    """Make the next tick rebuild a subject's baseline from its rollups.
+
+    For when its history changed (the query was edited and posts re-matched). The state
+    is blanked, not deleted, so the minutes already judged are not judged again.
+    """
+    row = session.get(DetectorState, (subject_id, STATE_METRIC, ALL_CHANNELS))
+    if row is not None:
+        row.state = {}
+        session.flush()

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from groundswell.api.deps import ApiUser, SessionDep
+from groundswell.api.deps import ApiUser, SessionDep, get_database
 from groundswell.auth.schemas import UserRead
+from groundswell.core.db import Database
 from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
 from groundswell.crm.schemas import (
     ContactDetail,
@@ -20,6 +21,7 @@ from groundswell.crm.schemas import (
     StreamFilter,
     Timeline,
 )
+from groundswell.listening.backfill_jobs import JOBS
 from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
 from groundswell.listening.service import (
     SubjectQueryError,
@@ -54,6 +56,7 @@ def _subject_editor(user: ApiUser) -> UserRead:
 
 
 SubjectEditor = Annotated[UserRead, Depends(_subject_editor)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 _WRITE = [Depends(_browser_csrf)]
 
 
@@ -162,14 +165,17 @@ def api_get_subject(session: SessionDep, _: ApiUser, subject_id: int) -> Subject
     dependencies=_WRITE,
 )
 def api_create_subject(
-    session: SessionDep, _: SubjectEditor, data: SubjectCreate
+    session: SessionDep, db: DatabaseDep, _: SubjectEditor, data: SubjectCreate
 ) -> SubjectRead | JSONResponse:
-    """Create a subject; an unparsable query is a 422 naming the position of the fault."""
+    """Create a subject; an unparsable query is a 422 naming the position of the fault.
+
+    Stored posts are matched in the background (progress: ``GET …/backfill``)."""
     try:
         subject = create_subject(session, data=data)
     except SubjectQueryError as exc:
         return _query_error(exc)
     session.commit()
+    JOBS.start(db, subject.id)
     return subject
 
 
@@ -181,13 +187,17 @@ def api_create_subject(
     dependencies=_WRITE,
 )
 def api_update_subject(
-    session: SessionDep, _: SubjectEditor, subject_id: int, data: SubjectUpdate
+    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: int, data: SubjectUpdate
 ) -> SubjectRead | JSONResponse:
+    """A changed query re-matches stored posts in the background."""
+    previous = get_subject(session, subject_id=subject_id).query
     try:
         subject = update_subject(session, subject_id=subject_id, data=data)
     except SubjectQueryError as exc:
         return _query_error(exc)
     session.commit()
+    if subject.query != previous:
+        JOBS.start(db, subject.id)
     return subject
 
 

@@ -1,10 +1,7 @@
-"""What every benchmark run shares: settings, fresh databases, counts and row shapes."""
+"""What every benchmark run shares: explicit settings, fresh databases, row counts."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -13,27 +10,11 @@ from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Interaction
 from groundswell.demo.setup import ensure_demo_subjects
-from groundswell.enrichment.pipeline import Enricher
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
 PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-@dataclass
-class Result:
-    """One measured line of the table."""
-
-    name: str
-    posts: int
-    seconds: float
-    note: str = ""
-    extra: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return self.posts / self.seconds if self.seconds else 0.0
 
 
 def bench_settings(
@@ -109,15 +90,3 @@ def subjects_of(url: str) -> list[tuple[int, str]]:
 def count_interactions(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(Interaction)) or 0)
-
-
-def enricher_for(url: str) -> Enricher:
-    return Enricher(subjects=subjects_of(url))
-
-
-def timed_rate(name: str, posts: int, started: float, note: str = "") -> Result:
-    return Result(name, posts, time.perf_counter() - started, note)
-
-
-def chunked(items: Sequence[object], size: int) -> list[Sequence[object]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

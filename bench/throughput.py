@@ -19,10 +19,11 @@ from pathlib import Path
 
 from bench import machine
 from bench.ceiling import raw_insert_ceiling
-from bench.common import create_pg_database, drop_pg_database, enricher_for, fresh_sqlite
+from bench.common import create_pg_database, drop_pg_database, fresh_sqlite, subjects_of
 from bench.data import DEFAULT_SOURCE, load_base_posts, write_jsonl
 from bench.embedded import EmbeddedRun, run_embedded_import
 from bench.production import WorkerRun, drop_streams, publish_all, run_workers
+from groundswell.enrichment.pipeline import Enricher
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.workers.process_stage import facts_of
 
@@ -60,13 +61,14 @@ def measure_enrichment(url: str, base: list[InboundPost]) -> Line:
 
     The replicated posts repeat these texts, so this is the enrichment rate of the run.
     """
-    enricher = enricher_for(url)
+    subjects = subjects_of(url)
+    enricher = Enricher(subjects=subjects)
     facts = [facts_of(p) for p in base]
     started = time.perf_counter()
     for i in range(0, len(facts), ENRICH_BATCH):
         enricher.enrich_many(facts[i : i + ENRICH_BATCH])
     seconds = time.perf_counter() - started
-    note = "Enricher.enrich_many, 500/batch, 9 subjects, distinct texts"
+    note = f"Enricher.enrich_many, {ENRICH_BATCH}/batch, {len(subjects)} subjects, distinct texts"
     return Line("-", "enrichment only", len(base), seconds, note=note)
 
 

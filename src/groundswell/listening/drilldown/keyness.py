@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from groundswell.listening.drilldown.stopwords import STOP_WORDS
@@ -43,8 +44,13 @@ def _word_ok(token: str) -> bool:
     return len(token) > 1 and token not in STOP_WORDS and not token.isdigit()
 
 
-def post_terms(text: str) -> tuple[set[str], set[str]]:
-    """The distinct unigram terms and 2–3-word phrases of one post."""
+@lru_cache(maxsize=50_000)
+def post_terms(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The distinct unigram terms and 2–3-word phrases of one post.
+
+    Cached by text: repeated views of a window, and baselines shared between views,
+    tokenise each post once.
+    """
     text = _URL.sub(" ", text.replace("’", "'").casefold())
     unigrams: set[str] = set()
     phrases: set[str] = set()
@@ -62,15 +68,16 @@ def post_terms(text: str) -> tuple[set[str], set[str]]:
                 unigrams.add(token)
             run.append(token)
         _add_phrases(run, phrases)
-    return unigrams, phrases
+    return frozenset(unigrams), frozenset(phrases)
 
 
 def _add_phrases(run: list[str], out: set[str]) -> None:
+    ok = [_word_ok(t) for t in run]
     for n in range(2, MAX_PHRASE + 1):
         for i in range(len(run) - n + 1):
-            gram = run[i : i + n]
-            if _word_ok(gram[0]) and _word_ok(gram[-1]) and len(set(gram)) > 1:
-                out.add(" ".join(gram))
+            last = i + n - 1
+            if ok[i] and ok[last] and run[i] != run[last]:
+                out.add(" ".join(run[i : last + 1]))
 
 
 @dataclass

@@ -46,8 +46,8 @@ MAX_RANGE = timedelta(days=7)
 DEFAULT_BASELINE = timedelta(hours=24)
 ALERT_TAIL = timedelta(minutes=5)
 """An alert's window runs this long past its last anomalous minute (or to its resolution)."""
-FOCUS_CAP = 3000
-BASELINE_CAP = 3000
+FOCUS_CAP = 2000
+BASELINE_CAP = 2000
 MIN_BASELINE = 300
 """Fewer baseline posts than this: widen the baseline to 7 days, then to all posts."""
 CANDIDATES = 200

@@ -33,7 +33,7 @@ Matrix = npt.NDArray[np.float32]
 Embedder = Callable[[Sequence[str]], Matrix]
 VectorMethod = Literal["embeddings", "terms"]
 
-TERM_DIM = 2048
+TERM_DIM = 512
 """Hashed term-vector width; collisions among a few hundred posts' terms are rare."""
 
 

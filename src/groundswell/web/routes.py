@@ -9,6 +9,7 @@ from groundswell.web import (
     alert_pages,
     auth_pages,
     contact_pages,
+    correction_pages,
     drilldown_pages,
     listening_pages,
     stream_pages,
@@ -34,5 +35,6 @@ def install_web(app: FastAPI) -> None:
         listening_pages,
         alert_pages,
         drilldown_pages,
+        correction_pages,
     ):
         app.include_router(module.router)

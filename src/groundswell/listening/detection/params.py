@@ -35,7 +35,7 @@ class DetectorParams:
 
     window_half_lives: tuple[float, ...] = (0.0, 4.0, 16.0)
     """Evidence windows, exponentially weighted; 0 means the single closed minute."""
-    alpha: float = 1e-5
+    alpha: float = 1e-4
     """Tail probability (after the Bonferroni factor over windows) below which a minute fires."""
     min_ratio: float = 1.5
     """A window must be at least this many times its expected count to fire."""

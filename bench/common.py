@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -13,8 +14,14 @@ from groundswell.demo.setup import ensure_demo_subjects
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
-PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+PG_ADMIN_URL = (
+    os.environ.get("GROUNDSWELL_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+    .replace("postgresql://", "postgresql+psycopg://", 1)
+    .replace("postgres://", "postgresql+psycopg://", 1)
+)
+"""A database the bench can connect to in order to create and drop its ``gs_bench_*`` ones;
+the same variables as the integration tests, so CI needs no extra set-up."""
+REDIS_URL = os.environ.get("GROUNDSWELL_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def bench_settings(

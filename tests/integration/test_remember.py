@@ -176,3 +176,30 @@ def test_same_post_id_on_two_channels_is_two_posts(db: Database) -> None:
         ChannelIds(),
     )
     assert count(db, Interaction) == 2
+
+
+def test_identity_profile_refreshes_only_when_changed(db: Database) -> None:
+    cache = ChannelIds()
+    first = InboundPost.model_validate(
+        {
+            "channel": "twitter",
+            "external_id": "p1",
+            "text": "hi",
+            "created_at": T0.isoformat(),
+            "author": {"external_id": "u", "handle": "old", "followers": 10},
+        }
+    )
+    later = first.model_copy(
+        update={
+            "external_id": "p2",
+            "created_at": T0 + timedelta(hours=3),
+            "author": first.author.model_copy(update={"handle": "new", "followers": None}),
+        }
+    )
+    store(db, [(first, enr())], cache)
+    store(db, [(later, enr())], cache)
+    with db.session() as s:
+        ident = s.scalars(select(Identity)).one()
+        assert (ident.handle, ident.followers) == ("new", 10)  # a missing value never erases
+        assert ident.last_seen == T0 + timedelta(hours=3)
+        assert ident.first_seen == T0

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
@@ -31,17 +31,37 @@ class IdentityRow:
     is_brand: bool
 
 
+LAST_SEEN_GRANULARITY = timedelta(hours=1)
+"""``last_seen`` moves only when it would move by at least this much."""
+
+_PROFILE_FIELDS = ("handle", "display_name", "followers", "profile_url")
+_SELECTED = (
+    "external_id",
+    "id",
+    "contact_id",
+    "is_brand",
+    *_PROFILE_FIELDS,
+    "verified",
+    "last_seen",
+)
+
+
 def upsert_identities(
     session: Session, fresh: list[tuple[InboundPost, Enrichment]]
 ) -> tuple[dict[Key, IdentityRow], int]:
-    """Create or refresh each author's identity; returns rows by (platform, external id)."""
+    """Create or refresh each author's identity; returns rows by (platform, external id).
+
+    New identities are inserted with ON CONFLICT DO NOTHING, which takes no lock on rows
+    that already exist; an existing identity is updated (and so locked until commit) only
+    when its profile really changed. Two workers storing posts by the same authors then
+    do not queue behind each other's transactions, as they did with a blanket upsert.
+    """
     latest: dict[Key, tuple[InboundPost, datetime]] = {}
     first: dict[Key, datetime] = {}
     for post, _ in fresh:
         key = (post.channel, post.author.external_id)
         first.setdefault(key, post.created_at)
         latest[key] = (post, post.created_at)
-    table = IDENTITIES
     values = []
     for key in sorted(latest):
         post, seen = latest[key]
@@ -60,43 +80,79 @@ def upsert_identities(
                 "last_seen": seen,
             }
         )
-    insert = dialect_insert(session, table)
-    ex = insert.excluded
-    stmt = insert.on_conflict_do_update(
-        index_elements=["platform", "external_id"],
-        set_={
-            "handle": case((ex.handle.is_not(None), ex.handle), else_=table.c.handle),
-            "display_name": case(
-                (ex.display_name.is_not(None), ex.display_name), else_=table.c.display_name
-            ),
-            "followers": case((ex.followers.is_not(None), ex.followers), else_=table.c.followers),
-            "verified": ex.verified,
-            "profile_url": case(
-                (ex.profile_url.is_not(None), ex.profile_url), else_=table.c.profile_url
-            ),
-            "is_brand": table.c.is_brand | ex.is_brand,
-            "last_seen": case(
-                (ex.last_seen > table.c.last_seen, ex.last_seen), else_=table.c.last_seen
-            ),
-        },
+    insert = dialect_insert(session, IDENTITIES).on_conflict_do_nothing(
+        index_elements=["platform", "external_id"]
     )
     for part in chunks(values, CHUNK):
-        session.execute(stmt, part)
+        session.execute(insert, part)
+
     wanted: dict[str, set[str]] = defaultdict(set)
     for platform, external_id in latest:
         wanted[platform].add(external_id)
+    by_key = {(v["platform"], v["external_id"]): v for v in values}
     rows: dict[Key, IdentityRow] = {}
+    changes: list[dict[str, Any]] = []
     found = rows_in(
         session,
-        [Identity.external_id, Identity.id, Identity.contact_id, Identity.is_brand],
+        [getattr(Identity, name) for name in _SELECTED],
         scope=Identity.platform,
         key=Identity.external_id,
         wanted=wanted,
     )
-    for platform, (ext, iid, contact_id, is_brand) in found:
-        rows[(platform, ext)] = IdentityRow(iid, contact_id, bool(is_brand))
+    for platform, row in found:
+        current = dict(zip(_SELECTED, row, strict=True))
+        ext, iid = current["external_id"], current["id"]
+        rows[(platform, ext)] = IdentityRow(iid, current["contact_id"], bool(current["is_brand"]))
+        change = _profile_change(current, by_key[(platform, ext)])
+        if change is not None:
+            changes.append({"iid": iid, **change})
+    changes.sort(key=lambda c: int(c["iid"]))
+    if changes:
+        stmt = (
+            update(IDENTITIES)
+            .where(IDENTITIES.c.id == bindparam("iid"))
+            .values(
+                handle=bindparam("handle"),
+                display_name=bindparam("display_name"),
+                followers=bindparam("followers"),
+                verified=bindparam("verified"),
+                profile_url=bindparam("profile_url"),
+                is_brand=bindparam("is_brand"),
+                last_seen=bindparam("last_seen"),
+            )
+        )
+        for part in chunks(changes, CHUNK):
+            session.execute(stmt, part)
     new = sum(1 for r in rows.values() if r.contact_id is None and not r.is_brand)
     return rows, new
+
+
+def _profile_change(current: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any] | None:
+    """The identity's new column values, or None when nothing worth a write changed.
+
+    A missing value in the incoming profile never erases a stored one.
+    """
+    merged: dict[str, Any] = {}
+    changed = False
+    for name in _PROFILE_FIELDS:
+        stored = current[name]
+        value = incoming[name]
+        if value is not None and value != stored:
+            merged[name] = value
+            changed = True
+        else:
+            merged[name] = stored
+    merged["verified"] = incoming["verified"]
+    changed = changed or bool(incoming["verified"]) != bool(current["verified"])
+    merged["is_brand"] = bool(current["is_brand"]) or bool(incoming["is_brand"])
+    changed = changed or merged["is_brand"] != bool(current["is_brand"])
+    last_seen: datetime = current["last_seen"]
+    if incoming["last_seen"] - last_seen >= LAST_SEEN_GRANULARITY:
+        merged["last_seen"] = incoming["last_seen"]
+        changed = True
+    else:
+        merged["last_seen"] = last_seen
+    return merged if changed else None
 
 
 def link_identities(

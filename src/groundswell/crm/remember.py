@@ -174,14 +174,57 @@ def _insert_interactions(
         .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
         .returning(table.c.id, table.c.channel_id, table.c.external_id)
     )
-    for part in chunks(rows, 1000):
-        for returned in session.execute(stmt, part).all():
-            iid, cid, ext = cast(tuple[int, int, str], tuple(returned))
-            key = (channel_key[cid], ext)
-            direction, contact_id, conv_id, label, subjects = meta[key]
-            stored.append(
-                StoredInteraction(
-                    iid, key[0], key[1], direction, contact_id, conv_id, label, subjects
-                )
-            )
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = _insert_returning_pipelined(session, rows)
+    else:
+        inserted = [
+            cast(tuple[int, int, str], tuple(returned))
+            for part in chunks(rows, 1000)
+            for returned in session.execute(stmt, part).all()
+        ]
+    for iid, cid, ext in inserted:
+        key = (channel_key[cid], ext)
+        direction, contact_id, conv_id, label, subjects = meta[key]
+        stored.append(
+            StoredInteraction(iid, key[0], key[1], direction, contact_id, conv_id, label, subjects)
+        )
     return stored
+
+
+_JSON_COLUMNS = frozenset(
+    {"subject_ids", "entities", "enrichment_versions", "raw", "intents", "flags"}
+)
+
+
+def _insert_returning_pipelined(
+    session: Session, rows: list[dict[str, Any]]
+) -> list[tuple[int, int, str]]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING on PostgreSQL, one prepared statement.
+
+    SQLAlchemy batches RETURNING inserts into one huge multi-VALUES statement per page,
+    which psycopg re-parses and the server re-plans every time; psycopg's pipelined
+    ``executemany(returning=True)`` sends the same short statement for every row and
+    measured several times faster. Rows that conflict return nothing, exactly as before.
+    """
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    sql = (
+        f"INSERT INTO interactions ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        "ON CONFLICT (channel_id, external_id) DO NOTHING "
+        "RETURNING id, channel_id, external_id"
+    )
+    params = [
+        [Jsonb(r[c]) if c in _JSON_COLUMNS and r[c] is not None else r[c] for c in columns]
+        for r in rows
+    ]
+    driver = session.connection().connection.driver_connection
+    out: list[tuple[int, int, str]] = []
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.executemany(sql, params, returning=True)
+        while True:
+            out.extend((int(a), int(b), str(c)) for a, b, c in cursor.fetchall())
+            if not cursor.nextset():
+                break
+    return out

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
@@ -87,16 +88,17 @@ def _main_intent(chosen: list[str], previous_main: str | None) -> str | None:
     return chosen[0] if chosen else None
 
 
+def _json(value: list[str] | None) -> Any:
+    """SQL NULL for "not given", so it reads as missing in SQL too, not as JSON ``null``."""
+    return null() if value is None else value
+
+
 def _produced_by(session: Session, row: Interaction, *, sentiment: bool) -> str | None:
     """What produced the values being corrected: the enricher version, or ``human``."""
     if sentiment:
         return row.sentiment_model or (row.enrichment_versions or {}).get("sentiment")
-    earlier = session.scalar(
-        select(Correction.id)
-        .where(Correction.interaction_id == row.id, Correction.intents.is_not(None))
-        .limit(1)
-    )
-    if earlier is not None:
+    earlier = session.scalars(select(Correction.intents).where(Correction.interaction_id == row.id))
+    if any(intents is not None for intents in earlier):
         return HUMAN_MODEL
     versions = row.enrichment_versions or {}
     return versions.get("intent") or versions.get("sentiment")
@@ -127,9 +129,9 @@ def correct(
     correction = Correction(
         interaction_id=row.id,
         sentiment_label=sentiment_label,
-        intents=chosen,
+        intents=_json(chosen),
         previous_sentiment=row.sentiment_label,
-        previous_intents=_intent_names(row.intents),
+        previous_intents=_json(_intent_names(row.intents)),
         model_version=_produced_by(session, row, sentiment=sentiment_label is not None),
         user_id=user_id,
     )

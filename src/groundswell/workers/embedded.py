@@ -8,6 +8,7 @@ import threading
 from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
+from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ class EmbeddedWorker:
         self.loop, self.stage = process_loop(settings, db, broker, consumer=consumer_name())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="groundswell-worker", daemon=True)
+        self.listen = ListenLoop(settings, db)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -25,7 +27,9 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         self._thread.start()
+        self.listen.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.listen.stop(timeout)
         self._thread.join(timeout)

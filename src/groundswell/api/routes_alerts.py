@@ -1,7 +1,243 @@
-"""``/api/v1`` routes for alerts."""
+"""``/api/v1`` routes for alerts, alert rules, suppression windows and deliveries.
+
+Everyone signed in reads alerts and acknowledges them (agents are often the first to
+see one); assigning, resolving, suppressing, rules and delivery retries belong to
+admins and analysts, who own the listening set-up.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from starlette.responses import Response
+
+from groundswell.api.deps import ApiUser, SessionDep
+from groundswell.auth.schemas import UserRead
+from groundswell.listening import alert_rules, alert_service, delivery_read, suppressions
+from groundswell.listening.alert_schemas import (
+    AlertDetail,
+    AlertFilter,
+    AlertPage,
+    AlertRead,
+    AlertRuleCreate,
+    AlertRuleRead,
+    AlertRuleUpdate,
+    AlertStatus,
+    AssignRequest,
+    DeliveryFilter,
+    DeliveryPage,
+    DeliveryRead,
+    DeliveryStatus,
+    Metric,
+    SuppressionCreate,
+    SuppressionRead,
+    SuppressRequest,
+)
 
 router = APIRouter(tags=["alerts"])
+
+
+def _browser_csrf(request: Request) -> None:
+    """A browser using its session cookie must send the CSRF header; token clients not."""
+    if request.headers.get("authorization"):
+        return
+    expected = request.session.get("csrf") if "session" in request.scope else None
+    sent = request.headers.get("x-csrf-token")
+    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
+
+
+def _manager(user: ApiUser) -> UserRead:
+    if user.role not in ("admin", "analyst"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins and analysts manage alerts")
+    return user
+
+
+Manager = Annotated[UserRead, Depends(_manager)]
+_WRITE = [Depends(_browser_csrf)]
+
+
+# -- alerts ---------------------------------------------------------------------------
+
+
+@router.get("/alerts", summary="List alerts", response_model=AlertPage)
+def api_list_alerts(
+    session: SessionDep,
+    _: ApiUser,
+    status_: Annotated[
+        list[AlertStatus] | None, Query(alias="status", description="repeat for several")
+    ] = None,
+    subject_id: Annotated[int | None, Query(ge=0)] = None,
+    metric: Metric | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AlertPage:
+    """Open and ongoing first, then resolved; newest anomaly first within each."""
+    filters = AlertFilter(
+        status=status_, subject_id=subject_id, metric=metric, limit=limit, offset=offset
+    )
+    return alert_service.list_alerts(session, filters=filters)
+
+
+@router.get(
+    "/alerts/{alert_id}", summary="One alert with its anomalies", response_model=AlertDetail
+)
+def api_get_alert(session: SessionDep, _: ApiUser, alert_id: int) -> AlertDetail:
+    return alert_service.get_alert_detail(session, alert_id=alert_id)
+
+
+@router.post(
+    "/alerts/{alert_id}/acknowledge",
+    summary="Acknowledge an alert",
+    response_model=AlertRead,
+    dependencies=_WRITE,
+)
+def api_acknowledge(session: SessionDep, user: ApiUser, alert_id: int) -> AlertRead:
+    return alert_service.acknowledge(session, alert_id=alert_id, user_id=user.id)
+
+
+@router.post(
+    "/alerts/{alert_id}/assign",
+    summary="Assign an alert (user_id null to unassign)",
+    response_model=AlertRead,
+    dependencies=_WRITE,
+)
+def api_assign(session: SessionDep, _: Manager, alert_id: int, body: AssignRequest) -> AlertRead:
+    return alert_service.assign(session, alert_id=alert_id, user_id=body.user_id)
+
+
+@router.post(
+    "/alerts/{alert_id}/resolve",
+    summary="Resolve an alert by hand",
+    response_model=AlertRead,
+    dependencies=_WRITE,
+)
+def api_resolve(session: SessionDep, _: Manager, alert_id: int) -> AlertRead:
+    return alert_service.resolve(session, alert_id=alert_id)
+
+
+@router.post(
+    "/alerts/{alert_id}/suppress",
+    summary="Suppress new alerts for this alert's subject (and metric)",
+    response_model=SuppressionRead,
+    status_code=201,
+    dependencies=_WRITE,
+)
+def api_suppress(
+    session: SessionDep, user: Manager, alert_id: int, body: SuppressRequest
+) -> SuppressionRead:
+    return alert_service.suppress(session, alert_id=alert_id, data=body, user_id=user.id)
+
+
+# -- rules ----------------------------------------------------------------------------
+
+
+@router.get("/alert-rules", summary="List alert rules", response_model=list[AlertRuleRead])
+def api_list_rules(session: SessionDep, _: ApiUser) -> list[AlertRuleRead]:
+    return alert_rules.list_rules(session)
+
+
+@router.post(
+    "/alert-rules",
+    summary="Create an alert rule",
+    response_model=AlertRuleRead,
+    status_code=201,
+    dependencies=_WRITE,
+)
+def api_create_rule(session: SessionDep, _: Manager, body: AlertRuleCreate) -> AlertRuleRead:
+    """Targets are checked: ``email`` needs an address, ``webhook``/``slack`` an
+    http(s) URL; 422 names the target, e.g. ``targets.0.to``."""
+    return alert_rules.create_rule(session, data=body)
+
+
+@router.get("/alert-rules/{rule_id}", summary="One alert rule", response_model=AlertRuleRead)
+def api_get_rule(session: SessionDep, _: ApiUser, rule_id: int) -> AlertRuleRead:
+    return alert_rules.get_rule(session, rule_id=rule_id)
+
+
+@router.patch(
+    "/alert-rules/{rule_id}",
+    summary="Change an alert rule",
+    response_model=AlertRuleRead,
+    dependencies=_WRITE,
+)
+def api_update_rule(
+    session: SessionDep, _: Manager, rule_id: int, body: AlertRuleUpdate
+) -> AlertRuleRead:
+    return alert_rules.update_rule(session, rule_id=rule_id, data=body)
+
+
+@router.delete(
+    "/alert-rules/{rule_id}", summary="Delete an alert rule", status_code=204, dependencies=_WRITE
+)
+def api_delete_rule(session: SessionDep, _: Manager, rule_id: int) -> Response:
+    alert_rules.delete_rule(session, rule_id=rule_id)
+    return Response(status_code=204)
+
+
+# -- suppression windows --------------------------------------------------------------
+
+
+@router.get(
+    "/alert-suppressions", summary="List suppression windows", response_model=list[SuppressionRead]
+)
+def api_list_suppressions(
+    session: SessionDep, _: ApiUser, active: bool = False
+) -> list[SuppressionRead]:
+    return suppressions.list_suppressions(session, active_only=active)
+
+
+@router.post(
+    "/alert-suppressions",
+    summary="Create a suppression window",
+    response_model=SuppressionRead,
+    status_code=201,
+    dependencies=_WRITE,
+)
+def api_create_suppression(
+    session: SessionDep, user: Manager, body: SuppressionCreate
+) -> SuppressionRead:
+    return suppressions.create_suppression(session, data=body, user_id=user.id)
+
+
+@router.delete(
+    "/alert-suppressions/{suppression_id}",
+    summary="End a suppression window",
+    status_code=204,
+    dependencies=_WRITE,
+)
+def api_delete_suppression(session: SessionDep, _: Manager, suppression_id: int) -> Response:
+    suppressions.delete_suppression(session, suppression_id=suppression_id)
+    return Response(status_code=204)
+
+
+# -- deliveries -----------------------------------------------------------------------
+
+
+@router.get(
+    "/alert-deliveries", summary="List notification deliveries", response_model=DeliveryPage
+)
+def api_list_deliveries(
+    session: SessionDep,
+    _: ApiUser,
+    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    alert_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DeliveryPage:
+    """Each with its status, attempts and last error; ``dead`` ones gave up and wait
+    for a retry."""
+    filters = DeliveryFilter(status=status_, alert_id=alert_id, limit=limit, offset=offset)
+    return delivery_read.list_deliveries(session, filters=filters)
+
+
+@router.post(
+    "/alert-deliveries/{delivery_id}/retry",
+    summary="Retry a failed or dead delivery",
+    response_model=DeliveryRead,
+    dependencies=_WRITE,
+)
+def api_retry_delivery(session: SessionDep, _: Manager, delivery_id: int) -> DeliveryRead:
+    return delivery_read.retry_delivery(session, delivery_id=delivery_id)

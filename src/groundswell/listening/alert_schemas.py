@@ -71,7 +71,7 @@ class AlertTarget(BaseModel):
     def _check_to(self) -> AlertTarget:
         self.to = self.to.strip()
         if self.kind == "email":
-            if not _EMAIL.match(self.to):
+            if not _EMAIL.fullmatch(self.to):
                 raise ValueError(f"{self.to!r} is not an email address")
         elif self.kind in ("webhook", "slack"):
             check_http_url(self.to)

@@ -214,3 +214,17 @@ def delivery_counts(session: Session) -> dict[str, int]:
         select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
     ).all()
     return {status: int(n) for status, n in rows}
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def fingerprint(session: Session) -> str:
+    """Changes whenever any alert is added or changed: lets a poller skip a redraw."""
+    count, last_id, last_change = session.execute(
+        select(func.count(), func.max(Alert.id), func.max(Alert.updated_at))
+    ).one()
+    stamp = last_change.timestamp() if isinstance(last_change, datetime) else last_change
+    return f"{count}-{last_id or 0}-{stamp}"

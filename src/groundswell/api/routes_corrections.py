@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from groundswell.api.deps import ApiUser, SessionDep, get_app_settings
 from groundswell.api.routes_read import _browser_csrf
@@ -92,4 +92,10 @@ def api_corrections(
 @router.get("/model", summary="The sentiment and intent model in use", response_model=ModelRead)
 def api_model(_: ApiUser, settings: Annotated[Settings, Depends(get_app_settings)]) -> ModelRead:
     """Mode (lexicon or model), name and version of what enriches new posts."""
-    return model_in_use(settings.sentiment)
+    try:
+        return model_in_use(settings.sentiment)
+    except Exception as exc:  # a missing or broken model file must not look like a crash
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the {settings.sentiment} sentiment model cannot be loaded: {exc}",
+        ) from exc

@@ -29,8 +29,15 @@ router = APIRouter(include_in_schema=False)
 
 
 def model_label(request: Request) -> str:
-    """The footer's "model in use" line; the model is built once per process."""
-    info = model_in_use(request.app.state.settings.sentiment)
+    """The footer's "model in use" line; the model is built once per process.
+
+    A model that cannot be loaded is named as such rather than breaking every page.
+    """
+    mode = request.app.state.settings.sentiment
+    try:
+        info = model_in_use(mode)
+    except Exception:
+        return f"unavailable ({mode})"
     return f"{info.version} ({info.mode})"
 
 

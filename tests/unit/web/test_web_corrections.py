@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from gs_webtest import Factory, login, page_csrf
 from sqlalchemy import select
@@ -177,3 +178,20 @@ def test_hostile_text_in_a_correctors_name_is_escaped(
     ).text
     assert "<script>x</script>" not in html
     assert "corrected by &lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_a_model_that_cannot_load_is_named_not_a_crash(
+    client: TestClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(mode: str) -> None:
+        raise FileNotFoundError("model.onnx")
+
+    monkeypatch.setattr("groundswell.api.routes_corrections.model_in_use", broken)
+    monkeypatch.setattr("groundswell.web.correction_pages.model_in_use", broken)
+    user = factory.user()
+    login(client)
+    assert 'class="model-version">unavailable (lexicon)' in client.get("/stream").text
+    token = factory.token(user)
+    response = client.get("/api/v1/model", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert "model.onnx" in response.json()["detail"]

@@ -36,7 +36,13 @@ from groundswell.core.upsert import dialect_insert
 from groundswell.listening.alert_models import DetectorState
 from groundswell.listening.alerts import AlertBook, DetectionLike, LifecycleParams, LifecycleReport
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
-from groundswell.listening.spikes import STATE_METRIC, DetectorParams, MinutePoint, SpikeDetector
+from groundswell.listening.spikes import (
+    STATE_METRIC,
+    DetectorParams,
+    MinutePoint,
+    SpikeDetector,
+    evaluate_many,
+)
 
 log = logging.getLogger(__name__)
 
@@ -186,16 +192,30 @@ def _counts(
 
 
 def _detect(
-    plan: _Plan, counts: dict[tuple[int, datetime], tuple[int, int, int]], end: datetime
+    plans: list[_Plan], counts: dict[tuple[int, datetime], tuple[int, int, int]], end: datetime
 ) -> int:
-    minute, fed = plan.start, 0
+    """Feed every plan its minutes in order, all series of one minute in one step.
+
+    ``evaluate_many`` stacks the detectors of one minute into one vectorised step, which
+    gives the same detections as ``update`` one by one at a fraction of the cost; that
+    matters when new subjects learn days of history in one tick.
+    """
+    plans = sorted(plans, key=lambda p: p.start)
+    minute, fed, live = plans[0].start, 0, 0
     while minute <= end:
-        total, neg, pos = counts.get((plan.subject_id, minute), (0, 0, 0))
-        found = plan.detector.update(MinutePoint(minute, total, neg, pos))
-        if found and minute >= plan.act_from:
-            plan.found[minute] = list(found)
+        while live < len(plans) and plans[live].start <= minute:
+            live += 1
+        group = plans[:live]
+        points = [
+            MinutePoint(minute, *counts.get((p.subject_id, minute), (0, 0, 0))) for p in group
+        ]
+        for plan, found in zip(
+            group, evaluate_many([p.detector for p in group], points), strict=True
+        ):
+            if found and minute >= plan.act_from:
+                plan.found[minute] = list(found)
+        fed += len(group)
         minute += MINUTE
-        fed += 1
     return fed
 
 
@@ -257,7 +277,7 @@ def evaluate(
     if not plans:
         return report
     counts = _counts(session, plans, last_closed)
-    report.minutes = sum(_detect(plan, counts, last_closed) for plan in plans)
+    report.minutes = _detect(plans, counts, last_closed)
     report.subjects = len(plans)
 
     _take_write_lock(session)

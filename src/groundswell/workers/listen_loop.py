@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from groundswell.all_models import load_all_models
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.listening.delivery.dispatcher import Dispatcher
@@ -40,6 +41,7 @@ class ListenLoop:
         clock: Callable[[], datetime] = utcnow,
         dispatcher: Dispatcher | None = None,
     ) -> None:
+        load_all_models()  # alerts refer to users and subjects: their tables must be known
         self.db = db
         self.clock = clock
         self.evaluate_every_s = evaluate_every_s

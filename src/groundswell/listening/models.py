@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from groundswell.core.base import Base, UTCDateTime
@@ -36,6 +36,7 @@ class MinuteRollup(Base):
     """
 
     __tablename__ = "minute_rollups"
+    __table_args__ = (Index("ix_minute_rollups_subject_minute", "subject_id", "minute"),)
 
     minute: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)

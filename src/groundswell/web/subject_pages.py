@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from groundswell.api.deps import SessionDep
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.listening.backfill_jobs import JOBS
 from groundswell.listening.schemas import SUBJECT_KINDS, SubjectCreate, SubjectUpdate
 from groundswell.listening.service import (
     SubjectQueryError,
@@ -98,10 +99,11 @@ def subjects_create(
 ) -> Response:
     values = {"name": name, "kind": kind, "query": query}
     try:
-        create_subject(session, data=SubjectCreate.model_validate(values))
+        created = create_subject(session, data=SubjectCreate.model_validate(values))
     except (ValidationError, InvalidInputError) as exc:
         return _page(request, session, user, template="subjects.html", values=values, exc=exc)
     session.commit()
+    JOBS.start(request.app.state.db, created.id)
     return RedirectResponse("/subjects", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -151,7 +153,10 @@ def subject_update(
 ) -> Response:
     values: dict[str, Any] = {"name": name, "kind": kind, "query": query, "active": bool(active)}
     try:
-        update_subject(session, subject_id=subject_id, data=SubjectUpdate.model_validate(values))
+        previous = get_subject(session, subject_id=subject_id).query
+        updated = update_subject(
+            session, subject_id=subject_id, data=SubjectUpdate.model_validate(values)
+        )
     except NotFoundError:
         return _not_found(request, user, subject_id)
     except (ValidationError, InvalidInputError) as exc:
@@ -165,6 +170,8 @@ def subject_update(
             subject_id=subject_id,
         )
     session.commit()
+    if updated.query != previous:
+        JOBS.start(request.app.state.db, subject_id)
     return RedirectResponse("/subjects", status_code=status.HTTP_303_SEE_OTHER)
 
 

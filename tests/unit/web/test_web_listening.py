@@ -1,0 +1,82 @@
+"""The Listening page and backfill progress partials; saving a subject starts a backfill."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from gs_webtest import Factory, login, page_csrf
+
+from groundswell.core.db import Database
+from groundswell.listening.backfill_jobs import JOBS
+
+
+def test_page_renders_controls_and_chart_data(client: TestClient, factory: Factory) -> None:
+    factory.user(role="agent")
+    factory.channel("twitter", "X / Twitter")
+    acme = factory.subject("Acme", kind="brand")
+    factory.subject("<b>Globex</b>", kind="competitor")
+    login(client)
+    page = client.get(f"/listening?subject={acme}&range=7d")
+    assert page.status_code == 200
+    html = page.text
+    assert f'data-subject-id="{acme}"' in html
+    assert 'data-range-seconds="604800"' in html and 'data-resolution="1h"' in html
+    assert "&lt;b&gt;Globex&lt;/b&gt;" in html and "<b>Globex</b>" not in html
+    assert "/static/vendor/uplot/uPlot.iife.min.js" in html and "/static/listening.js" in html
+    assert f"/listening?subject={acme}&amp;range=24h&amp;res=1m" in html
+    # 1m over 7 days is the largest allowed minute range; every resolution is offered.
+    assert 'title="Too many points for this range"' not in html
+    assert 'aria-current="page">Listening' in html or 'class="active"' in html
+
+
+def test_stale_choices_fall_back_to_defaults(client: TestClient, factory: Factory) -> None:
+    factory.user()
+    login(client)
+    html = client.get("/listening?subject=999&range=1y&res=2m&channel=nope").text
+    assert 'data-subject-id="0"' in html and 'data-resolution="1m"' in html
+    assert 'data-range-seconds="86400"' in html and 'data-channel=""' in html
+
+
+def test_login_required(client: TestClient) -> None:
+    response = client.get("/listening", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_creating_and_editing_a_subject_backfills_with_progress(
+    client: TestClient, factory: Factory, db: Database
+) -> None:
+    factory.user(role="analyst")
+    channel = factory.channel()
+    factory.post(channel, "acme lost my bag")
+    factory.post(channel, "acme is great", sentiment=("positive", 0.6))
+    factory.post(channel, "globex too")
+    login(client)
+    token = page_csrf(client, "/subjects")
+    created = client.post(
+        "/subjects",
+        data={"name": "Acme", "kind": "brand", "query": "acme", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    html = client.get("/subjects").text
+    subject_id = int(html.split('id="subject-')[1].split('"')[0])
+    assert JOBS.wait(db, subject_id).matched == 2
+    done = client.get(f"/listening/backfill/{subject_id}").text
+    assert "History matched: 2 of 3 stored posts" in done and "hx-trigger" not in done
+
+    updated = client.post(
+        f"/subjects/{subject_id}",
+        data={"name": "Acme", "kind": "brand", "query": "globex", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert updated.status_code == 303
+    assert JOBS.wait(db, subject_id).matched == 1
+    assert "hx-get" not in client.get("/listening/backfills").text
+
+    renamed = client.post(
+        f"/subjects/{subject_id}",
+        data={"name": "Globex", "kind": "brand", "query": "globex", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert renamed.status_code == 303
+    status = JOBS.status(db, subject_id)
+    assert status.state == "done" and status.matched == 1, "a rename does not re-match"

@@ -236,3 +236,22 @@ def test_a_tick_with_nothing_closed_does_nothing(db: Database, subject: int) -> 
             s, now=closing(T0 + 100 * MINUTE), lifecycle=LIFECYCLE, detector_params=PARAMS
         )
     assert again.minutes == 0 and again.subjects == 0
+
+
+def test_a_rarely_mentioned_subject_learns_from_when_the_store_began(
+    db: Database, subject: int
+) -> None:
+    """Minutes without posts about it are zeros, so it leaves the warm-up with the rest."""
+    write_series(db, subject)
+    with db.session() as s:
+        quiet = Subject(name="Virgin", kind="brand", query="virgin")
+        s.add(quiet)
+        s.flush()
+        quiet_id = quiet.id
+    tick(db, closing(SPIKE_AT))
+    with db.session() as s:
+        from groundswell.listening.alert_models import DetectorState
+
+        row = s.get(DetectorState, (quiet_id, "all", 0))
+        assert row is not None
+        assert row.state["seen"] == BASELINE_MINUTES + 1

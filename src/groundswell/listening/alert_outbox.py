@@ -25,6 +25,8 @@ alert but not sent: a page about a spike from last week helps nobody."""
 def _number(metric: str, value: float) -> str:
     if metric == "net_sentiment":
         return f"{value:+.2f}"
+    if 0 < abs(value) < 1:
+        return f"{value:.2f}"  # a quiet baseline: "0.03 expected", not "0 expected"
     return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
 
 

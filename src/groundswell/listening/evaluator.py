@@ -8,8 +8,10 @@ Per tick, for every active subject and for all posts together (``ALL_POSTS``), t
 minutes after the detector's ``last_minute`` up to the last closed one are read with
 one query for all subjects (counts summed over channels and labels), fed in order with
 missing minutes as zero counts, and the detector's state is saved once per subject
-(metric ``"all"``, channel 0). A subject seen for the first time learns from its
-earliest rollup (at most ``MAX_HISTORY`` back) so its baseline starts informed.
+(metric ``"all"``, channel 0). A subject seen for the first time learns from the
+store's earliest rollup (at most ``MAX_HISTORY`` back) so its baseline starts informed:
+minutes without posts about it while posts were being collected are real zeros, and a
+rarely mentioned subject must not sit in the detector's warm-up for a day.
 
 The work is split in two so SQLite's single writer is held briefly: detection runs on
 reads only; then the write phase takes the write lock, checks that no other evaluator
@@ -146,9 +148,11 @@ def _plans(
                 plans.append(_Plan(sid, detector, start, start, row.last_minute))
         else:
             fresh.append((sid, row.last_minute if row is not None else None))
-    earliest = _earliest(session, [sid for sid, _ in fresh], floor)
+    earliest = _earliest(session, [ALL_POSTS, *(sid for sid, _ in fresh)], floor)
+    since = earliest.get(ALL_POSTS)
     for sid, known_last in fresh:
-        start = min(earliest.get(sid, last_closed), last_closed)
+        start = min(since or earliest.get(sid, last_closed), earliest.get(sid, last_closed))
+        start = min(start, last_closed)
         # Relearning a subject acts only on minutes it has not judged before; a new one
         # acts from ``learn_before`` on, so its history teaches without paging anyone.
         act_from = known_last + MINUTE if known_last is not None else max(start, learn_before)

@@ -112,4 +112,4 @@ def test_older_page_is_not_live(client: TestClient, factory: Factory) -> None:
     assert older
     html2 = client.get(older.group(1)).text
     assert _ids(html2) == list(reversed(ids[:5]))
-    assert "hx-get" not in html2
+    assert "/stream/poll" not in html2  # an older page does not poll for new posts

@@ -1,0 +1,121 @@
+"""The shipped sentiment-and-intent model: calibrated probabilities for every post.
+
+One encoder pass gives two sets of logits. Sentiment logits are divided by the
+temperature fitted on validation data, then softmaxed, so ``confidence`` means what it
+says. Intent logits go through a sigmoid each (a post can be a complaint *and* a support
+question); an intent counts when its probability reaches that class's threshold, chosen
+on validation data for the best F1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from groundswell.enrichment.base import SENTIMENT_LABELS, Sentiment
+from groundswell.enrichment.model.artifacts import read_metadata
+from groundswell.enrichment.model.calibration import sigmoid, softmax
+from groundswell.enrichment.model.labels import INTENT_LABELS
+from groundswell.enrichment.model.runtime import OnnxTextModel
+from groundswell.enrichment.model.text import has_words, normalize, strip_names
+
+EMPTY_TEXT = "empty_text"
+NO_WORDS = "no_words"
+"""Only emoji, symbols, handles or links: the result rests on emoji alone."""
+TRUNCATED = "truncated"
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    sentiment: Sentiment
+    probabilities: dict[str, float]
+    """Calibrated probability of each sentiment label; empty for empty text."""
+    intent: str | None
+    intents: dict[str, float]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Logits:
+    sentiment: np.ndarray
+    intent: np.ndarray
+    truncated: list[bool]
+
+
+_EMPTY = Prediction(Sentiment(0.0, "neutral", None), {}, None, {}, (EMPTY_TEXT,))
+
+
+class SentimentIntentModel:
+    """Loads the model files once and scores posts in batches."""
+
+    name = "minilm-sent"
+
+    def __init__(self, directory: str | None = None, *, threads: int | None = None) -> None:
+        self.metadata: dict[str, Any] = read_metadata(directory)
+        self.version: str = str(self.metadata["version"])
+        self.temperature = float(self.metadata.get("temperature", 1.0))
+        thresholds = self.metadata.get("intent_thresholds", {})
+        self.thresholds = np.array([float(thresholds.get(n, 0.5)) for n in INTENT_LABELS])
+        self._net = OnnxTextModel(
+            str(self.metadata["files"]["model"]),
+            max_length=int(self.metadata["max_length"]),
+            tokenizer_file=str(self.metadata["files"]["tokenizer"]),
+            directory=directory,
+            threads=threads,
+        )
+
+    def logits(self, texts: Sequence[str]) -> Logits:
+        """Raw (uncalibrated) logits for already-normalised texts."""
+        encoded = self._net.encode(texts)
+        sentiment, intent = self._net.run(encoded.ids)
+        return Logits(sentiment, intent, encoded.truncated)
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """One prediction per text, in order; empty texts get a fixed neutral result."""
+        raw_texts = [t if isinstance(t, str) else "" for t in texts]
+        cleaned = [normalize(t) for t in raw_texts]
+        todo = [i for i, t in enumerate(cleaned) if t]
+        results: list[Prediction] = [_EMPTY] * len(cleaned)
+        if not todo:
+            return results
+        raw = self.logits([cleaned[i] for i in todo])
+        sentiment = softmax(raw.sentiment, self.temperature)
+        intent = sigmoid(raw.intent)
+        for row, i in enumerate(todo):
+            flags = []
+            if not has_words(strip_names(raw_texts[i])):
+                flags.append(NO_WORDS)
+            if raw.truncated[row]:
+                flags.append(TRUNCATED)
+            results[i] = self._prediction(sentiment[row], intent[row], tuple(flags))
+        return results
+
+    def _prediction(
+        self, probs: np.ndarray, intent: np.ndarray, flags: tuple[str, ...]
+    ) -> Prediction:
+        best = int(probs.argmax())
+        score = float(probs[2] - probs[0])
+        present = {
+            INTENT_LABELS[k]: round(float(intent[k]), 4)
+            for k in range(len(INTENT_LABELS))
+            if intent[k] >= self.thresholds[k]
+        }
+        main = max(present, key=lambda name: present[name]) if present else None
+        return Prediction(
+            sentiment=Sentiment(
+                score=round(score, 4),
+                label=SENTIMENT_LABELS[best],
+                confidence=round(float(probs[best]), 4),
+            ),
+            probabilities={SENTIMENT_LABELS[k]: float(probs[k]) for k in range(3)},
+            intent=main,
+            intents=present,
+            flags=flags,
+        )
+
+    def analyze(self, text: str) -> Sentiment:
+        """``SentimentAnalyzer`` for one text; prefer ``predict_many`` for batches."""
+        return self.predict_many([text])[0].sentiment

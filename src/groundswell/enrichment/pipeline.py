@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from groundswell.enrichment.base import Enrichment, Entities, Language, Sentiment
 from groundswell.enrichment.entities import ENTITIES_VERSION, extract_entities
@@ -22,6 +23,9 @@ from groundswell.enrichment.query import (
     tokenize_post,
 )
 from groundswell.enrichment.sentiment import get_sentiment_analyzer
+
+if TYPE_CHECKING:
+    from groundswell.enrichment.model.classifier import Prediction, SentimentIntentModel
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,10 @@ class PostFacts:
     bio: str | None = None
 
 
+UNSUPPORTED_LANGUAGE = "unsupported_language"
+MODEL_LANGUAGES = frozenset({"en"})
+"""Languages the model was trained on; others still get a result, flagged."""
+
 _NEUTRAL = Sentiment(score=0.0, label="neutral")
 _UNKNOWN = Language(code=None, confidence=0.0)
 
@@ -62,12 +70,21 @@ class Enricher:
         self, *, sentiment_mode: str = "lexicon", subjects: Iterable[tuple[int, str]] = ()
     ) -> None:
         self._sentiment = get_sentiment_analyzer(sentiment_mode)
+        self._model: SentimentIntentModel | None = None
+        if sentiment_mode == "model":
+            from groundswell.enrichment.model.classifier import SentimentIntentModel
+
+            if isinstance(self._sentiment, SentimentIntentModel):
+                self._model = self._sentiment
+        self.sentiment_mode = sentiment_mode
         self.versions: dict[str, str] = {
             "sentiment": self._sentiment.version,
             "language": LANGUAGE_VERSION,
             "entities": ENTITIES_VERSION,
             "influence": INFLUENCE_VERSION,
         }
+        if self._model is not None:
+            self.versions["intent"] = self._model.version
         self.set_subjects(subjects)
 
     @property
@@ -87,16 +104,37 @@ class Enricher:
 
     def enrich(self, facts: PostFacts) -> Enrichment:
         """Enrich one post; never raises because of its content."""
-        text = facts.text if isinstance(facts.text, str) else ""
-        if len(text) > MAX_TEXT_CHARS:
-            text = text[:MAX_TEXT_CHARS]
-        versions = dict(self.versions)
+        return self.enrich_many([facts])[0]
 
+    def _predict(self, texts: list[str]) -> list[Prediction] | None:
+        """The model's predictions for a batch, or ``None`` if the model failed on it."""
+        if self._model is None:
+            return None
         try:
-            sentiment = self._sentiment.analyze(text)
+            return self._model.predict_many(texts)
         except Exception:
-            logger.exception("sentiment failed")
-            sentiment, versions["sentiment"] = _NEUTRAL, versions["sentiment"] + FAILED_SUFFIX
+            logger.exception("sentiment model failed on a batch of %d", len(texts))
+            return None
+
+    def _predict_one(self, text: str) -> Prediction | None:
+        alone = self._predict([text])
+        return alone[0] if alone else None
+
+    def _enrich_one(self, facts: PostFacts, text: str, prediction: Prediction | None) -> Enrichment:
+        versions = dict(self.versions)
+        flags: tuple[str, ...] = ()
+        if prediction is not None:
+            sentiment, flags = prediction.sentiment, prediction.flags
+        elif self._model is not None:
+            sentiment = _NEUTRAL
+            for key in ("sentiment", "intent"):
+                versions[key] = versions[key] + FAILED_SUFFIX
+        else:
+            try:
+                sentiment = self._sentiment.analyze(text)
+            except Exception:
+                logger.exception("sentiment failed")
+                sentiment, versions["sentiment"] = _NEUTRAL, versions["sentiment"] + FAILED_SUFFIX
         try:
             language = detect_language(text)
         except Exception:
@@ -121,7 +159,7 @@ class Enricher:
             logger.exception("influence failed")
             influence, versions["influence"] = 0.0, versions["influence"] + FAILED_SUFFIX
 
-        return Enrichment(
+        result = Enrichment(
             language=language,
             sentiment=sentiment,
             entities=entities,
@@ -129,7 +167,33 @@ class Enricher:
             subject_ids=subject_ids,
             versions=versions,
         )
+        if prediction is None:
+            return result
+        if language.code is not None and language.code not in MODEL_LANGUAGES:
+            flags = (*flags, UNSUPPORTED_LANGUAGE)
+        return replace(result, intent=prediction.intent, intents=prediction.intents, flags=flags)
 
     def enrich_many(self, facts: Sequence[PostFacts]) -> list[Enrichment]:
-        """Enrich a batch, in order; one post's failure never affects another's result."""
-        return [self.enrich(f) for f in facts]
+        """Enrich a batch, in order; one post's failure never affects another's result.
+
+        In model mode the whole batch goes through the model at once (it batches by
+        length); if the model fails on the batch, each post is retried alone so one bad
+        post cannot take its neighbours' results with it.
+        """
+        texts = [_clip(f.text) for f in facts]
+        predictions: list[Prediction | None] = [None] * len(texts)
+        if self._model is not None and texts:
+            batch = self._predict(texts)
+            if batch is not None:
+                predictions = list(batch)
+            else:
+                predictions = [self._predict_one(t) for t in texts]
+        return [
+            self._enrich_one(f, t, p) for f, t, p in zip(facts, texts, predictions, strict=True)
+        ]
+
+
+def _clip(text: object) -> str:
+    if not isinstance(text, str):
+        return ""
+    return text[:MAX_TEXT_CHARS]

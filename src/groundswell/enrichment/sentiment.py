@@ -1,4 +1,8 @@
-"""Sentiment: VADER's lexicon-and-rules scorer, the fast default for short social posts.
+"""Sentiment analyzers: the fine-tuned local model (default) and VADER's lexicon.
+
+``model`` runs the shipped MiniLM fine-tune (see ``enrichment/model``): calibrated
+probabilities and intents, a few hundred posts per second per process. ``lexicon`` is
+VADER, for very high volume: no confidence, no intents, tens of thousands of posts a second.
 
 VADER needs no model download, handles emoji, slang, capitals and "!!!" the way people write
 on social networks, and scores ~20k short posts per second on one core. Building its lexicon
@@ -17,7 +21,7 @@ POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
 """VADER's published thresholds on the compound score (Hutto & Gilbert, 2014)."""
 
-SENTIMENT_MODES = ("lexicon",)
+SENTIMENT_MODES = ("lexicon", "model")
 
 _NAMES_AND_LINKS = re.compile(r"(?<!\w)@\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 """Handles and URLs carry no sentiment but VADER scores their words: "@united" reads as
@@ -83,12 +87,29 @@ class VaderSentiment:
         return Sentiment(score=score, label=label_for(score))
 
 
+_model_singleton: SentimentAnalyzer | None = None
+
+
+def _shared_model() -> SentimentAnalyzer:
+    """The process-wide model: loading it parses two dozen megabytes of ONNX."""
+    global _model_singleton
+    if _model_singleton is None:
+        with _lock:
+            if _model_singleton is None:
+                from groundswell.enrichment.model.classifier import SentimentIntentModel
+
+                _model_singleton = SentimentIntentModel()
+    return _model_singleton
+
+
 def get_sentiment_analyzer(mode: str) -> SentimentAnalyzer:
-    """The analyzer for a configured mode; ``"lexicon"`` is VADER.
+    """The analyzer for a configured mode: ``"model"`` or ``"lexicon"`` (VADER).
 
     Raises ``ValueError`` for an unknown mode so a typo in settings fails at start-up rather
     than silently scoring everything neutral.
     """
     if mode == "lexicon":
         return VaderSentiment()
+    if mode == "model":
+        return _shared_model()
     raise ValueError(f"unknown sentiment mode {mode!r}; expected one of {SENTIMENT_MODES}")

@@ -101,16 +101,14 @@ def test_subject_series_at_minute_resolution(
         end="2024-05-01T12:10:00Z",
         resolution="1m",
     )
-    assert body["subject_name"] == "Acme"
-    points = body["points"]
-    assert len(points) == 10
-    assert points[0]["t"].startswith("2024-05-01T12:00:00")
-    first = points[0]
-    assert (first["volume"], first["negative"], first["neutral"], first["positive"]) == (4, 3, 0, 1)
-    assert first["net_sentiment"] == pytest.approx(-0.5)
-    assert first["mean_score"] == pytest.approx(-0.25)
-    assert points[1] == {**points[1], "volume": 0, "net_sentiment": None, "mean_score": None}
-    assert points[7]["positive"] == 4
+    assert body["subject_name"] == "Acme" and body["step_seconds"] == 60
+    assert len(body["t"]) == 10 and body["t"][0].startswith("2024-05-01T12:00:00")
+    assert body["volume"] == [4, 0, 2, 0, 0, 0, 0, 4, 0, 0]
+    assert (body["negative"][0], body["neutral"][0], body["positive"][0]) == (3, 0, 1)
+    assert body["net_sentiment"][0] == pytest.approx(-0.5)
+    assert body["mean_score"][0] == pytest.approx(-0.25)
+    assert body["net_sentiment"][1] is None and body["mean_score"][1] is None
+    assert body["positive"][7] == 4
     assert body["totals"]["volume"] == 10
     assert [(m["minute"][:16], m["severity"]) for m in body["spikes"]] == [("2024-05-01T12:07", 6)]
 
@@ -123,7 +121,7 @@ def test_coarser_resolution_and_channel_filter(
     five = _get(
         client, h, url, start="2024-05-01T12:00:00Z", end="2024-05-01T12:10:00Z", resolution="5m"
     )
-    assert [p["volume"] for p in five["points"]] == [6, 4]
+    assert five["volume"] == [6, 4]
     # Unaligned bounds widen to whole buckets; offsets are converted to UTC.
     hourly = _get(
         client,
@@ -133,9 +131,9 @@ def test_coarser_resolution_and_channel_filter(
         end="2024-05-01T13:00:00+00:00",
         resolution="1h",
     )
-    assert [(p["t"][:13], p["volume"]) for p in hourly["points"]] == [("2024-05-01T12", 10)]
+    assert [t[:13] for t in hourly["t"]] == ["2024-05-01T12"] and hourly["volume"] == [10]
     daily = _get(client, h, url, start="2024-04-30", end="2024-05-02", resolution="1d")
-    assert [p["volume"] for p in daily["points"]] == [0, 110]
+    assert daily["volume"] == [0, 110]
     mastodon = _get(
         client, h, url, start="2024-05-01T12:00:00Z", end="2024-05-01T12:10:00Z", channel="mastodon"
     )
@@ -215,7 +213,7 @@ def test_week_at_minute_resolution_is_the_largest_range(
         start="2024-05-01T00:00:00Z",
         end="2024-05-08T00:00:00Z",
     )
-    assert len(body["points"]) == 7 * 24 * 60
+    assert len(body["t"]) == len(body["volume"]) == 7 * 24 * 60
 
 
 def test_unknown_subject_and_missing_token(

@@ -7,9 +7,8 @@ zero-filled in Python so a chart gets one point per bucket, quiet ones included.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, cast, extract, func, select
@@ -22,7 +21,7 @@ from groundswell.listening.alert_models import Anomaly
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.series_schemas import (
     Series,
-    SeriesPoint,
+    SeriesTotals,
     SeriesWindow,
     ShareOfVoice,
     SpikeMark,
@@ -32,7 +31,6 @@ from groundswell.listening.series_schemas import (
 ALL_POSTS_NAME = "All posts"
 MAX_SPIKES = 2000
 """Marks beyond this many in one range would cover the chart; the strongest are kept."""
-LABELS = ("negative", "neutral", "positive")
 
 
 def bucket_epoch(session: Session, step: int) -> ColumnElement[int]:
@@ -96,45 +94,51 @@ def _rollup_rows(
     return list(session.execute(stmt).all())
 
 
-def _point(t: datetime, counts: dict[str, int], score_sum: float) -> SeriesPoint:
-    neg, neu, pos = (counts.get(label, 0) for label in LABELS)
-    volume = sum(counts.values())
-    return SeriesPoint(
-        t=t,
+@dataclass(slots=True)
+class Columns:
+    """Zero-filled per-bucket counts and score sums, one list per measure."""
+
+    negative: list[int]
+    neutral: list[int]
+    positive: list[int]
+    score_sum: list[float]
+
+    def volume(self) -> list[int]:
+        return [
+            a + b + c for a, b, c in zip(self.negative, self.neutral, self.positive, strict=True)
+        ]
+
+
+def build_columns(window: SeriesWindow, rows: Iterable[tuple[int, str, int, float]]) -> Columns:
+    """Fill per-bucket columns from ``(bucket epoch, label, count, score sum)`` rows (pure)."""
+    n, step, first = window.buckets, window.step_seconds, int(window.start.timestamp())
+    cols = Columns([0] * n, [0] * n, [0] * n, [0.0] * n)
+    by_label = {"negative": cols.negative, "neutral": cols.neutral, "positive": cols.positive}
+    for epoch, label, count, total in rows:
+        i = (int(epoch) - first) // step
+        if not 0 <= i < n:
+            continue
+        target = by_label.get(label, cols.neutral)
+        target[i] += int(count or 0)
+        cols.score_sum[i] += float(total or 0.0)
+    return cols
+
+
+def _ratio(num: float, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def totals_of(cols: Columns) -> SeriesTotals:
+    neg, neu, pos = sum(cols.negative), sum(cols.neutral), sum(cols.positive)
+    volume = neg + neu + pos
+    return SeriesTotals(
         volume=volume,
         negative=neg,
         neutral=neu,
         positive=pos,
-        net_sentiment=round((pos - neg) / volume, 4) if volume else None,
-        mean_score=round(score_sum / volume, 4) if volume else None,
+        net_sentiment=_ratio(pos - neg, volume),
+        mean_score=_ratio(sum(cols.score_sum), volume),
     )
-
-
-def build_points(
-    window: SeriesWindow, rows: Iterable[tuple[int, str, int, float]]
-) -> list[SeriesPoint]:
-    """Zero-filled points from ``(bucket epoch, label, count, score sum)`` rows (pure)."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    sums: dict[int, float] = defaultdict(float)
-    for epoch, label, count, total in rows:
-        cell = counts[int(epoch)]
-        cell[label] = cell.get(label, 0) + int(count or 0)
-        sums[int(epoch)] += float(total or 0.0)
-    points = []
-    for t in window.bucket_starts():
-        epoch = int(t.timestamp())
-        points.append(_point(t, counts.get(epoch, {}), sums.get(epoch, 0.0)))
-    return points
-
-
-def totals_of(points: Sequence[SeriesPoint], t: datetime) -> SeriesPoint:
-    counts = {
-        "negative": sum(p.negative for p in points),
-        "neutral": sum(p.neutral for p in points),
-        "positive": sum(p.positive for p in points),
-    }
-    score_sum = sum((p.mean_score or 0.0) * p.volume for p in points)
-    return _point(t, counts, score_sum)
 
 
 def spikes_in(session: Session, *, subject_id: int, window: SeriesWindow) -> list[SpikeMark]:
@@ -172,16 +176,26 @@ def subject_series(
     rows = _rollup_rows(
         session, subject_ids=[subject_id], window=window, channel_id=channel_id, by_label=True
     )
-    points = build_points(window, ((r[1], r[2], r[3], r[4]) for r in rows))
+    cols = build_columns(window, ((r[1], r[2], r[3], r[4]) for r in rows))
+    volume = cols.volume()
     return Series(
         subject_id=subject_id,
         subject_name=name,
         channel=channel,
         resolution=window.resolution,
+        step_seconds=window.step_seconds,
         start=window.start,
         end=window.end,
-        totals=totals_of(points, window.start),
-        points=points,
+        t=window.bucket_starts(),
+        volume=volume,
+        negative=cols.negative,
+        neutral=cols.neutral,
+        positive=cols.positive,
+        net_sentiment=[
+            _ratio(p - q, v) for p, q, v in zip(cols.positive, cols.negative, volume, strict=True)
+        ],
+        mean_score=[_ratio(x, v) for x, v in zip(cols.score_sum, volume, strict=True)],
+        totals=totals_of(cols),
         spikes=spikes_in(session, subject_id=subject_id, window=window),
     )
 

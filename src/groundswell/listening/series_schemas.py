@@ -93,11 +93,11 @@ def _floor(value: datetime, step: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % step, tz=value.tzinfo)
 
 
-class SeriesPoint(BaseModel):
-    """One bucket. ``net_sentiment`` is (positive − negative) / volume; ``mean_score`` is
-    the mean sentiment score; both are null for an empty bucket rather than a fake 0."""
+class SeriesTotals(BaseModel):
+    """Counts over the whole range. ``net_sentiment`` is (positive − negative) / volume and
+    ``mean_score`` the mean sentiment score; both are null when nothing was said, rather
+    than a fake 0."""
 
-    t: datetime
     volume: int
     negative: int
     neutral: int
@@ -118,15 +118,27 @@ class SpikeMark(BaseModel):
 
 
 class Series(BaseModel):
+    """One array per measure, aligned with ``t`` (bucket starts), as charts take them.
+
+    Buckets without posts are present with zero counts and null ratios.
+    """
+
     subject_id: int
     """0 means every post, whatever it matched."""
     subject_name: str
     channel: str | None
     resolution: Resolution
+    step_seconds: int
     start: datetime
     end: datetime
-    totals: SeriesPoint
-    points: list[SeriesPoint]
+    t: list[datetime]
+    volume: list[int]
+    negative: list[int]
+    neutral: list[int]
+    positive: list[int]
+    net_sentiment: list[float | None]
+    mean_score: list[float | None]
+    totals: SeriesTotals
     spikes: list[SpikeMark]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from groundswell.core.errors import InvalidInputError
-from groundswell.listening.series import build_points, totals_of
+from groundswell.listening.series import build_columns, totals_of
 from groundswell.listening.series_schemas import MAX_BUCKETS, SeriesWindow, parse_instant
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -81,7 +81,7 @@ def test_malformed_instants_name_the_field(text: str) -> None:
     assert err.value.field == "start"
 
 
-def test_points_are_zero_filled_with_null_ratios() -> None:
+def test_columns_are_zero_filled_and_totals_have_null_ratios_when_empty() -> None:
     w = SeriesWindow.build(start=T0, end=T0 + timedelta(minutes=3), resolution="1m")
     epoch = int(T0.timestamp())
     rows = [
@@ -89,14 +89,14 @@ def test_points_are_zero_filled_with_null_ratios() -> None:
         (epoch, "positive", 1, 0.8),
         (epoch, "negative", 1, -0.4),
         (epoch + 120, "neutral", 2, 0.0),
+        (epoch + 180, "neutral", 9, 0.0),  # outside the window: ignored
     ]
-    points = build_points(w, rows)
-    assert [p.volume for p in points] == [5, 0, 2]
-    assert (points[0].negative, points[0].positive) == (4, 1)
-    assert points[0].net_sentiment == pytest.approx(-0.6)
-    assert points[0].mean_score == pytest.approx(-0.16)
-    assert points[1].net_sentiment is None and points[1].mean_score is None
-    assert points[2].net_sentiment == 0.0
-    total = totals_of(points, w.start)
+    cols = build_columns(w, rows)
+    assert cols.volume() == [5, 0, 2]
+    assert (cols.negative, cols.neutral, cols.positive) == ([4, 0, 0], [0, 0, 2], [1, 0, 0])
+    total = totals_of(cols)
     assert (total.volume, total.negative, total.neutral, total.positive) == (7, 4, 2, 1)
+    assert total.net_sentiment == pytest.approx(-3 / 7, abs=1e-4)
     assert total.mean_score == pytest.approx(-0.8 / 7, abs=1e-4)
+    empty = totals_of(build_columns(w, []))
+    assert (empty.volume, empty.net_sentiment, empty.mean_score) == (0, None, None)

@@ -28,9 +28,15 @@ def require_data(*parts: str) -> Path:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Test settings; sentiment is the lexicon unless a test asks for the model.
+
+    Storage and workflow tests assert exact labels, which the deterministic lexicon
+    gives; the model has its own tests (tests/unit/enrichment/test_model_*.py).
+    """
     return Settings(
         database_url=database_url,
         broker_url=str(overrides.pop("broker_url", "memory://")),
+        sentiment=str(overrides.pop("sentiment", "lexicon")),
         environment="test",
         stream_prefix=f"t{uuid.uuid4().hex[:10]}",
         _env_file=None,  # type: ignore[call-arg]

@@ -41,7 +41,12 @@ class Settings(BaseSettings):
     reclaim_idle_ms: int = Field(default=30_000, ge=100)
     """A pending message idle for this long is considered abandoned by a dead worker."""
 
-    sentiment: Literal["lexicon"] = "lexicon"
+    sentiment: Literal["lexicon", "model"] = "model"
+    """``model``: the shipped MiniLM fine-tune (calibrated, with intents); ``lexicon``:
+    VADER, for very high volume."""
+
+    detector_warmup_minutes: int = Field(default=1440, ge=0, le=100_000)
+    """Minutes a subject's spike detector learns before it may raise an alert."""
 
     api_max_batch: int = Field(default=1_000, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)

@@ -26,10 +26,14 @@ def train(
         Path, typer.Option(help="Folder for the model files (then copy them into the package).")
     ] = Path("build/model"),
     seed: Annotated[int, typer.Option(help="Seed for batching, dropout and head init.")] = 13,
-    epochs: Annotated[float, typer.Option(min=0.05, max=20.0, help="Passes over the data.")] = 1.0,
+    epochs: Annotated[float, typer.Option(min=0.05, max=20.0, help="Passes over the data.")] = 2.0,
     version: Annotated[str, typer.Option(help="Version string stored with every result.")] = (
         "minilm-sent-v1"
     ),
+    trainable_layers: Annotated[
+        int, typer.Option(min=1, max=6, help="Top encoder layers fine-tuned; lower ones frozen.")
+    ] = 2,
+    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2)] = 1e-4,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -38,6 +42,8 @@ def train(
     ] = None,
 ) -> None:
     """Fine-tune, export to int8 ONNX, calibrate, and score the held-out test splits."""
+    if not version.strip() or len(version) > 60:
+        raise _fail("--version must be 1 to 60 characters")
     try:
         from groundswell.training.train import TrainConfig
         from groundswell.training.train import train as run_training
@@ -45,8 +51,6 @@ def train(
         raise _fail(f"training needs the 'train' extra ({exc.name} is missing)") from exc
     from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
 
-    if not version.strip() or len(version) > 60:
-        raise _fail("--version must be 1 to 60 characters")
     extra = []
     if include_corrections:
         from groundswell.crm.corrections import load_correction_examples
@@ -54,7 +58,13 @@ def train(
 
         extra = load_correction_examples(get_settings().database_url)
         typer.echo(f"{len(extra)} corrected posts added to the training set")
-    config = TrainConfig(seed=seed, epochs=epochs, version=version)
+    config = TrainConfig(
+        seed=seed,
+        epochs=epochs,
+        version=version,
+        trainable_layers=trainable_layers,
+        learning_rate=learning_rate,
+    )
     try:
         metadata = run_training(
             output, config=config, extra=extra, data_dir=data_dir or DEFAULT_DATA_DIR

@@ -50,10 +50,10 @@ HELD_OUT: tuple[Split, ...] = ("val", "test")
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 13
-    epochs: float = 1.0
+    epochs: float = 2.0
     max_length: int = 64
     batch_size: int = 32
-    learning_rate: float = 2e-4
+    learning_rate: float = 1e-4
     intent_weight: float = 0.5
     class_balance: float = 0.5
     """Sentiment loss weights are class frequency to the power ``-class_balance``.
@@ -64,7 +64,7 @@ class TrainConfig:
     restored by the temperature.
     """
     layers: int | None = None
-    trainable_layers: int = 1
+    trainable_layers: int = 2
     """Top encoder layers fine-tuned; the ones below stay frozen and are cached."""
     version: str = DEFAULT_VERSION
     limit: int | None = None

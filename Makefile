@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SPEED ?= 300
+SPEED ?= 60
 export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
@@ -34,7 +34,7 @@ install-dev: $(DEV_STAMP)
 ## Start Groundswell on SQLite with the in-process queue and a replay of real posts.
 run: $(STAMP)
 	$(GS) migrate
-	$(GS) demo-setup
+	$(GS) demo-setup --speed $(SPEED)
 	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).

@@ -142,7 +142,7 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     demo: Annotated[bool, typer.Option(help="Load the demo sample and replay posts.")] = False,
-    speed: Annotated[float, typer.Option(min=0.001, help="Demo replay speed.")] = 300.0,
+    speed: Annotated[float, typer.Option(min=0.001, help="Demo replay speed.")] = 60.0,
 ) -> None:
     """Start the web app (and, with the in-process broker, its worker)."""
     import uvicorn
@@ -160,7 +160,11 @@ def serve(
 
 
 @app.command("demo-setup")
-def demo_setup() -> None:
+def demo_setup(
+    speed: Annotated[
+        float, typer.Option(min=0.001, help="The replay speed the history is paced for.")
+    ] = 60.0,
+) -> None:
     """Create the demo login and subjects, and load the demo history if the store is empty."""
     from groundswell.core.db import Database
     from groundswell.demo import setup
@@ -173,7 +177,12 @@ def demo_setup() -> None:
         if created := setup.ensure_demo_subjects(db):
             typer.echo(f"created {created} demo subjects")
         if not setup.has_posts(db):
-            stored = setup.load_history(settings, db, setup.split_sample().history)
+            history = setup.split_sample(speed).history
+            typer.echo(
+                f"loading {len(history)} demo posts through the pipeline "
+                "(once; a minute or two with the sentiment model)"
+            )
+            stored = setup.load_history(settings, db, history, progress=sys.stderr.isatty())
             typer.echo(f"loaded {stored} demo posts")
     finally:
         db.dispose()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from tqdm import tqdm
 
 from groundswell.auth.models import User
 from groundswell.auth.schemas import UserCreate
@@ -26,6 +27,8 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "sample.jsonl"
 DEMO_EMAIL = "demo@groundswell.local"
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - documented demo login, local only
 HISTORY_SHARE = 0.5
+HISTORY_SPAN = timedelta(hours=26)
+"""How far back the demo history reaches: past the spike detector's one-day warm-up."""
 
 DEMO_SUBJECTS: list[tuple[str, str, str]] = [
     ("United", "brand", '@united OR united OR "united airlines"'),
@@ -51,10 +54,13 @@ class DemoPlan:
     live: list[InboundPost]
 
 
-def split_sample(now_minus: timedelta = timedelta(minutes=1)) -> DemoPlan:
-    """Half of each source as history (shifted to end just before now), half for replay.
+def split_sample(speed: float = 1.0, now_minus: timedelta = timedelta(minutes=1)) -> DemoPlan:
+    """Half of each source as history (ending just before now), half for the live replay.
 
-    Both sources are aligned on a common start so the live replay interleaves them.
+    Both sources are aligned on a common start so the live replay interleaves them. The
+    history is compressed by the replay's ``speed`` as well, so the posts per minute the
+    spike detector learns from match what the replay then delivers: a demo at 60x
+    reads as the same conversation running 60 times faster, not as a sudden flood.
     """
     posts = load_sorted(SAMPLE, "native")
     by_source: dict[bool, list[InboundPost]] = {True: [], False: []}
@@ -74,9 +80,45 @@ def split_sample(now_minus: timedelta = timedelta(minutes=1)) -> DemoPlan:
     history.sort(key=lambda p: p.created_at)
     live.sort(key=lambda p: p.created_at)
     if history:
-        end_shift = (utcnow() - now_minus) - history[-1].created_at
-        history = [p.model_copy(update={"created_at": p.created_at + end_shift}) for p in history]
+        end = utcnow() - now_minus
+        last = history[-1].created_at
+        history = [
+            p.model_copy(update={"created_at": end - (last - p.created_at) / speed})
+            for p in history
+        ]
+        history = _tile_backwards(history, HISTORY_SPAN)
     return DemoPlan(history, live)
+
+
+def _tile_backwards(history: list[InboundPost], span: timedelta) -> list[InboundPost]:
+    """Repeat the history further back (with fresh ids) until it covers ``span``.
+
+    The spike detector needs about a day of minutes before it judges anything; at demo
+    speed the sample's history lasts only an hour or two, so earlier copies of the same
+    real posts stand in for the quieter past.
+    """
+    first, last = history[0].created_at, history[-1].created_at
+    step = (last - first) + timedelta(minutes=1)
+    out = list(history)
+    copy = 1
+    while last - (first - (copy - 1) * step) < span:
+        shift = copy * step
+        suffix = f"-h{copy}"
+        out.extend(
+            p.model_copy(
+                update={
+                    "created_at": p.created_at - shift,
+                    "external_id": p.external_id + suffix,
+                    "reply_to_external_id": (
+                        p.reply_to_external_id + suffix if p.reply_to_external_id else None
+                    ),
+                }
+            )
+            for p in history
+        )
+        copy += 1
+    out.sort(key=lambda p: p.created_at)
+    return out
 
 
 def ensure_demo_user(db: Database) -> bool:
@@ -106,7 +148,9 @@ def has_posts(db: Database) -> bool:
         return bool(session.scalar(select(func.count()).select_from(Interaction)))
 
 
-def load_history(settings: Settings, db: Database, posts: list[InboundPost]) -> int:
+def load_history(
+    settings: Settings, db: Database, posts: list[InboundPost], *, progress: bool = False
+) -> int:
     """Run the history through the real pipeline (in-process) and return how many stored."""
     from groundswell.core.brokers.memory import MemoryBroker
     from groundswell.ingestion.service import submit_posts
@@ -115,7 +159,10 @@ def load_history(settings: Settings, db: Database, posts: list[InboundPost]) -> 
     embedded = settings.model_copy(update={"broker_url": "memory://"})
     broker = MemoryBroker()
     loop, stage = process_loop(embedded, db, broker, consumer=consumer_name())
-    for start in range(0, len(posts), 1000):
-        submit_posts(broker, embedded, posts[start : start + 1000])
-        loop.drain()
+    with tqdm(total=len(posts), unit="post", desc="demo history", disable=not progress) as bar:
+        for start in range(0, len(posts), 1000):
+            chunk = posts[start : start + 1000]
+            submit_posts(broker, embedded, chunk)
+            loop.drain()
+            bar.update(len(chunk))
     return stage.stored_total

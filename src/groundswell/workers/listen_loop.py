@@ -22,6 +22,7 @@ from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.listening.delivery.dispatcher import Dispatcher
 from groundswell.listening.delivery.senders import DeliveryConfig
+from groundswell.listening.detection.params import DetectorParams
 from groundswell.listening.evaluator import EvaluationReport, evaluate, last_closed_minute
 from groundswell.settings import Settings
 
@@ -49,6 +50,7 @@ class ListenLoop:
         self.dispatcher = dispatcher or Dispatcher(
             db, DeliveryConfig.from_settings(settings), clock=clock
         )
+        self.detector_params = DetectorParams(warmup_minutes=settings.detector_warmup_minutes)
         self._done_through: datetime | None = None
         self._stop = threading.Event()
         self._threads = [
@@ -63,7 +65,7 @@ class ListenLoop:
         if self._done_through is not None and closed <= self._done_through:
             return None
         with self.db.session() as session:
-            report = evaluate(session, now=now)
+            report = evaluate(session, now=now, detector_params=self.detector_params)
         if report.skipped is None:
             self._done_through = closed
         life = report.lifecycle

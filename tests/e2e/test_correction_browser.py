@@ -4,6 +4,8 @@ timeline. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSWORD, World, server
@@ -70,7 +72,9 @@ def test_correct_a_post_on_the_stream(
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             expect(page).to_have_url(base + "/stream")
-            expect(page.locator("footer .model-version")).to_contain_text("(lexicon)")
+            expect(page.locator("footer .model-version")).to_contain_text(
+                re.compile(r"\((lexicon|model)\)")
+            )
 
             post = page.locator(f"#post-{target}")
             expect(post.locator(".badge.sentiment")).to_have_text("positive 0.87")

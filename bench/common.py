@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
@@ -32,8 +33,14 @@ def bench_settings(
         database_url=database_url,
         broker_url=broker_url,
         stream_prefix=prefix,
+        sentiment=sentiment_mode(),
         _env_file=None,
     )
+
+
+def sentiment_mode() -> Literal["lexicon", "model"]:
+    """The mode under test: ``--sentiment`` sets it for this process and worker processes."""
+    return "model" if os.environ.get("GROUNDSWELL_SENTIMENT") == "model" else "lexicon"
 
 
 def fresh_sqlite(path: Path) -> str:

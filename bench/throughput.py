@@ -19,7 +19,13 @@ from pathlib import Path
 
 from bench import machine
 from bench.ceiling import raw_insert_ceiling
-from bench.common import create_pg_database, drop_pg_database, fresh_sqlite, subjects_of
+from bench.common import (
+    create_pg_database,
+    drop_pg_database,
+    fresh_sqlite,
+    sentiment_mode,
+    subjects_of,
+)
 from bench.data import DEFAULT_SOURCE, load_base_posts, write_jsonl
 from bench.embedded import EmbeddedRun, run_embedded_import
 from bench.production import WorkerRun, drop_streams, publish_all, run_workers
@@ -62,7 +68,7 @@ def measure_enrichment(url: str, base: list[InboundPost]) -> Line:
     The replicated posts repeat these texts, so this is the enrichment rate of the run.
     """
     subjects = subjects_of(url)
-    enricher = Enricher(subjects=subjects)
+    enricher = Enricher(sentiment_mode=sentiment_mode(), subjects=subjects)
     facts = [facts_of(p) for p in base]
     started = time.perf_counter()
     for i in range(0, len(facts), ENRICH_BATCH):
@@ -241,6 +247,12 @@ def print_notes(lines: list[Line]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
     parser.add_argument("--posts", type=int, default=100_000, help="posts per run (100,000)")
+    parser.add_argument(
+        "--sentiment",
+        choices=("lexicon", "model"),
+        default="lexicon",
+        help="enrichment mode measured (lexicon: the VADER target of the core figures)",
+    )
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="measure one store")
     parser.add_argument("--workers", default="1,2", help="worker counts for PostgreSQL (1,2)")
     parser.add_argument(
@@ -251,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="airline CSV")
     parser.add_argument("--workdir", type=Path, help="scratch directory (a temporary one)")
     args = parser.parse_args(argv)
+    os.environ["GROUNDSWELL_SENTIMENT"] = args.sentiment
     if args.posts < 1:
         parser.error("--posts must be at least 1")
     workers = [int(k) for k in args.workers.split(",") if k.strip()]

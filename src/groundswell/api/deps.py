@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -59,3 +60,32 @@ def current_api_user(
 
 
 ApiUser = Annotated[UserRead, Depends(current_api_user)]
+
+
+def browser_csrf(request: Request) -> None:
+    """A browser using its session cookie must send the CSRF header; token clients not.
+
+    Bearer-token clients are not exposed to CSRF (a browser never attaches the token by
+    itself), so the check applies only when there is no Authorization header.
+    """
+    if request.headers.get("authorization"):
+        return
+    expected = request.session.get("csrf") if "session" in request.scope else None
+    sent = request.headers.get("x-csrf-token")
+    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
+
+
+CSRF_CHECKED = [Depends(browser_csrf)]
+"""Dependencies for every state-changing API route."""
+
+
+def require_manager(what: str) -> Any:
+    """A dependency admitting admins and analysts only; ``what`` names the action refused."""
+
+    def check(user: ApiUser) -> UserRead:
+        if user.role not in ("admin", "analyst"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"only admins and analysts {what}")
+        return user
+
+    return Depends(check)

@@ -7,13 +7,12 @@ admins and analysts, who own the listening set-up.
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from groundswell.api.deps import ApiUser, SessionDep
+from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, require_manager
 from groundswell.auth.schemas import UserRead
 from groundswell.listening import alert_rules, alert_service, delivery_read, suppressions
 from groundswell.listening.alert_schemas import (
@@ -39,24 +38,8 @@ from groundswell.listening.alert_schemas import (
 router = APIRouter(tags=["alerts"])
 
 
-def _browser_csrf(request: Request) -> None:
-    """A browser using its session cookie must send the CSRF header; token clients not."""
-    if request.headers.get("authorization"):
-        return
-    expected = request.session.get("csrf") if "session" in request.scope else None
-    sent = request.headers.get("x-csrf-token")
-    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
-
-
-def _manager(user: ApiUser) -> UserRead:
-    if user.role not in ("admin", "analyst"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins and analysts manage alerts")
-    return user
-
-
-Manager = Annotated[UserRead, Depends(_manager)]
-_WRITE = [Depends(_browser_csrf)]
+Manager = Annotated[UserRead, require_manager("manage alerts")]
+_WRITE = CSRF_CHECKED
 
 
 # -- alerts ---------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from groundswell.api.deps import ApiUser, SessionDep, get_app_settings
-from groundswell.api.routes_read import _browser_csrf
+from groundswell.api.deps import ApiUser, SessionDep, browser_csrf, get_app_settings
 from groundswell.crm.correction_schemas import CorrectionCreate, CorrectionRead, ModelRead
 from groundswell.crm.corrections import correct, list_corrections
 from groundswell.enrichment.pipeline import Enricher
@@ -43,7 +42,7 @@ def _utc(value: datetime | None) -> datetime | None:
     summary="Correct a post's sentiment or intents",
     response_model=CorrectionRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(_browser_csrf)],
+    dependencies=[Depends(browser_csrf)],
 )
 def api_correct(
     session: SessionDep, user: ApiUser, interaction_id: int, data: CorrectionCreate

@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from groundswell.api.deps import ApiUser, SessionDep, get_database
-from groundswell.api.routes_read import SubjectEditor, _browser_csrf
+from groundswell.api.deps import ApiUser, SessionDep, browser_csrf, get_database
+from groundswell.api.routes_read import SubjectEditor
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
@@ -160,7 +160,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
     summary="Re-match a subject over stored posts",
     response_model=BackfillStatus,
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(_browser_csrf)],
+    dependencies=[Depends(browser_csrf)],
 )
 def api_start_backfill(
     session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: int

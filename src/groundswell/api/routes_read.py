@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from groundswell.api.deps import ApiUser, SessionDep, get_database
+from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, get_database, require_manager
 from groundswell.auth.schemas import UserRead
 from groundswell.core.db import Database
 from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
@@ -35,29 +34,9 @@ from groundswell.listening.service import (
 router = APIRouter()
 
 
-def _browser_csrf(request: Request) -> None:
-    """A browser calling the API with its session cookie must also send the CSRF header.
-
-    Bearer-token clients are not exposed to CSRF (a browser never attaches the token by
-    itself), so the check applies only when there is no Authorization header.
-    """
-    if request.headers.get("authorization"):
-        return
-    expected = request.session.get("csrf") if "session" in request.scope else None
-    sent = request.headers.get("x-csrf-token")
-    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
-
-
-def _subject_editor(user: ApiUser) -> UserRead:
-    if user.role not in ("admin", "analyst"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins and analysts edit subjects")
-    return user
-
-
-SubjectEditor = Annotated[UserRead, Depends(_subject_editor)]
+SubjectEditor = Annotated[UserRead, require_manager("edit subjects")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-_WRITE = [Depends(_browser_csrf)]
+_WRITE = CSRF_CHECKED
 
 
 def _query_error(exc: SubjectQueryError) -> JSONResponse:

@@ -8,89 +8,20 @@ through Playwright. Screenshots go to ``test-artifacts/``.
 from __future__ import annotations
 
 import math
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
+from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSWORD, server
 
-from groundswell.auth.schemas import UserCreate
-from groundswell.auth.service import create_user
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Identity, Interaction
 from groundswell.listening.alert_models import Anomaly
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
-from groundswell.settings import Settings
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-EMAIL, PASSWORD = "analyst@example.com", "a long enough password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
-    db = Database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
-    with db.session() as s:
-        create_user(s, data=UserCreate(email=EMAIL, password=PASSWORD, role="analyst"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GROUNDSWELL_DATABASE_URL": url,
-        "GROUNDSWELL_ENVIRONMENT": "test",
-        "GROUNDSWELL_SECRET_KEY": "e2e-secret-key-for-this-run-only",
-        "TZ": "UTC",
-    }
-    log = (tmp_path / "uvicorn.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "groundswell.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            if proc.poll() is not None:
-                break
-            try:
-                if httpx.get(base + "/login", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the app did not start")
-        if proc.poll() is not None:
-            pytest.fail("uvicorn exited: " + (tmp_path / "uvicorn.log").read_text())
-        yield base, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        db.dispose()
+__all__ = ["server"]  # the stream test's app-under-uvicorn fixture, reused
 
 
 def _fill(db: Database, now: datetime) -> dict[str, object]:

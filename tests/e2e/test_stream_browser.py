@@ -66,6 +66,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
         "GROUNDSWELL_DATABASE_URL": url,
         "GROUNDSWELL_ENVIRONMENT": "test",
         "GROUNDSWELL_SECRET_KEY": "e2e-secret-key-for-this-run-only",
+        "TZ": "UTC",
     }
     log = (tmp_path / "uvicorn.log").open("w")
     proc = subprocess.Popen(

@@ -6,13 +6,14 @@ are who the model should learn from. Who corrected what, and when, is kept.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from groundswell.api.deps import ApiUser, SessionDep, browser_csrf, get_app_settings
+from groundswell.core.clock import to_utc
 from groundswell.crm.correction_schemas import CorrectionCreate, CorrectionRead, ModelRead
 from groundswell.crm.corrections import correct, list_corrections
 from groundswell.enrichment.pipeline import Enricher
@@ -32,9 +33,7 @@ def model_in_use(mode: str) -> ModelRead:
 
 def _utc(value: datetime | None) -> datetime | None:
     """A time without a zone is read as UTC, as every time the API returns is."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return None if value is None else to_utc(value)
 
 
 @router.post(

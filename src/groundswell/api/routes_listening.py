@@ -12,10 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from groundswell.api.deps import ApiUser, SessionDep, browser_csrf, get_database
+from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, browser_csrf
 from groundswell.api.routes_read import SubjectEditor
 from groundswell.core.clock import utcnow
-from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
 from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
 from groundswell.listening.models import ALL_POSTS
@@ -150,9 +149,6 @@ def api_share_of_voice(
         )
     except InvalidInputError as exc:
         raise _prefixed(exc) from None
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 @router.post(

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, get_database, require_manager
+from groundswell.api.deps import (
+    CSRF_CHECKED,
+    ApiUser,
+    DatabaseDep,
+    SessionDep,
+    require_manager,
+)
 from groundswell.auth.schemas import UserRead
-from groundswell.core.db import Database
 from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
 from groundswell.crm.schemas import (
     ContactDetail,
@@ -35,7 +40,6 @@ router = APIRouter()
 
 
 SubjectEditor = Annotated[UserRead, require_manager("edit subjects")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
 _WRITE = CSRF_CHECKED
 
 

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from groundswell.core.clock import to_utc
+
 app = typer.Typer(help="Re-run enrichment over stored posts.", add_completion=False)
 
 
@@ -31,7 +33,7 @@ def parse_when(value: str, option: str) -> datetime:
             f"{option} {value!r} is not an ISO 8601 date or time, e.g. 2024-05-01 or "
             "2024-05-01T12:00:00Z"
         ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return to_utc(parsed)
 
 
 @app.callback(invoke_without_command=True)

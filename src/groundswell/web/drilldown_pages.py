@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.read import list_channels
 from groundswell.listening.drilldown.schemas import DrilldownRead
@@ -32,7 +33,7 @@ def _when(value: str | None, field: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise InvalidInputError(f"{field} is not a date and time", field=field) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return to_utc(parsed)
 
 
 def _int(value: str | None, field: str) -> int | None:

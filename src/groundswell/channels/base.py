@@ -78,6 +78,50 @@ class SendError(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One poll's worth of inbound posts and where to resume.
+
+    ``posts`` are dicts in the ``InboundPost`` shape (ingestion validates them; a connector
+    does not import ingestion). ``cursor`` is saved only after the posts are published, so
+    a crash re-reads and the pipeline's idempotence by (channel, external id) absorbs it.
+    """
+
+    posts: list[dict[str, Any]]
+    cursor: str | None
+    retry_after: float | None = None
+    """Seconds the network asked us to wait (rate limit), if it said."""
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A network we read by polling or streaming from a saved cursor."""
+
+    key: str
+
+    def fetch(self, cursor: str | None) -> Fetched: ...
+
+
+class WebhookRejected(Exception):
+    """A webhook delivery that is refused: bad signature, replayed, malformed. Never a 500."""
+
+    def __init__(self, reason: str, *, status: int = 400):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@runtime_checkable
+class WebhookSource(Protocol):
+    """A network that pushes to us. ``parse_webhook`` verifies, then turns the body into posts."""
+
+    key: str
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+        """Posts in the ``InboundPost`` shape; raise ``WebhookRejected`` to refuse."""
+        ...
+
+
 @runtime_checkable
 class Connector(Protocol):
     """One network. Implementations live in ``channels/<network>/connector.py``."""

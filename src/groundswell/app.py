@@ -14,6 +14,7 @@ from groundswell.api.openapi import install_openapi
 from groundswell.api.router import api_router
 from groundswell.core.brokers import Broker, open_broker
 from groundswell.core.db import Database
+from groundswell.core.instance_keys import resolve_keys
 from groundswell.settings import Settings, get_settings
 from groundswell.web.routes import install_web
 
@@ -31,6 +32,7 @@ def create_app(
     nothing else could consume its messages.
     """
     settings = settings or get_settings()
+    resolve_keys(settings)  # refuses to start in production with a public or short key
     db = Database(settings)
     broker = broker or open_broker(settings.broker_url)
     run_worker = settings.embedded_broker if embedded_worker is None else embedded_worker
@@ -73,7 +75,7 @@ def create_app(
     app.state.broker = broker
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key.get_secret_value(),
+        secret_key=resolve_keys(settings).session_key,
         session_cookie="gs_session",
         max_age=settings.session_max_age_seconds,
         same_site="lax",

@@ -43,6 +43,16 @@ def _settings() -> Settings:
         raise _fail(f"invalid configuration: {exc}") from exc
 
 
+def _require_secure_keys(settings: Settings) -> None:
+    """Stop with the reason when production would sign with a public or short key."""
+    from groundswell.core.instance_keys import InsecureConfigurationError, resolve_keys
+
+    try:
+        resolve_keys(settings)
+    except InsecureConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the latest version."""
@@ -150,13 +160,22 @@ def serve(
     from groundswell.app import create_app
 
     settings = _settings()
+    _require_secure_keys(settings)
     application = create_app(settings, demo_speed=speed if demo else None)
     typer.echo(f"Groundswell is running at http://{host}:{port}/")
     if demo:
         from groundswell.demo.setup import DEMO_EMAIL, DEMO_PASSWORD
 
         typer.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (replaying posts at {speed:g}x)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        # X-Forwarded-For is believed only from the configured proxies (none by default).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+    )
 
 
 @app.command("demo-setup")
@@ -197,6 +216,7 @@ def worker(
     from groundswell.workers.supervisor import run_processes
 
     settings = _settings()
+    _require_secure_keys(settings)
     if settings.embedded_broker:
         raise _fail(
             "the in-process broker (memory://) cannot be shared with separate worker processes; "

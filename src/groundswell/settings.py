@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
 
+    secrets_file: str | None = None
+    """Where a development install keeps its generated session and webhook keys (mode 600);
+    default: next to the SQLite database. Production must set the keys themselves."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks (CIDR) of reverse proxies whose ``X-Forwarded-For`` is believed;
+    from anyone else the header is ignored."""
+    login_max_failures_per_account: int = Field(default=10, ge=1, le=10_000)
+    login_max_failures_per_address: int = Field(default=30, ge=1, le=100_000)
+    login_failure_window_seconds: int = Field(default=900, ge=10, le=86_400)
+    """Failed logins counted per account and per client address over this window."""
+    rate_limit_storage_url: str | None = None
+    """Where login failure counters live (``memory://``, ``redis://…``); default: the broker's
+    Redis when the broker is Redis, else memory."""
+    password_min_length: int = Field(default=12, ge=8, le=1000)
+    password_min_strength: int = Field(default=3, ge=0, le=4)
+    """zxcvbn score (0–4) a new password needs; common and guessable passwords score low."""
+    api_token_max_days: int = Field(default=365, ge=1, le=3650)
+    """Longest lifetime an API token may be given."""
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from groundswell.api import (
+    routes_admin,
     routes_alerts,
     routes_corrections,
     routes_drilldown,
@@ -23,3 +24,4 @@ for module in (
     routes_corrections,
 ):
     api_router.include_router(module.router)
+api_router.include_router(routes_admin.router)

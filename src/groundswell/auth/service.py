@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,26 +52,64 @@ def get_user(session: Session, *, user_id: int) -> UserRead | None:
     return UserRead.model_validate(user)
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_digest = token_digest
+
+
+def new_token_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 def create_api_token(session: Session, *, user_id: int, name: str) -> str:
-    """Create a token and return it in clear text, the only time it is available."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    """Create a token with every scope its user's role allows, and no expiry.
+
+    Returns it in clear text, the only time it is available. Operators create scoped,
+    expiring tokens through ``auth.admin.create_token`` (API, admin page, CLI).
+    """
+    token = new_token_secret()
     session.add(ApiToken(name=name, token_hash=_digest(token), user_id=user_id))
     session.flush()
     return token
 
 
-def verify_api_token(session: Session, *, token: str) -> UserRead | None:
+@dataclass(frozen=True)
+class TokenPrincipal:
+    """Who a bearer token acts as, and what it may do."""
+
+    user: UserRead
+    token_id: int
+    scopes: frozenset[str]
+
+
+# Writing last_used_at on every call would make every API read a write.
+_LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def authenticate_token(session: Session, *, token: str) -> TokenPrincipal | None:
+    """The principal of a live token: not revoked, not expired, of an active user."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
     row = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False))
     )
-    if row is None:
+    now = utcnow()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    row.last_used_at = utcnow()
-    return get_user(session, user_id=row.user_id)
+    user = get_user(session, user_id=row.user_id)
+    if user is None:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    scopes = frozenset(s for s in row.scopes.split(",") if s)
+    return TokenPrincipal(user=user, token_id=row.id, scopes=scopes)
+
+
+def verify_api_token(session: Session, *, token: str) -> UserRead | None:
+    principal = authenticate_token(session, token=token)
+    return principal.user if principal else None
 
 
 _DUMMY_HASH = hash_password(secrets.token_hex(8))

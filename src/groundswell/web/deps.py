@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
 from groundswell.auth.schemas import UserRead
-from groundswell.auth.service import get_user
+from groundswell.auth.sessions import session_user
 from groundswell.web.security import verify_csrf
 from groundswell.web.templating import can_edit_subjects
 
@@ -24,8 +24,9 @@ class LoginRequired(Exception):
 
 
 def current_web_user(request: Request, session: SessionDep) -> UserRead:
-    user_id = request.session.get("user_id")
-    user = get_user(session, user_id=user_id) if isinstance(user_id, int) else None
+    user = session_user(
+        session, user_id=request.session.get("user_id"), session_id=request.session.get("sid")
+    )
     if user is None:
         path = request.url.path
         if request.url.query:

@@ -17,13 +17,18 @@ from groundswell.web import (
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
-from groundswell.web.security import LoginThrottle, SecurityHeadersMiddleware
+from groundswell.web.login_limits import LoginLimiter
+from groundswell.web.response_policy import ResponsePolicyMiddleware
+from groundswell.web.security import SecurityHeadersMiddleware
 from groundswell.web.templating import STATIC_DIR
 
 
 def install_web(app: FastAPI) -> None:
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginLimiter(app.state.settings)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        ResponsePolicyMiddleware, production=app.state.settings.environment == "production"
+    )
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)

@@ -1,4 +1,4 @@
-"""Browser-facing protections: CSRF tokens, security headers, login throttling, safe links.
+"""Browser-facing protections: CSRF tokens, security headers, safe links.
 
 The session cookie is SameSite=lax, which already stops most cross-site posts; the
 synchronizer token makes state changes safe even where lax does not apply (same-site
@@ -8,9 +8,6 @@ subdomains, old browsers) and is checked on every unsafe method.
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import deque
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, status
@@ -100,41 +97,6 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class LoginThrottle:
-    """Counts failed logins per client address in a sliding window.
-
-    In memory and per process: enough to make password guessing slow against one
-    instance; a deployment with many instances should also limit at its proxy.
-    """
-
-    def __init__(self, *, max_failures: int = 10, window_seconds: float = 900.0) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.max_failures
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:
-                self._failures.clear()
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 def safe_url(value: str | None) -> str | None:

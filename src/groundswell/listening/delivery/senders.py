@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
+from groundswell.core.instance_keys import resolve_keys
 from groundswell.listening.delivery.signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -71,7 +72,7 @@ class DeliveryConfig:
             smtp_username=settings.smtp_username,
             smtp_password=password.get_secret_value() if password else None,
             smtp_starttls=settings.smtp_starttls,
-            webhook_secret=settings.webhook_secret.get_secret_value().encode(),
+            webhook_secret=resolve_keys(settings).webhook_key,
             timeout_s=timeout_s,
         )
 

@@ -237,22 +237,27 @@ def user_create(
     """Create a user who can log in to the web app."""
     from pydantic import ValidationError
 
-    from groundswell.auth.schemas import UserCreate
-    from groundswell.auth.service import create_user
+    from groundswell.auth.admin import add_user
+    from groundswell.auth.audit import CLI_ACTOR
+    from groundswell.auth.ops_schemas import UserAdminCreate
+    from groundswell.auth.password_policy import PasswordPolicy
     from groundswell.core.db import Database
     from groundswell.core.errors import InvalidInputError
 
     try:
-        data = UserCreate(email=email, password=password, role=role, name=name)
+        data = UserAdminCreate(email=email, password=password, role=role, name=name)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
-    db = Database(_settings())
+    settings = _settings()
+    db = Database(settings)
     try:
         with db.session() as session:
-            user = create_user(session, data=data)
+            user = add_user(
+                session, data=data, policy=PasswordPolicy.from_settings(settings), actor=CLI_ACTOR
+            )
     except InvalidInputError as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
     finally:
         db.dispose()
     typer.echo(f"created {user.role} {user.email} (id {user.id})")
@@ -262,21 +267,57 @@ def user_create(
 def token_create(
     email: Annotated[str, typer.Option(help="The user the token acts as.")],
     name: Annotated[str, typer.Option(help="A label for the token.")] = "api",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="read, ingest, engage, admin; repeat. Default: all the role allows."),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Lifetime in days; default the longest allowed.")
+    ] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
-    from sqlalchemy import select
+    from pydantic import ValidationError
 
-    from groundswell.auth.models import User
-    from groundswell.auth.service import create_api_token
+    from groundswell.auth.admin import create_token, user_by_email
+    from groundswell.auth.audit import CLI_ACTOR
+    from groundswell.auth.ops_schemas import TokenCreate
     from groundswell.core.db import Database
+    from groundswell.core.errors import InvalidInputError, NotFoundError
 
-    db = Database(_settings())
+    settings = _settings()
+    db = Database(settings)
     try:
         with db.session() as session:
-            user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
-            if user_id is None:
-                raise _fail(f"no user with email {email!r}")
-            token = create_api_token(session, user_id=user_id, name=name)
+            user = user_by_email(session, email=email)
+            scopes = scope or ["read", "ingest", "engage"] + (
+                ["admin"] if user.role == "admin" else []
+            )
+            data = TokenCreate(
+                name=name,
+                user_id=user.id,
+                scopes=scopes,
+                expires_in_days=days or settings.api_token_max_days,
+            )
+            created = create_token(
+                session, data=data, actor=CLI_ACTOR, max_days=settings.api_token_max_days
+            )
+    except NotFoundError as exc:
+        raise _fail(f"no user with email {email!r}") from exc
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
+    except InvalidInputError as exc:
+        raise _fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
     finally:
         db.dispose()
-    typer.echo(token)
+    typer.echo(created.token)
+
+
+def _add_access_commands() -> None:
+    """``user list|deactivate|activate|password|end-sessions``, ``token list|revoke``, ``audit``."""
+    from groundswell.commands import access
+
+    access.register(user_app, token_app, app)
+
+
+_add_access_commands()

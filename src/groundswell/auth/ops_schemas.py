@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from groundswell.auth.schemas import Role
+from groundswell.auth.schemas import Role, UserCreate
 
 Scope = Literal["read", "ingest", "engage", "admin"]
 
@@ -58,13 +58,10 @@ class UserAdminRead(BaseModel):
     active_tokens: int
 
 
-class UserAdminCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserAdminCreate(UserCreate):
+    """A new user from an operator; the password policy (not a fixed length) judges it."""
 
-    email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
-    role: Role = "agent"
-    name: str | None = Field(default=None, max_length=200)
 
 
 class UserUpdate(BaseModel):

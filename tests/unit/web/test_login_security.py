@@ -16,10 +16,10 @@ from gs_webtest import PASSWORD, Factory, csrf_from, login
 
 from groundswell.api.client_address import resolve_client
 from groundswell.app import create_app
+from groundswell.auth.admin import change_password, end_sessions, update_user
 from groundswell.auth.audit import CLI_ACTOR
 from groundswell.auth.ops_schemas import PasswordChange, UserUpdate
 from groundswell.auth.password_policy import PasswordPolicy
-from groundswell.auth.admin import change_password, end_sessions, update_user
 from groundswell.settings import Settings
 
 NEW_PASSWORD = "plinth-marmalade-orbit-97"

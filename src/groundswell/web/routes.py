@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from groundswell.web import (
+    access_pages,
     alert_pages,
     auth_pages,
     contact_pages,
@@ -43,3 +44,4 @@ def install_web(app: FastAPI) -> None:
         correction_pages,
     ):
         app.include_router(module.router)
+    app.include_router(access_pages.router)

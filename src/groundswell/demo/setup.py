@@ -5,6 +5,7 @@ Everything is created only when missing, so ``make run`` can be repeated safely.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from tqdm import tqdm
 
+from groundswell.auth.admin import add_user
+from groundswell.auth.audit import Actor, record
 from groundswell.auth.models import User
+from groundswell.auth.ops_schemas import UserAdminCreate
+from groundswell.auth.password_policy import PasswordPolicy
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
 from groundswell.core.clock import utcnow
@@ -121,14 +126,38 @@ def _tile_backwards(history: list[InboundPost], span: timedelta) -> list[Inbound
     return out
 
 
+DEMO_COLLEAGUE = "analyst@groundswell.local"
+DEMO_ACTOR = Actor(user_id=None, label="demo-setup")
+
+
 def ensure_demo_user(db: Database) -> bool:
+    """The demo admin, and a colleague to try "Users & tokens" on (deactivate, set a
+    password, end sessions). The colleague's password is random: an admin sets one."""
     with db.session() as session:
         if session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is not None:
             return False
-        create_user(
+        # The documented demo login skips the strength check only here; it passes it anyway.
+        demo = create_user(
             session,
             data=UserCreate(email=DEMO_EMAIL, password=DEMO_PASSWORD, role="admin", name="Demo"),
         )
+        record(
+            session,
+            actor=DEMO_ACTOR,
+            action="user.create",
+            target_type="user",
+            target_id=demo.id,
+            target=demo.email,
+            details={"role": demo.role},
+        )
+        if session.scalar(select(User.id).where(User.email == DEMO_COLLEAGUE)) is None:
+            colleague = UserAdminCreate(
+                email=DEMO_COLLEAGUE,
+                password=secrets.token_urlsafe(24),
+                role="analyst",
+                name="Ana Lyst",
+            )
+            add_user(session, data=colleague, policy=PasswordPolicy(), actor=DEMO_ACTOR)
         return True
 
 

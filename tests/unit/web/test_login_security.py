@@ -171,3 +171,22 @@ def test_login_twice_gives_two_sessions_and_logout_ends_only_one(
     assert _logged_in(laptop)
     assert PASSWORD  # the shared test password is accepted by the policy
     PasswordPolicy().check(PASSWORD)
+
+
+@pytest.mark.redis
+def test_counters_are_shared_through_the_brokers_redis(settings: Settings, redis_url: str) -> None:
+    """Two server processes on one Redis see each other's failures."""
+    from groundswell.web.login_limits import LoginLimiter, storage_url
+
+    shared = small_limits(settings, broker_url=redis_url)
+    assert storage_url(shared) == redis_url
+    one, two = LoginLimiter(shared), LoginLimiter(shared)
+    try:
+        for _ in range(3):
+            one.failed(account="ana@example.com", address="198.51.100.1")
+        verdict = two.check(account="ana@example.com", address="198.51.100.2")
+        assert not verdict.allowed and verdict.retry_after_seconds > 0
+        two.succeeded(account="ana@example.com")
+        assert one.check(account="ana@example.com", address="198.51.100.3").allowed
+    finally:
+        one.limiter.clear(one.per_address, shared.stream_prefix, "address", "198.51.100.1")

@@ -14,8 +14,9 @@ from zxcvbn import zxcvbn
 from groundswell.core.errors import InvalidInputError
 from groundswell.settings import Settings
 
-# zxcvbn's work grows with length; beyond this the estimate is capped anyway.
-_ESTIMATE_CHARS = 100
+# zxcvbn's work grows faster than length and it refuses more than 72 characters; a
+# password longer than that is judged on its first 72 (still hard to guess if strong).
+_ESTIMATE_CHARS = 72
 
 
 @dataclass(frozen=True)

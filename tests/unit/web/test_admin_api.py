@@ -241,3 +241,16 @@ def test_admin_api_is_for_admins(
         token = bearer(factory.token(factory.user(email=f"{role}@example.com", role=role)))
         assert client.request(method, path, json={}, headers=token).status_code == 403
     assert client.request(method, path, json={}).status_code == 401
+
+
+def test_a_very_long_password_is_judged_not_crashed(
+    client: TestClient, factory: Factory, admin: dict[str, str]
+) -> None:
+    agent = factory.user(email="ana@example.com", role="agent")
+    for password, expected in (("a" * 1000, 422), (STRONG * 30, 200)):
+        response = client.post(
+            f"/api/v1/admin/users/{agent}/password",
+            json={"new_password": password},
+            headers=admin,
+        )
+        assert response.status_code == expected, response.text

@@ -79,7 +79,6 @@ def current_api_user(
                 status_code=status.HTTP_403_FORBIDDEN,
                 detail=f"this token lacks the {needed!r} scope",
             )
-        request.state.token_id = principal.token_id
         return principal.user
     if "session" in request.scope and not request.headers.get("authorization"):
         found = session_user(

@@ -246,11 +246,7 @@ def create_token(
         raise InvalidInputError(
             f"the admin scope needs an admin user; {user.email!r} is {user.role}", field="scopes"
         )
-    if data.expires_in_days is None and max_days < 3650:
-        raise InvalidInputError(
-            f"a token must expire within {max_days} days", field="expires_in_days"
-        )
-    if data.expires_in_days is not None and data.expires_in_days > max_days:
+    if data.expires_in_days > max_days:
         raise InvalidInputError(
             f"a token may live at most {max_days} days", field="expires_in_days"
         )
@@ -262,9 +258,7 @@ def create_token(
         user_id=user.id,
         scopes=",".join(scopes),
         created_at=now,
-        expires_at=None
-        if data.expires_in_days is None
-        else now + timedelta(days=data.expires_in_days),
+        expires_at=now + timedelta(days=data.expires_in_days),
         created_by_id=actor.user_id,
     )
     session.add(row)

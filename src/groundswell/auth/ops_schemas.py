@@ -23,8 +23,8 @@ class TokenCreate(BaseModel):
     user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     """The user the token acts as; default: the caller."""
     scopes: list[Scope] = Field(default_factory=_read_only, min_length=1, max_length=4)
-    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
-    """``null`` for a token that does not expire (refused above ``api_token_max_days``)."""
+    expires_in_days: int = Field(default=90, ge=1, le=3650)
+    """Every token expires; at most ``GROUNDSWELL_API_TOKEN_MAX_DAYS`` days from now."""
 
 
 class TokenRead(BaseModel):

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User, UserSession
@@ -22,6 +22,8 @@ from groundswell.core.clock import utcnow
 
 # Writing last_seen_at on every request would make every page view a write.
 _TOUCH_EVERY = timedelta(minutes=5)
+# Ended and expired sessions stay this long for the admin's eyes, then are deleted.
+_KEEP_ENDED = timedelta(days=30)
 
 
 def _digest(session_id: str) -> str:
@@ -39,6 +41,15 @@ def open_session(
     """Start a session and return its id for the cookie (the only copy in clear)."""
     session_id = secrets.token_urlsafe(32)
     now = utcnow()
+    # Keep the table small: a user's sessions that ended or expired long ago go.
+    session.execute(
+        delete(UserSession)
+        .where(UserSession.user_id == user_id)
+        .where(
+            ((UserSession.ended_at.is_not(None)) & (UserSession.ended_at < now - _KEEP_ENDED))
+            | (UserSession.expires_at < now - _KEEP_ENDED)
+        )
+    )
     session.add(
         UserSession(
             session_hash=_digest(session_id),

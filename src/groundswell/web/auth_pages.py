@@ -52,7 +52,17 @@ def login_submit(
     address = client_address(request)
     account = email.strip().lower()
     context = {"next": safe_next(next), "email": email}
-    verdict = limiter.check(account=account, address=address)
+    try:
+        verdict = limiter.check(account=account, address=address)
+    except Exception:  # the counters' store (Redis) is down: refuse rather than go unguarded
+        log.exception("login refused: the failure counters cannot be read")
+        return render(
+            request,
+            "login.html",
+            {**context, "error": "Logging in is unavailable for a moment. Try again shortly."},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
+        )
     if not verdict.allowed:
         log.warning("login refused (too many failures): account=%r address=%s", account, address)
         return render(

@@ -190,3 +190,18 @@ def test_counters_are_shared_through_the_brokers_redis(settings: Settings, redis
         assert one.check(account="ana@example.com", address="198.51.100.3").allowed
     finally:
         one.limiter.clear(one.per_address, shared.stream_prefix, "address", "198.51.100.1")
+
+
+def test_login_is_refused_not_crashed_when_the_counters_are_unreachable(
+    client: TestClient, factory: Factory
+) -> None:
+    factory.user()
+    limiter = client.app.state.login_throttle  # type: ignore[attr-defined]
+
+    def down(**_: object) -> None:
+        raise ConnectionError("redis is down")
+
+    limiter.check = down
+    response = login(client)
+    assert response.status_code == 503
+    assert "unavailable" in response.text

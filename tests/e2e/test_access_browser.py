@@ -68,6 +68,11 @@ def test_admin_manages_tokens_and_users(server: tuple[str, Database]) -> None:
             expect(page.locator("#audit")).to_contain_text("user.deactivate")
             expect(page.locator("#audit")).to_contain_text("token.revoke")
             page.screenshot(path=str(ARTIFACTS / "access-page.png"), full_page=True)
+
+            page.click("header >> text=Account")
+            expect(page).to_have_url(base + "/account")
+            expect(page.locator("#sessions tbody tr")).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "account-page.png"), full_page=True)
             assert [u for u in missing if not u.endswith("/favicon.ico")] == []
             assert [e for e in console_errors if "404" not in e] == []
         finally:

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from groundswell.web import (
     access_pages,
+    account_pages,
     alert_pages,
     auth_pages,
     contact_pages,
@@ -45,3 +46,4 @@ def install_web(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     app.include_router(access_pages.router)
+    app.include_router(account_pages.router)

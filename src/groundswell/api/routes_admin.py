@@ -32,6 +32,7 @@ from groundswell.auth.password_policy import PasswordPolicy
 from groundswell.auth.schemas import UserRead
 from groundswell.auth.sessions import open_sessions
 from groundswell.core.clock import to_utc
+from groundswell.core.errors import InvalidInputError
 from groundswell.settings import Settings
 
 router = APIRouter(tags=["admin"])
@@ -197,17 +198,15 @@ def api_audit(
     _: Admin,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    action: Annotated[str | None, Query(max_length=60)] = None,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,60}$")] = None,
     since: datetime | None = None,
 ) -> list[AuditRead]:
     """Newest first; for the next page pass the smallest ``id`` seen as ``before_id``."""
-    return list_audit(
-        session,
-        limit=limit,
-        before_id=before_id,
-        action=action,
-        since=to_utc(since) if since is not None else None,
-    )
+    try:
+        since_utc = to_utc(since) if since is not None else None
+    except OverflowError:
+        raise InvalidInputError("is out of range", field="since") from None
+    return list_audit(session, limit=limit, before_id=before_id, action=action, since=since_utc)
 
 
 @router.post(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from groundswell.auth.schemas import Role, UserCreate
+from groundswell.auth.schemas import Role, UserCreate, refuse_control_characters
 
 Scope = Literal["read", "ingest", "engage", "admin"]
 
@@ -25,6 +25,11 @@ class TokenCreate(BaseModel):
     scopes: list[Scope] = Field(default_factory=_read_only, min_length=1, max_length=4)
     expires_in_days: int = Field(default=90, ge=1, le=3650)
     """Every token expires; at most ``GROUNDSWELL_API_TOKEN_MAX_DAYS`` days from now."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return refuse_control_characters(value) or value
 
 
 class TokenRead(BaseModel):

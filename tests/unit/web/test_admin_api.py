@@ -254,3 +254,25 @@ def test_a_very_long_password_is_judged_not_crashed(
             headers=admin,
         )
         assert response.status_code == expected, response.text
+
+
+def test_hostile_admin_inputs_are_refused_not_crashed(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    cases = [
+        ("POST", "/api/v1/admin/tokens", {"name": "a\x00b"}),
+        ("POST", "/api/v1/admin/users", {"email": "x\x00@example.com", "password": STRONG}),
+        (
+            "POST",
+            "/api/v1/admin/users",
+            {"email": "x@example.com", "name": "\x07", "password": STRONG},
+        ),
+        ("PATCH", f"/api/v1/admin/users/{2**63}", {"active": False}),
+        ("POST", "/api/v1/admin/tokens", {"name": "x", "user_id": 2**63}),
+    ]
+    for method, path, body in cases:
+        response = client.request(method, path, json=body, headers=admin)
+        assert response.status_code == 422, (path, body, response.text)
+    for query in ("since=0001-01-01T00:00:00%2B01:00", "action=%00", f"before_id={2**64}"):
+        response = client.get(f"/api/v1/admin/audit?{query}", headers=admin)
+        assert response.status_code == 422, (query, response.text)

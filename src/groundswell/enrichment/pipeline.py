@@ -22,6 +22,7 @@ from groundswell.enrichment.query import (
     SubjectMatcher,
     tokenize_post,
 )
+from groundswell.enrichment.readable import UNREADABLE, is_readable
 from groundswell.enrichment.sentiment import get_sentiment_analyzer
 
 if TYPE_CHECKING:
@@ -132,6 +133,8 @@ class Enricher:
         else:
             try:
                 sentiment = self._sentiment.analyze(text)
+                if sentiment.score == 0.0 and text.strip() and not is_readable(text):
+                    flags = (UNREADABLE,)
             except Exception:
                 logger.exception("sentiment failed")
                 sentiment, versions["sentiment"] = _NEUTRAL, versions["sentiment"] + FAILED_SUFFIX
@@ -166,6 +169,7 @@ class Enricher:
             influence=influence,
             subject_ids=subject_ids,
             versions=versions,
+            flags=flags,
         )
         if prediction is None:
             return result

@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean
+.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean eval-language
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench: $(DEV_STAMP)
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)
 	$(PY) -m bench.eval_sentiment
+
+## Language identification on short posts: English airline tweets and a multilingual sample.
+eval-language: $(DEV_STAMP)
+	$(PY) -m bench.eval_language
 
 ## Spike detector quality on labelled synthetic and airline series, against a z-score baseline.
 eval-spikes: $(DEV_STAMP)

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     """``model``: the shipped MiniLM fine-tune (calibrated, with intents); ``lexicon``:
     VADER, for very high volume."""
 
+    brand_accounts: str = Field(default="", max_length=200_000)
+    """The company's own accounts, comma-separated, as ``channel:handle`` or ``handle``
+    (every channel): their posts are outbound, kept out of customer sentiment, intents and
+    listening counts (``ingestion/outbound.py``)."""
+
     detector_warmup_minutes: int = Field(default=1440, ge=0, le=100_000)
     """Minutes a subject's spike detector learns before it may raise an alert."""
 

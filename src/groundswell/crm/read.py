@@ -124,6 +124,7 @@ def _stream_conditions(filters: StreamFilter) -> list[ColumnElement[bool]]:
         )
     if filters.sentiment is not None:
         conditions.append(Interaction.sentiment_label == filters.sentiment)
+        conditions.append(Interaction.direction == "in")  # customers' sentiment only
     if filters.after_id is not None:
         conditions.append(Interaction.id > filters.after_id)
     if filters.before_id is not None:

@@ -49,9 +49,13 @@ class PostFacts:
     replies: int = 0
     verified: bool = False
     bio: str | None = None
+    outbound: bool = False
+    """Written by the company's own account: no customer intents, flagged ``outbound``."""
 
 
 UNSUPPORTED_LANGUAGE = "unsupported_language"
+OUTBOUND = "outbound"
+"""The company's own post: its sentiment is its tone, not a customer's; no intents."""
 MODEL_LANGUAGES = frozenset({"en"})
 """Languages the model was trained on; others still get a result, flagged."""
 
@@ -171,10 +175,14 @@ class Enricher:
             versions=versions,
             flags=flags,
         )
+        if facts.outbound:
+            result = replace(result, flags=(*result.flags, OUTBOUND))
         if prediction is None:
             return result
         if language.code is not None and language.code not in MODEL_LANGUAGES:
             flags = (*flags, UNSUPPORTED_LANGUAGE)
+        if facts.outbound:
+            return replace(result, flags=(*flags, OUTBOUND))
         return replace(result, intent=prediction.intent, intents=prediction.intents, flags=flags)
 
     def enrich_many(self, facts: Sequence[PostFacts]) -> list[Enrichment]:

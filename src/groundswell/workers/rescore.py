@@ -92,6 +92,7 @@ def _facts(row: Interaction, identity: tuple[int | None, bool] | None) -> PostFa
         replies=row.replies,
         verified=verified,
         bio=None,
+        outbound=row.direction == "out",
     )
 
 

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     (every channel): their posts are outbound, kept out of customer sentiment, intents and
     listening counts (``ingestion/outbound.py``)."""
 
+    model_store_dir: str = Field(default="./groundswell-data/models", min_length=1)
+    """The versioned model store (retrained models, the active version marker); workers
+    follow its active version without a restart (``enrichment/model/store.py``)."""
+
     detector_warmup_minutes: int = Field(default=1440, ge=0, le=100_000)
     """Minutes a subject's spike detector learns before it may raise an alert."""
 

@@ -26,7 +26,9 @@ from groundswell.enrichment.readable import UNREADABLE, is_readable
 from groundswell.enrichment.sentiment import get_sentiment_analyzer
 
 if TYPE_CHECKING:
+    from groundswell.enrichment.base import SentimentAnalyzer
     from groundswell.enrichment.model.classifier import Prediction, SentimentIntentModel
+    from groundswell.enrichment.model.hot import ReloadingModel
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +74,21 @@ class Enricher:
     """
 
     def __init__(
-        self, *, sentiment_mode: str = "lexicon", subjects: Iterable[tuple[int, str]] = ()
+        self,
+        *,
+        sentiment_mode: str = "lexicon",
+        subjects: Iterable[tuple[int, str]] = (),
+        model_store: str | None = None,
     ) -> None:
-        self._sentiment = get_sentiment_analyzer(sentiment_mode)
-        self._model: SentimentIntentModel | None = None
-        if sentiment_mode == "model":
+        self._model: SentimentIntentModel | ReloadingModel | None = None
+        if sentiment_mode == "model" and model_store:
+            from groundswell.enrichment.model.hot import shared_reloading_model
+
+            self._model = shared_reloading_model(model_store)
+            self._sentiment: SentimentAnalyzer = self._model
+        else:
+            self._sentiment = get_sentiment_analyzer(sentiment_mode)
+        if sentiment_mode == "model" and self._model is None:
             from groundswell.enrichment.model.classifier import SentimentIntentModel
 
             if isinstance(self._sentiment, SentimentIntentModel):
@@ -116,7 +128,12 @@ class Enricher:
         if self._model is None:
             return None
         try:
-            return self._model.predict_many(texts)
+            predictions = self._model.predict_many(texts)
+            if self._model.version != self.versions.get("sentiment"):
+                # The store promoted or rolled back a model: results say which one made them.
+                self.versions = {**self.versions, "sentiment": self._model.version}
+                self.versions["intent"] = self._model.version
+            return predictions
         except Exception:
             logger.exception("sentiment model failed on a batch of %d", len(texts))
             return None

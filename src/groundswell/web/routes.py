@@ -12,6 +12,7 @@ from groundswell.web import (
     correction_pages,
     drilldown_pages,
     listening_pages,
+    model_pages,
     stream_pages,
     subject_pages,
 )
@@ -36,5 +37,6 @@ def install_web(app: FastAPI) -> None:
         alert_pages,
         drilldown_pages,
         correction_pages,
+        model_pages,
     ):
         app.include_router(module.router)

@@ -62,7 +62,9 @@ class ProcessStage:
         self.settings = settings
         self.db = db
         self.broker = broker
-        self.enricher = Enricher(sentiment_mode=settings.sentiment)
+        self.enricher = Enricher(
+            sentiment_mode=settings.sentiment, model_store=settings.model_store_dir
+        )
         self.channels = ChannelIds()
         self._subjects_loaded_at = -1e9
         self.stored_total = 0

@@ -92,6 +92,10 @@ def info(
     except ModelFilesMissingError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"sentiment mode: {get_settings().sentiment}")
+    if model_dir is None:
+        store = _store()
+        active = store.card(store.active())
+        typer.echo(f"active in the store ({store.root}): v{active.number} {active.version}")
     typer.echo(f"model version: {metadata.get('version')}  (base {metadata.get('base_model')})")
     typer.echo(json.dumps(metadata.get("metrics", {}), indent=2, sort_keys=True))
 

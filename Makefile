@@ -34,7 +34,7 @@ install-dev: $(DEV_STAMP)
 ## Start Groundswell on SQLite with the in-process queue and a replay of real posts.
 run: $(STAMP)
 	$(GS) migrate
-	$(GS) demo-setup --speed $(SPEED)
+	$(GS) demo-setup --speed $(SPEED) --no-history
 	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).

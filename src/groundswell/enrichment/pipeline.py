@@ -9,6 +9,7 @@ cannot be enriched would otherwise block its stream, and every text has a sensib
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 20_000
 """Longer texts (email bodies, pasted logs) are enriched on their first 20,000 characters;
 no social post comes close, and it bounds the time one message can take."""
+
+PREDICTION_CACHE = 20_000
+"""Distinct texts whose model predictions are kept (a few MB)."""
 
 FAILED_SUFFIX = "!failed"
 """Appended to a version when that enricher failed, so a re-score knows to redo it."""
@@ -102,6 +106,7 @@ class Enricher:
         }
         if self._model is not None:
             self.versions["intent"] = self._model.version
+        self._cache: OrderedDict[tuple[str, str], Prediction] = OrderedDict()
         self.set_subjects(subjects)
 
     @property
@@ -137,6 +142,39 @@ class Enricher:
         except Exception:
             logger.exception("sentiment model failed on a batch of %d", len(texts))
             return None
+
+    def _predict_cached(self, texts: list[str]) -> list[Prediction | None]:
+        """Predictions for ``texts``, running the model only on texts it has not seen.
+
+        Streams repeat themselves (retweets, copied complaints, spam runs, the demo's
+        history tiled from one sample), and the model is most of a post's cost. Results
+        are kept per model version for the last ``PREDICTION_CACHE`` distinct texts.
+        """
+        assert self._model is not None
+        refresh = getattr(self._model, "refresh", None)
+        if refresh is not None:
+            refresh()
+        version = self._model.version
+        found: dict[str, Prediction] = {}
+        for text in texts:
+            hit = self._cache.get((version, text))
+            if hit is not None:
+                found[text] = hit
+                self._cache.move_to_end((version, text))
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            whole = self._predict(missing)
+            batch: list[Prediction | None] = (
+                list(whole) if whole is not None else [self._predict_one(t) for t in missing]
+            )
+            for text, prediction in zip(missing, batch, strict=True):
+                if prediction is None:
+                    continue
+                found[text] = prediction
+                self._cache[(version, text)] = prediction
+            while len(self._cache) > PREDICTION_CACHE:
+                self._cache.popitem(last=False)
+        return [found.get(t) for t in texts]
 
     def _predict_one(self, text: str) -> Prediction | None:
         alone = self._predict([text])
@@ -212,11 +250,7 @@ class Enricher:
         texts = [_clip(f.text) for f in facts]
         predictions: list[Prediction | None] = [None] * len(texts)
         if self._model is not None and texts:
-            batch = self._predict(texts)
-            if batch is not None:
-                predictions = list(batch)
-            else:
-                predictions = [self._predict_one(t) for t in texts]
+            predictions = self._predict_cached(texts)
         return [
             self._enrich_one(f, t, p) for f, t, p in zip(facts, texts, predictions, strict=True)
         ]

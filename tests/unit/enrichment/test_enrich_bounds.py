@@ -76,3 +76,26 @@ def test_model_reads_known_emoji_and_caps_a_flood() -> None:
     flood = enricher.enrich(PostFacts(text="😀" * 8000))
     assert flood.sentiment.label == "positive"
     assert "truncated" in flood.flags
+
+
+def test_repeated_texts_run_through_the_model_once() -> None:
+    enricher = Enricher(sentiment_mode="model")
+    model = enricher._model
+    assert model is not None
+    seen: list[int] = []
+    real = model.predict_many
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        seen.append(len(texts))
+        return real(texts)
+
+    model.predict_many = counting  # type: ignore[method-assign]
+    try:
+        texts = ["@united lost my bag again", "thanks for the upgrade!"] * 5
+        first = enricher.enrich_many([PostFacts(text=t) for t in texts])
+        again = enricher.enrich_many([PostFacts(text=t) for t in texts[:2]])
+    finally:
+        model.predict_many = real  # type: ignore[method-assign]
+    assert seen == [2]
+    assert [e.sentiment for e in first[:2]] == [e.sentiment for e in again]
+    assert first[0].sentiment.label == "negative" and first[1].sentiment.label == "positive"

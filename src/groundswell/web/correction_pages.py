@@ -20,6 +20,7 @@ from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.correction_schemas import HUMAN_MODEL, INTENT_CHOICES, SENTIMENT_CHOICES
 from groundswell.crm.corrections import correct
 from groundswell.crm.read import get_interaction
+from groundswell.enrichment.model.store import ModelStore
 from groundswell.crm.schemas import InteractionRead
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.security import safe_next
@@ -34,6 +35,12 @@ def model_label(request: Request) -> str:
     A model that cannot be loaded is named as such rather than breaking every page.
     """
     mode = request.app.state.settings.sentiment
+    if mode == "model":
+        try:
+            store = ModelStore(request.app.state.settings.model_store_dir)
+            return f"{store.card(store.active()).version} ({mode})"
+        except Exception:
+            pass  # fall back to the model this process loaded
     try:
         info = model_in_use(mode)
     except Exception:

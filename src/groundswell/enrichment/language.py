@@ -148,39 +148,46 @@ _WORD_LANGUAGES = [
 _WORDFREQ_CODES = {"nb": "no"}
 """wordfreq codes whose ISO 639-1 code (as fastText labels it) differs."""
 
-_zipf: dict[str, dict[str, float]] | None = None
+_words: dict[str, tuple[tuple[int, float], ...]] | None = None
+_CODES = tuple(_WORDFREQ_CODES.get(lang, lang) for lang in _WORD_LANGUAGES)
 
 
-def _word_tables() -> dict[str, dict[str, float]]:
-    """Zipf frequency (log10 of uses per billion words) of each language's common words."""
-    global _zipf
-    if _zipf is None:
+def _word_table() -> dict[str, tuple[tuple[int, float], ...]]:
+    """Each common word's Zipf frequency (log10 of uses per billion words) by language.
+
+    One lookup per word gives every language that uses it (most words are common in
+    one to three), instead of one lookup per word and language.
+    """
+    global _words
+    if _words is None:
         with _lock:
-            if _zipf is None:
+            if _words is None:
                 import math
 
                 from wordfreq import get_frequency_dict
 
-                tables: dict[str, dict[str, float]] = {}
-                for lang in _WORD_LANGUAGES:
+                table: dict[str, list[tuple[int, float]]] = {}
+                for index, lang in enumerate(_WORD_LANGUAGES):
                     freqs = get_frequency_dict(lang, wordlist="small")
                     common = sorted(freqs.items(), key=lambda kv: -kv[1])[:WORDS_PER_LANGUAGE]
-                    code = _WORDFREQ_CODES.get(lang, lang)
-                    tables[code] = {w: math.log10(f * 1e9) for w, f in common if f > 0}
-                _zipf = tables
-    return _zipf
+                    for word, freq in common:
+                        if freq > 0:
+                            table.setdefault(word, []).append((index, math.log10(freq * 1e9)))
+                _words = {word: tuple(pairs) for word, pairs in table.items()}
+    return _words
 
 
 def _by_words(cleaned: str, fasttext: dict[str, float]) -> Language:
     """The language whose common words and fastText probability best fit ``cleaned``."""
     words = cleaned.split()
+    table = _word_table()
+    totals = [0.0] * len(_CODES)
+    for word in words:
+        for index, zipf in table.get(word, ()):
+            totals[index] += zipf
     scores = sorted(
-        (
-            sum(table.get(w, 0.0) for w in words) / len(words)
-            + FASTTEXT_WEIGHT * fasttext.get(code, 0.0),
-            code,
-        )
-        for code, table in _word_tables().items()
+        (total / len(words) + FASTTEXT_WEIGHT * fasttext.get(code, 0.0), code)
+        for code, total in zip(_CODES, totals, strict=True)
     )
     (second, _), (best, code) = scores[-2], scores[-1]
     return Language(code=code, confidence=round(best / (best + second), 4) if best else 0.0)

@@ -60,6 +60,7 @@ test: lint typecheck pytest
 ## Benchmarks: pipeline throughput against the raw-insert ceiling, listening costs and latency.
 bench: $(DEV_STAMP)
 	$(PY) -m bench.throughput
+	$(PY) -m bench.throughput --sentiment model --only sqlite --posts 20000
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency

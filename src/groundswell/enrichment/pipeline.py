@@ -84,19 +84,18 @@ class Enricher:
         subjects: Iterable[tuple[int, str]] = (),
         model_store: str | None = None,
     ) -> None:
+        self._sentiment: SentimentAnalyzer = get_sentiment_analyzer(sentiment_mode)
         self._model: SentimentIntentModel | ReloadingModel | None = None
-        if sentiment_mode == "model" and model_store:
-            from groundswell.enrichment.model.hot import shared_reloading_model
-
-            self._model = shared_reloading_model(model_store)
-            self._sentiment: SentimentAnalyzer = self._model
-        else:
-            self._sentiment = get_sentiment_analyzer(sentiment_mode)
-        if sentiment_mode == "model" and self._model is None:
+        if sentiment_mode == "model":
             from groundswell.enrichment.model.classifier import SentimentIntentModel
 
             if isinstance(self._sentiment, SentimentIntentModel):
                 self._model = self._sentiment
+                if model_store:
+                    from groundswell.enrichment.model.hot import shared_reloading_model
+
+                    self._model = shared_reloading_model(model_store, shipped=self._sentiment)
+                    self._sentiment = self._model
         self.sentiment_mode = sentiment_mode
         self.versions: dict[str, str] = {
             "sentiment": self._sentiment.version,

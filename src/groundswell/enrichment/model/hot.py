@@ -17,7 +17,7 @@ from pathlib import Path
 
 from groundswell.enrichment.base import Sentiment
 from groundswell.enrichment.model.classifier import Prediction, SentimentIntentModel
-from groundswell.enrichment.model.store import ModelStore
+from groundswell.enrichment.model.store import SHIPPED, ModelStore
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class ReloadingModel:
         check_every: float = CHECK_EVERY_S,
         clock: Callable[[], float] = time.monotonic,
         loader: Loader = SentimentIntentModel,
+        shipped: SentimentIntentModel | None = None,
     ) -> None:
         self.store = store
         self._check_every = check_every
@@ -46,7 +47,8 @@ class ReloadingModel:
         self._lock = threading.Lock()
         self._marker = store.marker()
         self.number = store.active()
-        self._model = loader(store.directory(self.number))
+        self._shipped = shipped
+        self._model = self._load(self.number)
         self.version: str = self._model.version
         self._checked_at = clock()
 
@@ -66,7 +68,7 @@ class ReloadingModel:
                 return False
             number = self.store.active()
             try:
-                model = self._loader(self.store.directory(number))
+                model = self._load(number)
             except Exception:
                 logger.exception("could not load model version %s; keeping %s", number, self.number)
                 self._marker = marker  # do not retry a broken version on every batch
@@ -75,6 +77,12 @@ class ReloadingModel:
             self.version = model.version
             logger.info("now scoring with model version %s (%s)", number, model.version)
             return True
+
+    def _load(self, number: int) -> SentimentIntentModel:
+        """The model of version ``number``; the shipped one is reused if already loaded."""
+        if number == SHIPPED and self._shipped is not None:
+            return self._shipped
+        return self._loader(self.store.directory(number))
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         self.refresh()
@@ -88,10 +96,15 @@ _shared: dict[Path, ReloadingModel] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_reloading_model(root: str | Path) -> ReloadingModel:
-    """One reloading model per store folder and process (loading one takes a second)."""
+def shared_reloading_model(
+    root: str | Path, *, shipped: SentimentIntentModel | None = None
+) -> ReloadingModel:
+    """One reloading model per store folder and process (loading one takes a second).
+
+    ``shipped``, the process's already loaded shipped model, serves version 1.
+    """
     key = Path(root).resolve()
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = ReloadingModel(ModelStore(key))
+            _shared[key] = ReloadingModel(ModelStore(key), shipped=shipped)
         return _shared[key]

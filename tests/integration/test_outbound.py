@@ -75,6 +75,7 @@ def test_brand_replies_stay_out_of_customer_figures(sqlite_url: str, tmp_path: P
                 )
             )
             negative = list_interactions(s, filters=StreamFilter(sentiment="negative"))
+            everything = list_interactions(s, filters=StreamFilter())
         assert rows["1"].direction == "in" and rows["1"].intents
         for ext in ("2", "3"):
             assert rows[ext].direction == "out"
@@ -82,5 +83,7 @@ def test_brand_replies_stay_out_of_customer_figures(sqlite_url: str, tmp_path: P
             assert OUTBOUND in (rows[ext].flags or [])
         assert counted == 1
         assert [i.external_id for i in negative.items] == ["1"]
+        shown = {i.external_id: i.flags for i in everything.items}
+        assert OUTBOUND in shown["2"] and OUTBOUND not in shown["1"]
     finally:
         db.dispose()

@@ -98,6 +98,7 @@ def _to_reads(session: Session, rows: Sequence[Interaction]) -> list[Interaction
                 sentiment_confidence=r.sentiment_confidence,
                 sentiment_model=r.sentiment_model,
                 corrected_by=correctors.get(r.id),
+                flags=[str(f) for f in r.flags or []],
                 likes=r.likes,
                 shares=r.shares,
                 replies=r.replies,

@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean
+.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean eval-language
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ install-dev: $(DEV_STAMP)
 ## Start Groundswell on SQLite with the in-process queue and a replay of real posts.
 run: $(STAMP)
 	$(GS) migrate
-	$(GS) demo-setup --speed $(SPEED)
+	$(GS) demo-setup --speed $(SPEED) --no-history
 	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).
@@ -60,6 +60,7 @@ test: lint typecheck pytest
 ## Benchmarks: pipeline throughput against the raw-insert ceiling, listening costs and latency.
 bench: $(DEV_STAMP)
 	$(PY) -m bench.throughput
+	$(PY) -m bench.throughput --sentiment model --only sqlite --posts 20000
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency
@@ -67,6 +68,10 @@ bench: $(DEV_STAMP)
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)
 	$(PY) -m bench.eval_sentiment
+
+## Language identification on short posts: English airline tweets and a multilingual sample.
+eval-language: $(DEV_STAMP)
+	$(PY) -m bench.eval_language
 
 ## Spike detector quality on labelled synthetic and airline series, against a z-score baseline.
 eval-spikes: $(DEV_STAMP)

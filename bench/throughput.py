@@ -29,6 +29,7 @@ from bench.common import (
 from bench.data import DEFAULT_SOURCE, load_base_posts, write_jsonl
 from bench.embedded import EmbeddedRun, run_embedded_import
 from bench.production import WorkerRun, drop_streams, publish_all, run_workers
+from groundswell.enrichment import pipeline
 from groundswell.enrichment.pipeline import Enricher
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.workers.process_stage import facts_of
@@ -260,10 +261,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="on a server with autovacuum off, do not ANALYZE during worker runs",
     )
+    parser.add_argument(
+        "--prediction-cache",
+        action="store_true",
+        help="keep the model's cache of repeated texts (off: the replicated posts repeat "
+        "the airline texts, and a cache would measure lookups, not the model)",
+    )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="airline CSV")
     parser.add_argument("--workdir", type=Path, help="scratch directory (a temporary one)")
     args = parser.parse_args(argv)
     os.environ["GROUNDSWELL_SENTIMENT"] = args.sentiment
+    if not args.prediction_cache:
+        pipeline.PREDICTION_CACHE = 0  # SQLite runs are in this process
     if args.posts < 1:
         parser.error("--posts must be at least 1")
     workers = [int(k) for k in args.workers.split(",") if k.strip()]
@@ -271,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine.describe()
     print("Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"Command: python -m bench.throughput {' '.join(argv or sys.argv[1:])}".rstrip())
+    print(f"Model prediction cache: {'on' if args.prediction_cache else 'off'}")
     print()
     base = load_base_posts(args.source)
     log(f"{len(base)} distinct airline posts, replicated to {args.posts}")

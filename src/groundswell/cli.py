@@ -183,6 +183,13 @@ def demo_setup(
     speed: Annotated[
         float, typer.Option(min=0.001, help="The replay speed the history is paced for.")
     ] = 60.0,
+    load_history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--no-history",
+            help="Load the history now; without it `serve --demo` loads it behind.",
+        ),
+    ] = True,
 ) -> None:
     """Create the demo login and subjects, and load the demo history if the store is empty."""
     from groundswell.core.db import Database
@@ -195,7 +202,7 @@ def demo_setup(
             typer.echo(f"created demo login {setup.DEMO_EMAIL}")
         if created := setup.ensure_demo_subjects(db):
             typer.echo(f"created {created} demo subjects")
-        if not setup.has_posts(db):
+        if load_history and not setup.has_posts(db):
             history = setup.split_sample(speed).history
             typer.echo(
                 f"loading {len(history)} demo posts through the pipeline "

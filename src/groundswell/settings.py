@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     """``model``: the shipped MiniLM fine-tune (calibrated, with intents); ``lexicon``:
     VADER, for very high volume."""
 
+    brand_accounts: str = Field(default="", max_length=200_000)
+    """The company's own accounts, comma-separated, as ``channel:handle`` or ``handle``
+    (every channel): their posts are outbound, kept out of customer sentiment, intents and
+    listening counts (``ingestion/outbound.py``)."""
+
+    model_store_dir: str = Field(default="./groundswell-data/models", min_length=1)
+    """The versioned model store (retrained models, the active version marker); workers
+    follow its active version without a restart (``enrichment/model/store.py``)."""
+
     detector_warmup_minutes: int = Field(default=1440, ge=0, le=100_000)
     """Minutes a subject's spike detector learns before it may raise an alert."""
 

@@ -11,6 +11,7 @@ from groundswell.api import (
     routes_drilldown,
     routes_ingest,
     routes_listening,
+    routes_models,
     routes_read,
 )
 
@@ -22,6 +23,7 @@ for module in (
     routes_alerts,
     routes_drilldown,
     routes_corrections,
+    routes_models,
 ):
     api_router.include_router(module.router)
 api_router.include_router(routes_admin.router)

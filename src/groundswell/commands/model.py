@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from groundswell.enrichment.model.store import ModelStore as ModelStoreType
 
 app = typer.Typer(help="The sentiment and intent model.", no_args_is_help=True)
 
@@ -89,6 +92,10 @@ def info(
     except ModelFilesMissingError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"sentiment mode: {get_settings().sentiment}")
+    if model_dir is None:
+        store = _store()
+        active = store.card(store.active())
+        typer.echo(f"active in the store ({store.root}): v{active.number} {active.version}")
     typer.echo(f"model version: {metadata.get('version')}  (base {metadata.get('base_model')})")
     typer.echo(json.dumps(metadata.get("metrics", {}), indent=2, sort_keys=True))
 
@@ -114,3 +121,115 @@ def evaluate(
     except (ModelFilesMissingError, DataError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(json.dumps(results["intents"], indent=2))
+
+
+def _store() -> ModelStoreType:
+    from groundswell.enrichment.model.store import ModelStore
+    from groundswell.settings import get_settings
+
+    return ModelStore(get_settings().model_store_dir)
+
+
+@app.command()
+def retrain(
+    candidate_dir: Annotated[
+        Path | None,
+        typer.Option(help="Judge this already-trained model folder instead of training one."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder holding semeval2017/ and airline/.")
+    ] = None,
+    epochs: Annotated[float, typer.Option(min=0.05, max=20.0)] = 2.0,
+    trainable_layers: Annotated[int, typer.Option(min=1, max=6)] = 2,
+    seed: Annotated[int, typer.Option()] = 13,
+    promote: Annotated[
+        bool, typer.Option(help="Activate the candidate when it passes the gate.")
+    ] = True,
+) -> None:
+    """Train a candidate with agents' corrections, gate it against the active model, promote.
+
+    Running workers pick up a promoted model within seconds, without a restart.
+    """
+    from groundswell.crm.corrections import load_correction_examples
+    from groundswell.enrichment.model.store import ModelStoreError
+    from groundswell.settings import get_settings
+    from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
+    from groundswell.training.retrain import retrain as run_retrain
+    from groundswell.training.retrain import torch_trainer
+
+    corrections = load_correction_examples(get_settings().database_url)
+    trainer = None
+    if candidate_dir is None:
+        try:
+            trainer = torch_trainer(
+                data_dir or DEFAULT_DATA_DIR,
+                epochs=epochs,
+                trainable_layers=trainable_layers,
+                seed=seed,
+                log=typer.echo,
+            )
+        except ImportError as exc:
+            raise _fail(
+                f"training needs the 'train' extra ({exc.name} is missing); "
+                "or judge a model trained elsewhere with --candidate-dir"
+            ) from exc
+    try:
+        report = run_retrain(
+            _store(),
+            corrections=corrections,
+            trainer=trainer,
+            candidate_dir=candidate_dir,
+            data_dir=data_dir or DEFAULT_DATA_DIR,
+            promote=promote,
+            log=typer.echo,
+        )
+    except (ModelStoreError, DataError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo("gate:")
+    for rule in report.gate["rules"]:
+        mark = "ok  " if rule["passed"] else "FAIL"
+        typer.echo(
+            f"  {mark} {rule['set']:22} {rule['metric']:16} candidate {rule['candidate']:.4f}"
+            f"  active {rule['active']:.4f}  (may drop {rule['allowed_drop']:.3f})"
+        )
+    verdict = "promoted: now in use" if report.promoted else "kept, not promoted"
+    if report.gate["passed"] and not report.promoted:
+        verdict = "passed the gate; not promoted (--no-promote)"
+    typer.echo(f"model version {report.number} ({report.version}): {verdict}")
+
+
+@app.command()
+def versions() -> None:
+    """Every model version in the store with its figures; the active one is marked."""
+    for card in _store().cards():
+        mark = "*" if card.active else " "
+        gate = card.gate.get("passed")
+        verdict = "shipped" if gate is None else ("gate passed" if gate else "gate failed")
+        typer.echo(f"{mark} v{card.number}  {card.version}  {card.created_at or '-'}  {verdict}")
+        for name, pair in card.figures.items():
+            scores = pair.get("candidate", pair) if isinstance(pair, dict) else {}
+            shown = ", ".join(
+                f"{k} {v:.4f}"
+                for k, v in scores.items()
+                if k in ("macro_recall", "accuracy", "ece", "intent_micro_f1")
+                and isinstance(v, float)
+            )
+            if shown:
+                typer.echo(f"      {name}: {shown}")
+
+
+@app.command()
+def activate(
+    number: Annotated[int, typer.Argument(min=1, help="The version to use (see `versions`).")],
+    reason: Annotated[str, typer.Option(help="Recorded in the store's history.")] = "rollback",
+) -> None:
+    """Use another model version (a rollback, or a candidate promoted by hand)."""
+    from groundswell.enrichment.model.store import ModelStoreError
+
+    store = _store()
+    previous = store.active()
+    try:
+        store.activate(number, reason=f"cli: {reason}")
+    except ModelStoreError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"model version {number} active (was {previous}); workers switch within seconds")

@@ -85,7 +85,13 @@ def rescore(
         show = progress and sys.stderr.isatty()
         bar = tqdm(total=total, unit="post", desc="rescore", disable=not show)
         with bar if show else nullcontext():
-            report = run_rescore(db, scope, sentiment_mode=settings.sentiment, progress=bar.update)
+            report = run_rescore(
+                db,
+                scope,
+                sentiment_mode=settings.sentiment,
+                progress=bar.update,
+                model_store=settings.model_store_dir,
+            )
     finally:
         db.dispose()
     kept = (

@@ -98,6 +98,7 @@ def _to_reads(session: Session, rows: Sequence[Interaction]) -> list[Interaction
                 sentiment_confidence=r.sentiment_confidence,
                 sentiment_model=r.sentiment_model,
                 corrected_by=correctors.get(r.id),
+                flags=[str(f) for f in r.flags or []],
                 likes=r.likes,
                 shares=r.shares,
                 replies=r.replies,
@@ -124,6 +125,7 @@ def _stream_conditions(filters: StreamFilter) -> list[ColumnElement[bool]]:
         )
     if filters.sentiment is not None:
         conditions.append(Interaction.sentiment_label == filters.sentiment)
+        conditions.append(Interaction.direction == "in")  # customers' sentiment only
     if filters.after_id is not None:
         conditions.append(Interaction.id > filters.after_id)
     if filters.before_id is not None:

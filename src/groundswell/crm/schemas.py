@@ -57,6 +57,8 @@ class InteractionRead(BaseModel):
     """The enricher version that labelled the sentiment, or ``human`` once corrected."""
     corrected_by: str | None = None
     """Name of whoever last corrected the post's sentiment or intents."""
+    flags: list[str] = Field(default_factory=list)
+    """Enrichment caveats: ``unreadable``, ``outbound``, ``unsupported_language``, …"""
     likes: int
     shares: int
     replies: int

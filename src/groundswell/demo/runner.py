@@ -22,6 +22,10 @@ class DemoReplay:
         self.thread = threading.Thread(target=self._run, name="groundswell-demo", daemon=True)
 
     def _run(self) -> None:
+        history = threading.Thread(
+            target=self._load_history, name="groundswell-demo-history", daemon=True
+        )
+        history.start()
         live = split_sample().live
         while not self.stop.is_set():
             self.sent += stream_posts(
@@ -33,3 +37,45 @@ class DemoReplay:
                 stop=self.stop,
             )
         log.info("demo replay stopped after %d posts", self.sent)
+
+    def _load_history(self) -> None:
+        """Load the demo history through the running pipeline when the store is empty.
+
+        ``make run`` starts serving at once (``demo-setup --no-history``) and the history
+        fills in behind the live replay, chunk by chunk, so the page is up in seconds
+        instead of after the whole history is enriched. The backlog is kept short so live
+        posts are never stuck behind the whole history.
+        """
+        try:
+            load_history_in_background(self.app, speed=self.speed, stop=self.stop)
+        except Exception:
+            log.exception("loading the demo history failed")
+
+
+HISTORY_CHUNK = 500
+MAX_BACKLOG = 1_000
+
+
+def load_history_in_background(app: FastAPI, *, speed: float, stop: threading.Event) -> int:
+    """Submit the demo history to the app's broker when there are no posts yet."""
+    from groundswell.demo.setup import has_posts
+    from groundswell.ingestion.service import PROCESS_GROUP, posts_stream, submit_posts
+
+    settings, broker = app.state.settings, app.state.broker
+    if has_posts(app.state.db):
+        return 0
+    posts = split_sample(speed).history
+    log.info("loading %d demo history posts behind the live replay", len(posts))
+    sent = 0
+    stream = posts_stream(settings)
+    for start in range(0, len(posts), HISTORY_CHUNK):
+        while broker.backlog(stream, PROCESS_GROUP) > MAX_BACKLOG:
+            if stop.wait(0.2):
+                return sent
+        if stop.is_set():
+            return sent
+        chunk = posts[start : start + HISTORY_CHUNK]
+        submit_posts(broker, settings, chunk)
+        sent += len(chunk)
+    log.info("demo history submitted: %d posts", sent)
+    return sent

@@ -9,6 +9,7 @@ cannot be enriched would otherwise block its stream, and every text has a sensib
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -22,16 +23,22 @@ from groundswell.enrichment.query import (
     SubjectMatcher,
     tokenize_post,
 )
+from groundswell.enrichment.readable import UNREADABLE, is_readable
 from groundswell.enrichment.sentiment import get_sentiment_analyzer
 
 if TYPE_CHECKING:
+    from groundswell.enrichment.base import SentimentAnalyzer
     from groundswell.enrichment.model.classifier import Prediction, SentimentIntentModel
+    from groundswell.enrichment.model.hot import ReloadingModel
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
 """Longer texts (email bodies, pasted logs) are enriched on their first 20,000 characters;
 no social post comes close, and it bounds the time one message can take."""
+
+PREDICTION_CACHE = 20_000
+"""Distinct texts whose model predictions are kept (a few MB)."""
 
 FAILED_SUFFIX = "!failed"
 """Appended to a version when that enricher failed, so a re-score knows to redo it."""
@@ -48,9 +55,13 @@ class PostFacts:
     replies: int = 0
     verified: bool = False
     bio: str | None = None
+    outbound: bool = False
+    """Written by the company's own account: no customer intents, flagged ``outbound``."""
 
 
 UNSUPPORTED_LANGUAGE = "unsupported_language"
+OUTBOUND = "outbound"
+"""The company's own post: its sentiment is its tone, not a customer's; no intents."""
 MODEL_LANGUAGES = frozenset({"en"})
 """Languages the model was trained on; others still get a result, flagged."""
 
@@ -67,15 +78,24 @@ class Enricher:
     """
 
     def __init__(
-        self, *, sentiment_mode: str = "lexicon", subjects: Iterable[tuple[int, str]] = ()
+        self,
+        *,
+        sentiment_mode: str = "lexicon",
+        subjects: Iterable[tuple[int, str]] = (),
+        model_store: str | None = None,
     ) -> None:
-        self._sentiment = get_sentiment_analyzer(sentiment_mode)
-        self._model: SentimentIntentModel | None = None
+        self._sentiment: SentimentAnalyzer = get_sentiment_analyzer(sentiment_mode)
+        self._model: SentimentIntentModel | ReloadingModel | None = None
         if sentiment_mode == "model":
             from groundswell.enrichment.model.classifier import SentimentIntentModel
 
             if isinstance(self._sentiment, SentimentIntentModel):
                 self._model = self._sentiment
+                if model_store:
+                    from groundswell.enrichment.model.hot import shared_reloading_model
+
+                    self._model = shared_reloading_model(model_store, shipped=self._sentiment)
+                    self._sentiment = self._model
         self.sentiment_mode = sentiment_mode
         self.versions: dict[str, str] = {
             "sentiment": self._sentiment.version,
@@ -85,6 +105,7 @@ class Enricher:
         }
         if self._model is not None:
             self.versions["intent"] = self._model.version
+        self._cache: OrderedDict[tuple[str, str], Prediction] = OrderedDict()
         self.set_subjects(subjects)
 
     @property
@@ -111,10 +132,48 @@ class Enricher:
         if self._model is None:
             return None
         try:
-            return self._model.predict_many(texts)
+            predictions = self._model.predict_many(texts)
+            if self._model.version != self.versions.get("sentiment"):
+                # The store promoted or rolled back a model: results say which one made them.
+                self.versions = {**self.versions, "sentiment": self._model.version}
+                self.versions["intent"] = self._model.version
+            return predictions
         except Exception:
             logger.exception("sentiment model failed on a batch of %d", len(texts))
             return None
+
+    def _predict_cached(self, texts: list[str]) -> list[Prediction | None]:
+        """Predictions for ``texts``, running the model only on texts it has not seen.
+
+        Streams repeat themselves (retweets, copied complaints, spam runs, the demo's
+        history tiled from one sample), and the model is most of a post's cost. Results
+        are kept per model version for the last ``PREDICTION_CACHE`` distinct texts.
+        """
+        assert self._model is not None
+        refresh = getattr(self._model, "refresh", None)
+        if refresh is not None:
+            refresh()
+        version = self._model.version
+        found: dict[str, Prediction] = {}
+        for text in texts:
+            hit = self._cache.get((version, text))
+            if hit is not None:
+                found[text] = hit
+                self._cache.move_to_end((version, text))
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            whole = self._predict(missing)
+            batch: list[Prediction | None] = (
+                list(whole) if whole is not None else [self._predict_one(t) for t in missing]
+            )
+            for text, prediction in zip(missing, batch, strict=True):
+                if prediction is None:
+                    continue
+                found[text] = prediction
+                self._cache[(version, text)] = prediction
+            while len(self._cache) > PREDICTION_CACHE:
+                self._cache.popitem(last=False)
+        return [found.get(t) for t in texts]
 
     def _predict_one(self, text: str) -> Prediction | None:
         alone = self._predict([text])
@@ -132,6 +191,8 @@ class Enricher:
         else:
             try:
                 sentiment = self._sentiment.analyze(text)
+                if sentiment.score == 0.0 and text.strip() and not is_readable(text):
+                    flags = (UNREADABLE,)
             except Exception:
                 logger.exception("sentiment failed")
                 sentiment, versions["sentiment"] = _NEUTRAL, versions["sentiment"] + FAILED_SUFFIX
@@ -166,11 +227,16 @@ class Enricher:
             influence=influence,
             subject_ids=subject_ids,
             versions=versions,
+            flags=flags,
         )
+        if facts.outbound:
+            result = replace(result, flags=(*result.flags, OUTBOUND))
         if prediction is None:
             return result
         if language.code is not None and language.code not in MODEL_LANGUAGES:
             flags = (*flags, UNSUPPORTED_LANGUAGE)
+        if facts.outbound:
+            return replace(result, flags=(*flags, OUTBOUND))
         return replace(result, intent=prediction.intent, intents=prediction.intents, flags=flags)
 
     def enrich_many(self, facts: Sequence[PostFacts]) -> list[Enrichment]:
@@ -183,11 +249,7 @@ class Enricher:
         texts = [_clip(f.text) for f in facts]
         predictions: list[Prediction | None] = [None] * len(texts)
         if self._model is not None and texts:
-            batch = self._predict(texts)
-            if batch is not None:
-                predictions = list(batch)
-            else:
-                predictions = [self._predict_one(t) for t in texts]
+            predictions = self._predict_cached(texts)
         return [
             self._enrich_one(f, t, p) for f, t, p in zip(facts, texts, predictions, strict=True)
         ]

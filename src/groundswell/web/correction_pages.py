@@ -8,6 +8,7 @@ which is a person confirming the model was right, useful to training too.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -21,11 +22,13 @@ from groundswell.crm.correction_schemas import HUMAN_MODEL, INTENT_CHOICES, SENT
 from groundswell.crm.corrections import correct
 from groundswell.crm.read import get_interaction
 from groundswell.crm.schemas import InteractionRead
+from groundswell.enrichment.model.store import ModelStore
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.security import safe_next
 from groundswell.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 
 def model_label(request: Request) -> str:
@@ -34,6 +37,12 @@ def model_label(request: Request) -> str:
     A model that cannot be loaded is named as such rather than breaking every page.
     """
     mode = request.app.state.settings.sentiment
+    if mode == "model":
+        try:
+            store = ModelStore(request.app.state.settings.model_store_dir)
+            return f"{store.card(store.active()).version} ({mode})"
+        except Exception:  # fall back to the model this process loaded
+            logger.debug("model store unreadable", exc_info=True)
     try:
         info = model_in_use(mode)
     except Exception:

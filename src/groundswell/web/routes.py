@@ -14,6 +14,7 @@ from groundswell.web import (
     correction_pages,
     drilldown_pages,
     listening_pages,
+    model_pages,
     stream_pages,
     subject_pages,
 )
@@ -43,6 +44,7 @@ def install_web(app: FastAPI) -> None:
         alert_pages,
         drilldown_pages,
         correction_pages,
+        model_pages,
     ):
         app.include_router(module.router)
     app.include_router(access_pages.router)

@@ -22,6 +22,7 @@ from groundswell.core.runtime import tune_gc_for_throughput
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.remember import RememberResult, remember_batch
 from groundswell.enrichment.pipeline import Enricher, PostFacts
+from groundswell.ingestion.outbound import BrandAccounts
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import events_stream, record_rejections
 from groundswell.listening.models import Subject
@@ -47,6 +48,7 @@ def facts_of(post: InboundPost) -> PostFacts:
         replies=post.engagement.replies,
         verified=post.author.verified,
         bio=post.author.bio,
+        outbound=post.direction == "out",
     )
 
 
@@ -60,10 +62,13 @@ class ProcessStage:
         self.settings = settings
         self.db = db
         self.broker = broker
-        self.enricher = Enricher(sentiment_mode=settings.sentiment)
+        self.enricher = Enricher(
+            sentiment_mode=settings.sentiment, model_store=settings.model_store_dir
+        )
         self.channels = ChannelIds()
         self._subjects_loaded_at = -1e9
         self.stored_total = 0
+        self.brand_accounts = BrandAccounts.parse(settings.brand_accounts)
 
     def refresh_subjects(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -86,7 +91,7 @@ class ProcessStage:
             except ValidationError as exc:
                 undecodable.append((message, f"undecodable message: {exc.errors()[0]['msg']}"))
                 continue
-            decoded.append((message, post))
+            decoded.append((message, self.brand_accounts.mark(post)))
         if undecodable:
             with self.db.session() as session:
                 record_rejections(

@@ -92,6 +92,7 @@ def _facts(row: Interaction, identity: tuple[int | None, bool] | None) -> PostFa
         replies=row.replies,
         verified=verified,
         bio=None,
+        outbound=row.direction == "out",
     )
 
 
@@ -272,13 +273,14 @@ def run_rescore(
     enricher: PostEnricher | None = None,
     sentiment_mode: str = "lexicon",
     progress: Callable[[int], None] | None = None,
+    model_store: str | None = None,
 ) -> RescoreReport:
     """Re-score every stored post in ``scope``, one committed transaction per batch."""
     with db.session() as session:
         subjects = active_subjects(session)
     active_ids = {i for i, _ in subjects}
     if enricher is None:
-        enricher = Enricher(sentiment_mode=sentiment_mode)
+        enricher = Enricher(sentiment_mode=sentiment_mode, model_store=model_store)
     enricher.set_subjects(subjects)
     total = RescoreReport()
     after_id = 0

@@ -71,3 +71,34 @@ def test_labels_without_a_two_letter_code() -> None:
 
 def test_version_names_the_lite_model() -> None:
     assert "lite" in LANGUAGE_VERSION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need an ETA please",
+        "WHAT THE HECK?!",
+        "@united DM sent",
+        "@united you guys suck!",
+        "@united go to hell",
+        "@VirginAmerica it’s just a bug report, guys",
+    ],
+)
+def test_short_english_posts_fasttext_alone_got_wrong(text: str) -> None:
+    assert detect_language(text).code == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Por favor, me respondam no privado", "pt"),
+        ("De trein is weer te laat vandaag", "nl"),
+        ("Gracias por la ayuda", "es"),
+        ("Merci beaucoup", "fr"),
+        ("Danke schön", "de"),
+    ],
+)
+def test_short_posts_in_other_latin_languages_stay_themselves(text: str, code: str) -> None:
+    result = detect_language(text)
+    assert result.code == code
+    assert 0.5 <= result.confidence <= 1.0

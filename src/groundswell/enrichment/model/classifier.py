@@ -21,6 +21,7 @@ from groundswell.enrichment.model.calibration import sigmoid, softmax
 from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.runtime import OnnxTextModel
 from groundswell.enrichment.model.text import has_words, normalize, strip_names
+from groundswell.enrichment.readable import UNREADABLE, is_readable
 
 EMPTY_TEXT = "empty_text"
 NO_WORDS = "no_words"
@@ -46,6 +47,18 @@ class Logits:
 
 
 _EMPTY = Prediction(Sentiment(0.0, "neutral", None), {}, None, {}, (EMPTY_TEXT,))
+_CHANCE = round(1 / len(SENTIMENT_LABELS), 4)
+
+
+def _unreadable(flags: tuple[str, ...]) -> Prediction:
+    """Neutral at chance: the model was given nothing it can read (see ``readable``)."""
+    return Prediction(
+        Sentiment(0.0, "neutral", _CHANCE),
+        dict.fromkeys(SENTIMENT_LABELS, _CHANCE),
+        None,
+        {},
+        (UNREADABLE, *flags),
+    )
 
 
 class SentimentIntentModel:
@@ -77,8 +90,16 @@ class SentimentIntentModel:
         """One prediction per text, in order; empty texts get a fixed neutral result."""
         raw_texts = [t if isinstance(t, str) else "" for t in texts]
         cleaned = [normalize(t) for t in raw_texts]
-        todo = [i for i, t in enumerate(cleaned) if t]
         results: list[Prediction] = [_EMPTY] * len(cleaned)
+        todo: list[int] = []
+        for i, text in enumerate(cleaned):
+            if not text:
+                continue
+            if is_readable(normalize(strip_names(raw_texts[i]))):
+                todo.append(i)
+            else:
+                words = has_words(strip_names(raw_texts[i]))
+                results[i] = _unreadable(() if words else (NO_WORDS,))
         if not todo:
             return results
         raw = self.logits([cleaned[i] for i in todo])

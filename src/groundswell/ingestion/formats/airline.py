@@ -22,6 +22,7 @@ from groundswell.ingestion.formats.common import (
     parse_count,
     utc_offset,
 )
+from groundswell.ingestion.formats.entities import decode_entities
 
 REQUIRED = ("tweet_id", "name", "text", "tweet_created", "retweet_count")
 RAW_COLUMNS = (
@@ -66,7 +67,7 @@ def make_mapper(columns: dict[str, int]) -> RowMapper:
         return {
             "channel": "twitter",
             "external_id": post_id,
-            "text": values[text_at],
+            "text": decode_entities(values[text_at]),
             "created_at": parse_created(values[created_at]),
             "author": {"external_id": name, "handle": name or None, "display_name": name or None},
             "engagement": {"shares": shares},

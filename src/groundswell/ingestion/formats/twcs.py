@@ -21,6 +21,7 @@ from groundswell.ingestion.formats.common import (
     normalise_id,
     utc_offset,
 )
+from groundswell.ingestion.formats.entities import decode_entities
 
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text")
 TIME_EXAMPLE = "Tue Oct 31 22:10:47 +0000 2017"
@@ -79,7 +80,7 @@ def make_mapper(columns: dict[str, int]) -> RowMapper:
             "channel": "twitter",
             "external_id": normalise_id(values[tweet_id]) or "",
             "direction": "in" if inbound else "out",
-            "text": values[text_at],
+            "text": decode_entities(values[text_at]),
             "created_at": parse_created(values[created_at]),
             "author": {"external_id": author, "handle": author or None},
             "reply_to_external_id": None if reply_at is None else normalise_id(values[reply_at]),

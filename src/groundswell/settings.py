@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
 
+    credentials_key: SecretStr | None = None
+    """Fernet key (urlsafe base64, 32 bytes) that encrypts channel credentials at rest;
+    unset, a key is derived from ``secret_key`` (HKDF-SHA256). Old keys stay readable
+    when listed in ``credentials_old_keys`` (comma-separated), so keys can be rotated."""
+    credentials_old_keys: SecretStr | None = None
+    connectors_enabled: bool = True
+    """Run the connector runner inside ``serve`` (the embedded worker) too."""
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

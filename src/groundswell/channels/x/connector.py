@@ -94,6 +94,13 @@ class XConnector:
     def capabilities(self) -> Capabilities:
         return Capabilities(public=True, private=True, max_length=280, threading=True)
 
+    def rate_limits(self) -> dict[str, dict[str, float]]:
+        """The latest window of every endpoint called, for the channels page."""
+        merged = dict(self.client.limits.snapshot())
+        if self.app_client is not self.client:
+            merged.update(self.app_client.limits.snapshot())
+        return merged
+
     # --- out ----------------------------------------------------------------------------
 
     def send_reply(self, reply: Reply) -> SendResult:

@@ -313,3 +313,75 @@ class ConnectorRunner:
             self._thread.join(timeout)
         for key in list(self._running):
             self._drop(key)
+
+
+# --- one-off operations (CLI, channels page) ---------------------------------------------
+
+
+def test_connection(settings: Settings, db: Database, key: str) -> tuple[bool, str]:
+    """Log in to the network with the stored settings; (ok, what happened). Never raises."""
+    with db.session() as session:
+        account = service.get_account(session, key=key)
+        try:
+            built = build_account(account, settings)
+        except Exception as exc:
+            return False, f"settings unusable: {type(exc).__name__}"
+    try:
+        check = getattr(built.connector, "check", None)
+        if not callable(check):
+            return True, "built (this connector has no live check)"
+        detail = str(check())
+    except NeedsReauth as exc:
+        with db.session() as session:
+            service.set_status(
+                session, account_id=account.id, status="needs_reauth", detail=exc.reason
+            )
+        return False, f"needs re-auth: {exc.reason}"
+    except SourceError as exc:
+        return False, exc.reason
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    finally:
+        built.close()
+    return True, detail
+
+
+def backfill(
+    settings: Settings,
+    db: Database,
+    broker: Broker,
+    *,
+    key: str,
+    source_name: str,
+    since: datetime,
+) -> tuple[int, int]:
+    """Re-read a period and publish it (the saved cursor is left alone); (posts, rejected).
+
+    Re-reading what is already stored is harmless: the pipeline keeps one interaction per
+    (channel, external id).
+    """
+    with db.session() as session:
+        account = service.get_account(session, key=key)
+        built = build_account(account, settings)
+    try:
+        if source_name not in built.sources:
+            raise LookupError(
+                f"{key} has no source {source_name!r}; it has {', '.join(built.sources) or 'none'}"
+            )
+        source = built.sources[source_name][0]
+        pages = getattr(source, "backfill", None)
+        if not callable(pages):
+            raise LookupError(f"{key}/{source_name} cannot backfill a period")
+        runner = ConnectorRunner(settings, db, broker, registry=ConnectorRegistry())
+        published = rejected = 0
+        for page in pages(since):
+            posts, rejections = runner._validate(page)
+            submit_posts(broker, settings, posts)
+            if rejections:
+                with db.session() as session:
+                    record_rejections(session, source=f"channel:{key}", rejections=rejections)
+            published += len(posts)
+            rejected += len(rejections)
+        return published, rejected
+    finally:
+        built.close()

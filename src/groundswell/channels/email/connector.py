@@ -142,6 +142,11 @@ class EmailConnector:
                 fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
         except (OSError, IMAPClientError) as exc:
             raise SourceError(f"IMAP read failed: {exc}") from exc
+        return Fetched(posts=self._posts(uids, fetched, validity), cursor=f"{validity}:{uids[-1]}")
+
+    def _posts(
+        self, uids: list[int], fetched: dict[int, dict[bytes, Any]], validity: int
+    ) -> list[dict[str, Any]]:
         posts: list[dict[str, Any]] = []
         for uid in uids:
             item = fetched.get(uid)
@@ -162,7 +167,21 @@ class EmailConnector:
             if post["author"]["email"] == self.config.address.lower():
                 continue  # our own copy (a reply CC'd or filed into the inbox)
             posts.append(post)
-        return Fetched(posts=posts, cursor=f"{validity}:{uids[-1]}")
+        return posts
+
+    def backfill(self, since: datetime) -> Iterator[list[dict[str, Any]]]:
+        """Messages received since ``since`` (IMAP ``SINCE``, day precision), in batches."""
+        try:
+            with self._imap() as client:
+                info = client.select_folder(self.config.inbox, readonly=True)
+                validity = int(info[b"UIDVALIDITY"])
+                uids = sorted(client.search(["SINCE", since.date()]))
+                for start in range(0, len(uids), BATCH):
+                    chunk = uids[start : start + BATCH]
+                    fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+                    yield self._posts(chunk, fetched, validity)
+        except (OSError, IMAPClientError) as exc:
+            raise SourceError(f"IMAP read failed: {exc}") from exc
 
     def check(self) -> str:
         """Log in to both servers without reading or sending anything."""

@@ -14,8 +14,10 @@ from __future__ import annotations
 import html
 import re
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -250,6 +252,30 @@ class XMentions:
             params["pagination_token"] = token
         posts.reverse()  # X pages newest first; publish oldest first
         return Fetched(posts=posts, cursor=str(newest) if newest else cursor)
+
+    def backfill(self, since: datetime) -> Iterator[list[dict[str, Any]]]:
+        """Mentions created since ``since`` (X serves the newest 800), page by page."""
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": USER_FIELDS,
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        cfg = self.connector.config
+        for _page in range(MAX_PAGES):
+            body = self.connector.client.call(
+                "GET",
+                "GET /2/users/:id/mentions",
+                f"/2/users/{cfg.user_id}/mentions",
+                params=params,
+            )
+            posts, _skipped = page_to_posts(body, channel=self.key)
+            yield posts
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return
+            params["pagination_token"] = token
 
 
 class XStream:

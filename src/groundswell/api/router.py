@@ -23,3 +23,7 @@ for module in (
     routes_corrections,
 ):
     api_router.include_router(module.router)
+
+from groundswell.api import routes_channels  # noqa: E402
+
+api_router.include_router(routes_channels.router)

@@ -38,3 +38,6 @@ def install_web(app: FastAPI) -> None:
         correction_pages,
     ):
         app.include_router(module.router)
+    from groundswell.web import channels_pages
+
+    app.include_router(channels_pages.router)

@@ -21,19 +21,20 @@ from groundswell.channels.runtime.models import ChannelAccount, ChannelSource
 from groundswell.channels.runtime.schemas import AccountIn, AccountOut, AccountUpdate, SourceOut
 from groundswell.channels.runtime.secrets import decrypt, encrypt
 from groundswell.core.clock import utcnow
+from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.settings import Settings
 
 
-class AccountInvalid(ValueError):
-    """Settings that do not validate; ``field`` names the offending one."""
+class AccountInvalid(InvalidInputError):
+    """Settings that do not validate; ``field`` names the offending one (an API 422)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
-class AccountNotFound(LookupError):
-    pass
+class AccountNotFound(NotFoundError, LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__("channel", key)
 
 
 def _validate(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def create_account(session: Session, *, settings: Settings, data: AccountIn) -> 
 def get_account(session: Session, *, key: str) -> ChannelAccount:
     account = session.scalar(select(ChannelAccount).where(ChannelAccount.key == key))
     if account is None:
-        raise AccountNotFound(f"no channel {key!r}")
+        raise AccountNotFound(key)
     return account
 
 

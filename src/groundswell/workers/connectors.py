@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from groundswell.channels.base import Source
 from groundswell.channels.errors import NeedsReauth, SourceError
@@ -39,6 +40,7 @@ from groundswell.core.db import Database
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import record_rejections, submit_posts, validation_context
 from groundswell.settings import Settings
+from groundswell.workers.stream_rules import plan_x_rules
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ class ConnectorRunner:
                 )
                 self.registry.register(built.connector)
                 self._running[key] = _Running(account.id, account.updated_at, built)
+                if "stream" in built.sources:
+                    self._sync_stream_rules(session, account, built)
         if start_threads:
             for key, running in self._running.items():
                 for name in running.built.sources:
@@ -138,6 +142,26 @@ class ConnectorRunner:
                         )
                         running.threads[name] = thread
                         thread.start()
+
+    def _sync_stream_rules(self, session: Session, account: ChannelAccount, built: Built) -> None:
+        """Stream rules from the active subjects, when the connector keeps rules (X)."""
+        sync = getattr(built.connector, "sync_rules", None)
+        if not callable(sync):
+            return
+        plan = plan_x_rules(session)
+        try:
+            counts = sync(plan.wanted)
+        except Exception as exc:
+            log.warning("stream rules for %s not synced: %s", account.key, exc)
+            return
+        log.info("stream rules for %s: %s; %s", account.key, counts, "; ".join(plan.notes))
+        if plan.notes:
+            service.set_status(
+                session,
+                account_id=account.id,
+                status=account.status,
+                detail="stream rules: " + "; ".join(plan.notes),
+            )
 
     def _drop(self, key: str) -> None:
         running = self._running.pop(key)

@@ -217,9 +217,10 @@ def build_app(state: StandInState) -> Starlette:
             detail = "text must be 1 to 280 characters"
             return _json({"errors": [{"message": detail}], "title": "Invalid Request"}, 400)
         parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
-        if parent is not None and parent not in state.tweets:
-            detail = "Your Tweet cannot be replied to (parent not found)"
-            return _json({"title": "Forbidden", "detail": detail, "status": 403}, 403)
+        if parent is not None and not str(parent).isdigit():
+            detail = "reply.in_reply_to_tweet_id must be a tweet id"
+            return _json({"errors": [{"message": detail}], "title": "Invalid Request"}, 400)
+        # a parent the stand-in never saw (a replayed demo post) is taken as existing
         state.sent.append({"path": "/2/tweets", "json": body})
         tweet = state.make_tweet(state.account_id, text, in_reply_to=parent)
         data = {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}
@@ -376,6 +377,7 @@ class StandInServer:
             host="127.0.0.1",
             port=port,
             log_level="warning",
+            log_config=None,
             lifespan="off",
         )
         self._server = uvicorn.Server(config)

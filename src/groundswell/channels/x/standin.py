@@ -151,13 +151,16 @@ class StandInState:
             event["matching_rules"] = [{"id": rule["id"], "tag": rule["tag"]}]
         return orjson.dumps(event) + b"\r\n"
 
-    def push_stream_bulk(self, count: int, *, text: str = "stream post {i}") -> None:
-        """``count`` pre-rendered stream events at once (benchmarks)."""
-        author = self.add_user("7000", "bench_author")
+    def push_stream_bulk(self, count: int, *, texts: list[str] | None = None) -> None:
+        """``count`` pre-rendered stream events at once (benchmarks), cycling ``texts``."""
+        texts = texts or ["stream post"]
         now = time.time()
         events = []
         for i in range(count):
-            tweet = self.make_tweet(author["id"], text.format(i=i))
+            author = f"{7000 + i % 500}"
+            if author not in self.users:
+                self.add_user(author, f"author{author}")
+            tweet = self.make_tweet(author, texts[i % len(texts)])
             events.append((now, self.stream_event(tweet)))
         self.stream_log.extend(events)
 

@@ -27,7 +27,7 @@ from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
 from groundswell.workers.loops import process_loop
 from gs_testing import make_settings
-from mail_servers import free_port
+from mail_servers import Dovecot, SmtpSink, free_port
 
 
 @pytest.fixture
@@ -268,4 +268,89 @@ def test_the_budget_sheds_search_before_mentions(
         out = service.account_out(s, settings=settings, key="twitter")
     assert out.status == "degraded" and out.budget_shed == ["search", "mentions"]
     assert BudgetState(monthly=10.0, used=9.0).allows("replies")
+    runner.stop()
+
+
+def test_runner_reads_a_mailbox_into_threaded_interactions(
+    db: Database,
+    settings: Settings,
+    broker: Broker,
+    dovecot: Dovecot,
+    smtp_server: tuple[int, SmtpSink],
+) -> None:
+    from email.message import EmailMessage
+
+    from imapclient import IMAPClient
+
+    from groundswell.crm.models import Identity
+
+    address, password = dovecot.add_user()
+    port, sink = smtp_server
+    with db.session() as s:
+        service.create_account(
+            s,
+            settings=settings,
+            data=AccountIn(
+                kind="email",
+                name="Support mailbox",
+                settings={
+                    "address": address,
+                    "password": password,
+                    "imap_host": "127.0.0.1",
+                    "imap_port": dovecot.port,
+                    "imap_ssl": False,
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": port,
+                    "smtp_starttls": False,
+                    "smtp_login": False,
+                },
+            ),
+        )
+
+    def deliver(raw: bytes) -> None:
+        with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as client:
+            client.login(address, password)
+            client.append("INBOX", raw)
+
+    first = EmailMessage()
+    first["From"], first["To"] = "Maria Lopez <maria@example.org>", address
+    first["Subject"], first["Message-ID"] = "Order 4411 missing", "<m1@example.org>"
+    first["Date"] = "Tue, 10 Sep 2024 10:13:58 +0200"
+    first.set_content("My order never arrived.")
+    deliver(first.as_bytes())
+
+    registry = ConnectorRegistry()
+    runner = ConnectorRunner(settings, db, broker, owner="r", registry=registry)
+    runner.refresh(start_threads=False)
+    assert runner.cycle("email", "inbox").posts == 1
+    sent = registry.get("email").send_reply(
+        Reply(
+            channel="email",
+            text="We are on it.",
+            idempotency_key="reply-1",
+            visibility="private",
+            recipient="maria@example.org",
+            in_reply_to_external_id="<m1@example.org>",
+            subject="Re: Order 4411 missing",
+        )
+    )
+    assert len(sink.messages) == 1
+    answer = EmailMessage()
+    answer["From"], answer["To"] = "Maria Lopez <maria@example.org>", address
+    answer["Subject"], answer["Message-ID"] = "Re: Order 4411 missing", "<m2@example.org>"
+    answer["In-Reply-To"] = sent.external_id
+    answer["References"] = f"<m1@example.org> {sent.external_id}"
+    answer["Date"] = "Wed, 11 Sep 2024 09:00:00 +0200"
+    answer.set_content("Thanks, it arrived!\n\nOn Tue, support wrote:\n> We are on it.")
+    deliver(answer.as_bytes())
+    assert runner.cycle("email", "inbox").posts == 1
+    assert runner.cycle("email", "inbox").outcome == "idle"
+    drain(settings, db, broker)
+    with db.session() as s:
+        rows = {i.external_id: i for i in s.scalars(sa.select(Interaction))}
+        assert set(rows) == {"<m1@example.org>", "<m2@example.org>"}
+        assert rows["<m2@example.org>"].reply_to_external_id == sent.external_id
+        assert rows["<m2@example.org>"].text == "Thanks, it arrived!"
+        identity = s.get(Identity, rows["<m1@example.org>"].identity_id)
+        assert identity is not None and identity.external_id == "maria@example.org"
     runner.stop()

@@ -42,6 +42,8 @@ def connect_standin(db: Database, settings: Settings, server: StandInServer) -> 
         "mentions_poll_seconds": 5,
         "stream": True,
         "stream_backfill_minutes": 5,
+        "direct_messages": True,
+        "dms_poll_seconds": 5,
         "standin": True,
     }
     with db.session() as session:
@@ -93,6 +95,8 @@ class DemoChannels:
             state.mention(user_id, handle[:50], text)
             if n % 3 == 0:  # and now and then a post the stream's rules let through
                 state.push_stream(user_id, handle[:50], post.text[:280])
+            if n % 5 == 4:  # and a direct message
+                state.direct_message(user_id, handle[:50], post.text[:280])
 
     def close(self) -> None:
         self.stop.set()

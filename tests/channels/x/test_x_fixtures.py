@@ -198,6 +198,21 @@ def test_error_403_reply_not_allowed_is_final() -> None:
     assert "not allowed" in err.value.reason
 
 
+def test_dm_events_page() -> None:
+    conn = serve("dm_events_page.json")
+    fetched = conn.direct_messages().fetch("1582838535303430140")
+    # newer than the cursor, from the customer only (our own DM is skipped)
+    assert [p["external_id"] for p in fetched.posts] == ["1582838535303430155"]
+    post = fetched.posts[0]
+    assert post["raw"] == {"private": True, "dm_conversation_id": "1000-2244994945"}
+    assert post["author"]["handle"] == "XDevelopers"
+    assert fetched.cursor == "1582838535303430155"
+    InboundPost.model_validate(post)
+    request = conn.seen[0]  # type: ignore[attr-defined]
+    assert request.url.path == "/2/dm_events"
+    assert request.url.params["event_types"] == "MessageCreate"
+
+
 def test_every_fixture_has_a_test() -> None:
     source = Path(__file__).read_text()
     for path in FIXTURES.glob("*.json"):

@@ -132,3 +132,28 @@ def test_a_5xx_is_retryable(standin: StandInServer) -> None:
     with pytest.raises(XApiError) as err:
         _connector(standin).mentions().fetch(None)
     assert err.value.retryable and err.value.status == 503
+
+
+def test_direct_messages_in_and_out(standin: StandInServer) -> None:
+    state = standin.state
+    conn = _connector(standin)
+    first = state.direct_message("501", "ana", "my booking is ABC123")
+    fetched = conn.direct_messages().fetch(None)
+    assert [p["external_id"] for p in fetched.posts] == [first["id"]]
+    conn.send_reply(
+        Reply(
+            channel="twitter",
+            text="Thanks Ana",
+            idempotency_key="d1",
+            visibility="private",
+            recipient="501",
+        )
+    )
+    assert state.sent[-1] == {
+        "path": "/2/dm_conversations/with/501/messages",
+        "json": {"text": "Thanks Ana"},
+    }
+    second = state.direct_message("501", "ana", "great, thank you")
+    again = conn.direct_messages().fetch(fetched.cursor)
+    assert [p["external_id"] for p in again.posts] == [second["id"]]  # our DM skipped
+    assert conn.direct_messages().fetch(again.cursor).posts == []

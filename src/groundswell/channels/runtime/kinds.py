@@ -109,6 +109,8 @@ class XSettings(_Strict):
     base_url: HttpUrl = HttpUrl("https://api.x.com")
     mentions: bool = True
     stream: bool = False
+    direct_messages: bool = False
+    dms_poll_seconds: float = Field(default=60.0, ge=1, le=86_400)
     mentions_poll_seconds: float = Field(default=60.0, ge=1, le=86_400)
     stream_backfill_minutes: int = Field(default=0, ge=0, le=5)
     standin: bool = False
@@ -136,7 +138,10 @@ def _build_x(key: str, s: XSettings) -> Built:
         sources["mentions"] = (connector.mentions(), "mentions")
     if s.stream:
         sources["stream"] = (connector.stream(), "search")
-    return Built(connector, sources, {"mentions": s.mentions_poll_seconds, "stream": 0.0})
+    if s.direct_messages:
+        sources["dms"] = (connector.direct_messages(), "dms")
+    polls = {"mentions": s.mentions_poll_seconds, "stream": 0.0, "dms": s.dms_poll_seconds}
+    return Built(connector, sources, polls)
 
 
 _loaded = False

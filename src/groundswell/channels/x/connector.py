@@ -190,6 +190,9 @@ class XConnector:
     def stream(self) -> XStream:
         return XStream(self)
 
+    def direct_messages(self) -> XDirectMessages:
+        return XDirectMessages(self)
+
     def sync_rules(self, wanted: dict[str, str]) -> dict[str, int]:
         """Make the stream's ``gs:`` rules equal ``wanted`` (tag → rule); returns counts."""
         endpoint = "/2/tweets/search/stream/rules"
@@ -380,3 +383,70 @@ class XStream:
         except PayloadRejected:
             self.skipped += 1
             return None
+
+
+DM_FIELDS = "id,text,event_type,created_at,dm_conversation_id,sender_id,participant_ids"
+
+
+class XDirectMessages:
+    """``GET /2/dm_events`` (MessageCreate only): the account's DMs, newest event id as cursor.
+
+    The endpoint has no ``since_id``: pages are read newest first until an event at or
+    below the cursor appears. The company's own messages are skipped. DM posts carry
+    ``raw.private = true`` and their ``dm_conversation_id``.
+    """
+
+    activity = "dms"
+
+    def __init__(self, connector: XConnector) -> None:
+        self.connector = connector
+        self.key = connector.key
+
+    def fetch(self, cursor: str | None) -> Fetched:
+        me = self.connector.config.user_id
+        floor = int(cursor) if cursor and cursor.isdigit() else 0
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "event_types": "MessageCreate",
+            "dm_event.fields": DM_FIELDS,
+            "expansions": "sender_id",
+            "user.fields": USER_FIELDS,
+        }
+        posts: list[dict[str, Any]] = []
+        newest = floor
+        for _page in range(MAX_PAGES):
+            body = self.connector.client.call(
+                "GET", "GET /2/dm_events", "/2/dm_events", params=params
+            )
+            users = users_by_id(body)
+            reached = False
+            for event in body.get("data") or []:
+                event_id = int(str(event.get("id", "0")) or 0)
+                if event_id <= floor:
+                    reached = True
+                    continue
+                newest = max(newest, event_id)
+                if str(event.get("sender_id")) == me or not event.get("text"):
+                    continue
+                tweet = {
+                    "id": str(event_id),
+                    "text": event["text"],
+                    "author_id": str(event.get("sender_id", "")),
+                    "created_at": event.get("created_at"),
+                }
+                try:
+                    post = tweet_to_post(tweet, users, channel=self.key)
+                except PayloadRejected:
+                    continue
+                post["url"] = None
+                post["raw"] = {
+                    "private": True,
+                    "dm_conversation_id": event.get("dm_conversation_id"),
+                }
+                posts.append(post)
+            token = (body.get("meta") or {}).get("next_token")
+            if reached or not token or not floor:
+                break
+            params["pagination_token"] = token
+        posts.reverse()
+        return Fetched(posts=posts, cursor=str(newest) if newest else cursor)

@@ -63,6 +63,7 @@ class StandInState:
     sent: list[dict[str, Any]] = field(default_factory=list)
     """Requests that posted something (tweets, DMs), exactly as received."""
     dms: list[dict[str, Any]] = field(default_factory=list)
+    dm_events: list[dict[str, Any]] = field(default_factory=list)
     rules: dict[str, dict[str, str]] = field(default_factory=dict)
     stream_log: list[tuple[float, bytes]] = field(default_factory=list)
     windows: dict[str, Window] = field(default_factory=dict)
@@ -132,6 +133,23 @@ class StandInState:
         with self.lock:
             self.mentions.append(tweet["id"])
         return tweet
+
+    def direct_message(self, sender_id: str, username: str, text: str) -> dict[str, Any]:
+        """A customer's DM to the account (it shows in ``GET /2/dm_events``)."""
+        if sender_id not in self.users:
+            self.add_user(sender_id, username)
+        a, b = sorted([sender_id, self.account_id], key=int)
+        event = {
+            "id": self.next_id(),
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": sender_id,
+            "dm_conversation_id": f"{a}-{b}",
+            "created_at": _now_iso(),
+        }
+        with self.lock:
+            self.dm_events.append(event)
+        return event
 
     def push_stream(self, author_id: str, username: str, text: str) -> dict[str, Any]:
         """A post that matches the stream's rules: delivered to connected stream readers."""
@@ -279,8 +297,40 @@ def build_app(state: StandInState) -> Starlette:
         event_id = state.next_id()
         conversation = f"{min(participant, state.account_id)}-{max(participant, state.account_id)}"
         state.dms.append({"id": event_id, "to": participant, "text": body.get("text")})
+        state.dm_events.append(
+            {
+                "id": event_id,
+                "event_type": "MessageCreate",
+                "text": body.get("text"),
+                "sender_id": state.account_id,
+                "dm_conversation_id": conversation,
+                "created_at": _now_iso(),
+            }
+        )
         data = {"dm_conversation_id": conversation, "dm_event_id": event_id}
         return _json({"data": data}, 201, headers)
+
+    async def dm_events(request: Request) -> Response:
+        refused, headers = guard(request, "GET /2/dm_events")
+        if refused:
+            return refused
+        params = request.query_params
+        try:
+            size = min(100, max(1, int(params.get("max_results", "100"))))
+            start = int(params.get("pagination_token", "0"))
+        except ValueError:
+            return _json({"title": "Invalid Request", "detail": "bad parameter"}, 400)
+        events = sorted(list(state.dm_events), key=lambda e: int(e["id"]), reverse=True)
+        chunk = events[start : start + size]
+        meta: dict[str, Any] = {"result_count": len(chunk)}
+        if start + size < len(events):
+            meta["next_token"] = str(start + size)
+        body: dict[str, Any] = {"meta": meta}
+        if chunk:
+            body["data"] = chunk
+            senders = sorted({e["sender_id"] for e in chunk})
+            body["includes"] = {"users": [state.users[s] for s in senders if s in state.users]}
+        return _json(body, headers=headers)
 
     async def rules(request: Request) -> Response:
         endpoint = f"{request.method} /2/tweets/search/stream/rules"
@@ -360,6 +410,7 @@ def build_app(state: StandInState) -> Starlette:
             Route("/2/users/{user_id}/mentions", mentions),
             Route("/2/users/{user_id}/tweets", user_tweets),
             Route("/2/dm_conversations/with/{participant_id}/messages", send_dm, methods=["POST"]),
+            Route("/2/dm_events", dm_events),
             Route("/2/tweets/search/stream/rules", rules, methods=["GET", "POST"]),
             Route("/2/tweets/search/stream", stream),
             Route("/_standin/mentions", inject_mention, methods=["POST"]),

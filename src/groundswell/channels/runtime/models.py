@@ -63,7 +63,9 @@ class ChannelSource(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    """Creation time of the newest post read: ``last_fetch_at - last_event_at`` is the lag."""
+    """Creation time of the newest post read."""
+    last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When posts were last read: ``last_read_at - last_event_at`` is the lag."""
     posts_total: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     """Consecutive failures; drives the back-off and resets on success."""

@@ -18,7 +18,7 @@ class SourceOut(BaseModel):
     last_fetch_at: datetime | None
     last_event_at: datetime | None
     lag_seconds: float | None
-    """How far the newest post read trails the last read (None before any post)."""
+    """How old the newest post was when it was read (None before any post)."""
     posts_total: int
     error_count: int
     last_error: str | None

@@ -87,8 +87,8 @@ def to_out(account: ChannelAccount, sources: list[ChannelSource], settings: Sett
 
 def _source_out(s: ChannelSource) -> SourceOut:
     lag = None
-    if s.last_event_at and s.last_fetch_at:
-        lag = max(0.0, (s.last_fetch_at - s.last_event_at).total_seconds())
+    if s.last_event_at and s.last_read_at:
+        lag = max(0.0, (s.last_read_at - s.last_event_at).total_seconds())
     return SourceOut(
         name=s.name,
         activity=s.activity,
@@ -298,6 +298,7 @@ def record_fetch(
     }
     if newest is not None:
         values["last_event_at"] = newest
+        values["last_read_at"] = now
     result = session.execute(
         update(ChannelSource)
         .where(ChannelSource.id == source_id, ChannelSource.lease_owner == owner)

@@ -430,8 +430,9 @@ class StandInServer:
             build_app(self.state),
             host="127.0.0.1",
             port=port,
-            log_level="warning",
+            log_level=None,  # leave the host's uvicorn loggers as they are
             log_config=None,
+            access_log=False,
             lifespan="off",
         )
         self._server = uvicorn.Server(config)

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
         sa.Column("last_fetch_at", UTCDateTime(), nullable=True),
         sa.Column("last_event_at", UTCDateTime(), nullable=True),
+        sa.Column("last_read_at", UTCDateTime(), nullable=True),
         sa.Column("posts_total", sa.Integer(), nullable=False),
         sa.Column("error_count", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),

@@ -157,3 +157,24 @@ def test_direct_messages_in_and_out(standin: StandInServer) -> None:
     again = conn.direct_messages().fetch(fetched.cursor)
     assert [p["external_id"] for p in again.posts] == [second["id"]]  # our DM skipped
     assert conn.direct_messages().fetch(again.cursor).posts == []
+
+
+def test_a_malformed_stream_line_is_skipped_not_fatal(standin: StandInServer) -> None:
+    import time as _time
+
+    state = standin.state
+    conn = _connector(standin)
+    stream = conn.stream()
+    stream.window = 0.3
+    stream.fetch(None)
+    state.stream_log.append((_time.time(), b'{"data": {"id": "1"\r\n'))  # cut short
+    state.stream_log.append((_time.time(), b'{"unknown_event": true}\r\n'))
+    good = state.push_stream("800", "ok", "delta after garbage")["id"]
+    seen: list[str] = []
+    for _ in range(20):
+        seen += [p["external_id"] for p in stream.fetch(None).posts]
+        if seen:
+            break
+    assert seen == [good]
+    assert stream.skipped == 2
+    stream.close()

@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes install install-dev browser clean eval-language
+.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP) browser
+pytest: $(DEV_STAMP) browser services
 	$(VENV)/bin/pytest
 
 ## Lint, type check and every test.
@@ -64,6 +64,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency
+	$(PY) -m bench.stream_connector
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)
@@ -79,3 +80,10 @@ eval-spikes: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) groundswell.db groundswell.db-wal groundswell.db-shm
+
+## Debian's Dovecot IMAP server for the e-mail connector's tests (started by the tests themselves).
+services:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "dovecot missing: run 'sudo apt-get install dovecot-imapd' (IMAP tests will skip)"; fi; }

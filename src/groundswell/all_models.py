@@ -8,6 +8,7 @@ from groundswell.core.base import Base
 def load_all_models() -> type[Base]:
     import groundswell.auth.models
     import groundswell.channels.models
+    import groundswell.channels.runtime.models
     import groundswell.crm.correction_models
     import groundswell.crm.models
     import groundswell.ingestion.models

@@ -51,12 +51,20 @@ def create_app(
 
             demo = DemoReplay(app, speed=demo_speed)
             demo.thread.start()
+        demo_channels = None
+        if demo_speed is not None and settings.connectors_enabled:
+            from groundswell.demo.channels import DemoChannels
+
+            demo_channels = DemoChannels(app)
+            demo_channels.start()
         try:
             yield
         finally:
             if demo is not None:
                 demo.stop.set()
                 demo.thread.join(5)
+            if demo_channels is not None:
+                demo_channels.close()
             if worker is not None:
                 worker.stop()
             broker.close()

@@ -27,6 +27,11 @@ def _add_command_groups() -> None:
     app.add_typer(listening.app, name="listening")
     app.add_typer(rescore.app, name="rescore")
 
+    from groundswell.commands import channels
+
+    app.add_typer(channels.app, name="channels")
+    app.add_typer(channels.connectors_app, name="connectors")
+
 
 _add_command_groups()
 

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     """zxcvbn score (0–4) a new password needs; common and guessable passwords score low."""
     api_token_max_days: int = Field(default=365, ge=1, le=3650)
     """Longest lifetime an API token may be given."""
+    credentials_key: SecretStr | None = None
+    """Fernet key (urlsafe base64, 32 bytes) that encrypts channel credentials at rest;
+    unset, a key is derived from ``secret_key`` (HKDF-SHA256). Old keys stay readable
+    when listed in ``credentials_old_keys`` (comma-separated), so keys can be rotated."""
+    credentials_old_keys: SecretStr | None = None
+    connectors_enabled: bool = True
+    """Run the connector runner inside ``serve`` (the embedded worker) too."""
 
     @field_validator("database_url")
     @classmethod

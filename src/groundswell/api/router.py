@@ -27,3 +27,7 @@ for module in (
 ):
     api_router.include_router(module.router)
 api_router.include_router(routes_admin.router)
+
+from groundswell.api import routes_channels  # noqa: E402
+
+api_router.include_router(routes_channels.router)

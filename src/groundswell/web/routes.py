@@ -49,3 +49,6 @@ def install_web(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(access_pages.router)
     app.include_router(account_pages.router)
+    from groundswell.web import channels_pages
+
+    app.include_router(channels_pages.router)

@@ -8,6 +8,7 @@ import threading
 from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
+from groundswell.workers.connectors import ConnectorRunner
 from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
 
@@ -20,6 +21,9 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="groundswell-worker", daemon=True)
         self.listen = ListenLoop(settings, db)
+        self.connectors: ConnectorRunner | None = None
+        if settings.connectors_enabled:
+            self.connectors = ConnectorRunner(settings, db, broker)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -28,8 +32,12 @@ class EmbeddedWorker:
     def start(self) -> None:
         self._thread.start()
         self.listen.start()
+        if self.connectors is not None:
+            self.connectors.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self.connectors is not None:
+            self.connectors.stop(timeout)
         self.listen.stop(timeout)
         self._thread.join(timeout)

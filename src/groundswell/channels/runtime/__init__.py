@@ -1,0 +1,1 @@
+"""What every connector shares: rate limits, back-off, budgets, stored accounts, leases."""

@@ -1,0 +1,104 @@
+"""The demo's X channel: a local stand-in server and the real X connector pointed at it.
+
+``make run`` starts the stand-in on a free loopback port, connects (or re-points) the
+``twitter`` channel to it with a fresh token, and has customers mention the brand there
+every few seconds, using real tweets from the demo sample. The connector runner reads
+them like it would read X; replies from the inbox go to the stand-in, and the channels
+page labels the channel "local stand-in". Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from itertools import cycle
+
+from fastapi import FastAPI
+
+from groundswell.channels.runtime import service
+from groundswell.channels.runtime.schemas import AccountIn, AccountUpdate
+from groundswell.channels.x.standin import StandInServer, StandInState
+from groundswell.core.db import Database
+from groundswell.demo.setup import split_sample
+from groundswell.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEY = "twitter"
+MENTION_EVERY = 15.0
+"""Seconds between the stand-in's customer mentions (the replay brings the volume)."""
+
+
+def connect_standin(db: Database, settings: Settings, server: StandInServer) -> None:
+    """Create the demo's X channel, or point an existing one at this run's stand-in."""
+    state = server.state
+    values = {
+        "user_id": state.account_id,
+        "username": state.account_username,
+        "base_url": server.base_url,
+        "access_token": state.token,
+        "mentions": True,
+        "mentions_poll_seconds": 5,
+        "stream": True,
+        "stream_backfill_minutes": 5,
+        "direct_messages": True,
+        "dms_poll_seconds": 5,
+        "standin": True,
+    }
+    with db.session() as session:
+        try:
+            service.get_account(session, key=KEY)
+        except service.AccountNotFound:
+            service.create_account(
+                session,
+                settings=settings,
+                data=AccountIn(
+                    kind="x",
+                    key=KEY,
+                    name="X (local stand-in)",
+                    settings=values,
+                ),
+            )
+            return
+        service.update_account(
+            session, settings=settings, key=KEY, data=AccountUpdate(settings=values)
+        )
+
+
+class DemoChannels:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        token = secrets.token_urlsafe(24)
+        self.server = StandInServer(StandInState(token=token))
+        self.thread = threading.Thread(target=self._run, name="demo-channels", daemon=True)
+
+    def start(self) -> None:
+        self.server.start()
+        connect_standin(self.app.state.db, self.app.state.settings, self.server)
+        self.app.state.x_standin = self.server
+        log.info("X stand-in for the demo at %s", self.server.base_url)
+        self.thread.start()
+
+    def _run(self) -> None:
+        posts = [p for p in split_sample().live if p.text.lstrip().startswith("@")]
+        if not posts:
+            return
+        state = self.server.state
+        for n, post in enumerate(cycle(posts)):
+            if self.stop.wait(MENTION_EVERY):
+                return
+            handle = post.author.handle or post.author.external_id
+            text = f"@{state.account_username} {post.text}"[:280]
+            user_id = str(900_000 + (abs(hash(handle)) % 100_000))
+            state.mention(user_id, handle[:50], text)
+            if n % 3 == 0:  # and now and then a post the stream's rules let through
+                state.push_stream(user_id, handle[:50], post.text[:280])
+            if n % 5 == 4:  # and a direct message
+                state.direct_message(user_id, handle[:50], post.text[:280])
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.server.stop()

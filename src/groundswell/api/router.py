@@ -11,6 +11,7 @@ from groundswell.api import (
     routes_ingest,
     routes_listening,
     routes_read,
+    routes_webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -21,5 +22,6 @@ for module in (
     routes_alerts,
     routes_drilldown,
     routes_corrections,
+    routes_webhooks,
 ):
     api_router.include_router(module.router)

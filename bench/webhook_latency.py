@@ -39,9 +39,12 @@ from fastapi import FastAPI
 from bench.common import REDIS_URL, bench_settings
 from bench.machine import describe
 from groundswell.app import create_app
-from groundswell.channels.common.signatures import sign_timestamped
 from groundswell.channels.common.webhooks import WebhookRegistry
-from groundswell.channels.webhook.connector import GenericWebhook, GenericWebhookConfig
+from groundswell.channels.webhook.connector import (
+    GenericWebhook,
+    GenericWebhookConfig,
+    signed_headers,
+)
 from groundswell.core.migrate import upgrade
 
 SECRET = b"bench-webhook-secret"
@@ -95,8 +98,7 @@ def _requests(kind: str, n: int) -> list[tuple[bytes, dict[str, str]]]:
         body = orjson.dumps({"events": [event]})
         headers = {"Content-Type": "application/json"}
         if kind == "webhook":
-            headers["X-Groundswell-Signature"] = sign_timestamped(SECRET, now, body)
-            headers["X-Groundswell-Delivery"] = uuid.uuid4().hex
+            headers = signed_headers(SECRET, body, timestamp=now, delivery=uuid.uuid4().hex)
         out.append((body, headers))
     return out
 

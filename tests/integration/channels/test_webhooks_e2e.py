@@ -16,11 +16,14 @@ from sqlalchemy import select
 from channels_testing import serve_app
 from groundswell.app import create_app
 from groundswell.channels.base import Reply, SendError
-from groundswell.channels.common.signatures import sign_timestamped
 from groundswell.channels.common.webhooks import WebhookRegistry
 from groundswell.channels.sms.connector import TwilioConfig, TwilioSms
 from groundswell.channels.sms.standin import TwilioStandin
-from groundswell.channels.webhook.connector import GenericWebhook, GenericWebhookConfig
+from groundswell.channels.webhook.connector import (
+    GenericWebhook,
+    GenericWebhookConfig,
+    signed_headers,
+)
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
@@ -81,11 +84,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
 
 def signed_post(live: Live, doc: object, *, secret: bytes = SECRET) -> httpx.Response:
     body = orjson.dumps(doc)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Groundswell-Signature": sign_timestamped(secret, int(time.time()), body),
-        "X-Groundswell-Delivery": uuid.uuid4().hex,
-    }
+    headers = signed_headers(secret, body, timestamp=int(time.time()), delivery=uuid.uuid4().hex)
     return httpx.post(live.base + "/api/v1/webhooks/webhook", content=body, headers=headers)
 
 
@@ -133,10 +132,7 @@ def test_refusals_are_answered_and_dead_lettered(live: Live) -> None:
     assert forged.json()["errors"][0]["reason"] == "X-Twilio-Signature does not match"
     assert signed_post(live, {"events": [{}]}, secret=b"other").status_code == 401
     malformed = b"{not json"
-    headers = {
-        "X-Groundswell-Signature": sign_timestamped(SECRET, int(time.time()), malformed),
-        "X-Groundswell-Delivery": "m1",
-    }
+    headers = signed_headers(SECRET, malformed, timestamp=int(time.time()), delivery="m1")
     bad_json = httpx.post(
         live.base + "/api/v1/webhooks/webhook", content=malformed, headers=headers
     )

@@ -24,29 +24,14 @@ def verify_prefixed_sha256(secret: bytes, body: bytes, header: str | None) -> bo
     return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
 
 
-def parse_timestamped(header: str | None) -> tuple[int, list[str]] | None:
-    """``t=<unix>,v1=<hex>[,v1=<hex>…]`` → (t, signatures); None if it is not that shape."""
-    if not header or len(header) > 2000:
-        return None
-    timestamp: int | None = None
-    signatures: list[str] = []
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
-        elif key == "v1" and value:
-            signatures.append(value.lower())
-    if timestamp is None or not signatures:
-        return None
-    return timestamp, signatures
-
-
 def sign_timestamped(secret: bytes, timestamp: int, body: bytes) -> str:
-    """The header a sender puts on a generic webhook delivery."""
-    digest = hmac_sha256_hex(secret, f"{timestamp}.".encode() + body)
-    return f"t={timestamp},v1={digest}"
+    """``sha256=<hex>`` over ``"<timestamp>.<body>"``: the value of ``X-Groundswell-Signature``."""
+    return "sha256=" + hmac_sha256_hex(secret, f"{timestamp}.".encode() + body)
 
 
-def verify_timestamped(secret: bytes, timestamp: int, signatures: list[str], body: bytes) -> bool:
-    expected = hmac_sha256_hex(secret, f"{timestamp}.".encode() + body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
+def verify_timestamped(secret: bytes, timestamp: int, body: bytes, header: str | None) -> bool:
+    """Accepts several comma-separated ``sha256=`` values (a sender rotating its secret)."""
+    if not header or len(header) > 2000:
+        return False
+    expected = sign_timestamped(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, part.strip().lower()) for part in header.split(","))

@@ -1,9 +1,11 @@
 """The generic JSON webhook: HMAC-SHA256 signed, timestamped, replay-checked.
 
 A sender signs ``"<unix time>.<raw body>"`` with the shared secret and sends
-``X-Groundswell-Signature: t=<unix time>,v1=<hex>`` (several ``v1`` during a secret
-rotation) and a unique ``X-Groundswell-Delivery`` id. Deliveries older or newer than the
-tolerance are refused (replay of a captured request), as is a delivery id already seen.
+``X-Groundswell-Timestamp: <unix time>``, ``X-Groundswell-Signature: sha256=<hex>``
+(several, comma-separated, during a secret rotation) and a unique
+``X-Groundswell-Delivery`` id — the scheme Groundswell's alert webhooks send.
+Deliveries older or newer than the tolerance are refused (replay of a captured request),
+as is a delivery id already seen.
 The body is ``{"events": [...]}`` of ``post`` events (``InboundPost``-shaped) and
 ``touchpoint`` events; a malformed event is refused alone (named by index and field).
 """
@@ -20,12 +22,13 @@ from pydantic import ValidationError
 
 from groundswell.channels.base import WebhookRejected
 from groundswell.channels.common.results import Refusal, preview, validation_reason
-from groundswell.channels.common.signatures import parse_timestamped, verify_timestamped
+from groundswell.channels.common.signatures import sign_timestamped, verify_timestamped
 from groundswell.channels.common.webhooks import ReplayGuard
 from groundswell.channels.webhook.schemas import AnyEvent, Envelope, PostEvent
 from groundswell.channels.webhook.touchpoints import touchpoint_to_post
 
 SIGNATURE_HEADER = "x-groundswell-signature"
+TIMESTAMP_HEADER = "x-groundswell-timestamp"
 DELIVERY_HEADER = "x-groundswell-delivery"
 
 
@@ -62,11 +65,15 @@ class GenericWebhook:
         """Check size, signature, timestamp and delivery id; returns the delivery id."""
         if len(body) > self.config.max_body_bytes:
             raise WebhookRejected(f"body exceeds {self.config.max_body_bytes} bytes", status=413)
-        parsed = parse_timestamped(_header(headers, SIGNATURE_HEADER))
-        if parsed is None:
-            raise WebhookRejected("missing or malformed X-Groundswell-Signature", status=401)
-        timestamp, signatures = parsed
-        if not verify_timestamped(self.config.secret, timestamp, signatures, body):
+        raw_time = (_header(headers, TIMESTAMP_HEADER) or "").strip()
+        signature = _header(headers, SIGNATURE_HEADER)
+        if not raw_time.isdigit() or len(raw_time) > 12 or not signature:
+            raise WebhookRejected(
+                "missing or malformed X-Groundswell-Timestamp or X-Groundswell-Signature",
+                status=401,
+            )
+        timestamp = int(raw_time)
+        if not verify_timestamped(self.config.secret, timestamp, body, signature):
             raise WebhookRejected("signature does not match the body", status=401)
         skew = abs(self.config.clock() - timestamp)
         if skew > self.config.tolerance_seconds:
@@ -111,3 +118,13 @@ class GenericWebhook:
             first = self.last_refusals[0]
             raise WebhookRejected(f"no valid event: {first.ref}: {first.reason}", status=422)
         return posts
+
+
+def signed_headers(secret: bytes, body: bytes, *, timestamp: int, delivery: str) -> dict[str, str]:
+    """The headers a sender puts on a delivery (tests, the bench and the docs' recipe)."""
+    return {
+        "Content-Type": "application/json",
+        "X-Groundswell-Timestamp": str(timestamp),
+        "X-Groundswell-Signature": sign_timestamped(secret, timestamp, body),
+        "X-Groundswell-Delivery": delivery,
+    }

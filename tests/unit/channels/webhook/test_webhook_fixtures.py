@@ -6,8 +6,11 @@ import pytest
 
 from channels_testing import fixture_bytes, fixture_names
 from groundswell.channels.base import WebhookRejected
-from groundswell.channels.common.signatures import sign_timestamped
-from groundswell.channels.webhook.connector import GenericWebhook, GenericWebhookConfig
+from groundswell.channels.webhook.connector import (
+    GenericWebhook,
+    GenericWebhookConfig,
+    signed_headers,
+)
 from groundswell.ingestion.schemas import InboundPost
 
 SECRET = b"whsec-test"
@@ -29,10 +32,7 @@ def deliver(
     source: GenericWebhook, name: str, *, delivery: str = "d1", at: int = NOW
 ) -> list[InboundPost]:
     body = fixture_bytes("webhook", name)
-    headers = {
-        "X-Groundswell-Signature": sign_timestamped(SECRET, at, body),
-        "X-Groundswell-Delivery": delivery,
-    }
+    headers = signed_headers(SECRET, body, timestamp=at, delivery=delivery)
     return [InboundPost.model_validate(p) for p in source.parse_webhook(headers, body)]
 
 
@@ -77,10 +77,7 @@ def test_mixed_with_invalid_events_keeps_the_valid_one() -> None:
 def test_forged_stale_and_replayed_deliveries_are_refused() -> None:
     source = hook()
     body = fixture_bytes("webhook", "touchpoint_call.json")
-    forged = {
-        "X-Groundswell-Signature": sign_timestamped(b"wrong", NOW, body),
-        "X-Groundswell-Delivery": "f1",
-    }
+    forged = signed_headers(b"wrong", body, timestamp=NOW, delivery="f1")
     with pytest.raises(WebhookRejected, match="signature does not match") as err:
         source.parse_webhook(forged, body)
     assert err.value.status == 401

@@ -49,12 +49,17 @@ def create_app(
 
             demo = DemoReplay(app, speed=demo_speed)
             demo.thread.start()
+            from groundswell.demo.channel_standins import DemoChannels
+
+            app.state.demo_channels = DemoChannels(app)
+            app.state.demo_channels.start()
         try:
             yield
         finally:
             if demo is not None:
                 demo.stop.set()
                 demo.thread.join(5)
+                app.state.demo_channels.stop()
             if worker is not None:
                 worker.stop()
             broker.close()

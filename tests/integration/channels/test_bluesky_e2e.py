@@ -82,7 +82,7 @@ def test_restart_from_cursor_across_pages_without_loss_or_duplicates(
     pipeline.store(restarted.fetch(page.cursor).posts)  # nothing new
     texts = [r.text for r in pipeline.interactions()]
     assert len(texts) == len(set(texts)) == 151
-    assert restarted.fetch(page.cursor).posts[-1]["text"] == "@acme note 149"
+    assert restarted.fetch(page.cursor).posts == []  # the mark's URIs: nothing read twice
 
 
 def test_reply_record_carries_root_and_parent_strong_refs(standin: BlueskyStandin) -> None:
@@ -151,3 +151,17 @@ def test_failures_and_bad_items_never_raise(standin: BlueskyStandin) -> None:
             )
         )
     assert not err.value.retryable
+
+
+def test_keyword_search_resumes_from_its_mark(standin: BlueskyStandin) -> None:
+    standin.post("ana.bsky.social", "another delay at LIS", reason=None)
+    connector = make(standin, keywords=("delay",))
+    first = connector.fetch(None)
+    assert [p["text"] for p in first.posts] == ["another delay at LIS"]
+    standin.post("bo.bsky.social", "delay again, same instant", reason=None, same_instant=True)
+    standin.post("cy.bsky.social", "no keyword here", reason=None)
+    second = connector.fetch(first.cursor)
+    assert [p["text"] for p in second.posts] == ["delay again, same instant"]
+    sent = standin.requests_to("GET", "/xrpc/app.bsky.feed.searchPosts")[-1]
+    assert sent.arg("sort") == "latest" and sent.arg("since") and sent.arg("q") == "delay"
+    assert connector.fetch(second.cursor).posts == []

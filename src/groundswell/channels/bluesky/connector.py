@@ -2,9 +2,10 @@
 
 Listening: ``app.bsky.notification.listNotifications`` (mentions, replies, quotes) and,
 per keyword, ``app.bsky.feed.searchPosts`` sorted by latest. Both page *backwards* from
-the newest, so the cursor is a high-water mark per feed (the newest ``indexedAt`` seen):
-a fetch pages back until it passes the mark. Items exactly at the mark are read again and
-absorbed by the pipeline's idempotence, so nothing indexed in the same instant is lost.
+the newest, so the cursor is a high-water mark per feed: the newest ``indexedAt`` seen and
+the URIs seen at that instant. A fetch pages back until it passes the mark; items at the
+mark are compared by URI, so one indexed in the same millisecond is neither lost nor read
+twice.
 
 Replying: an ``app.bsky.feed.post`` record via ``com.atproto.repo.createRecord``
 (``Client.send_post``) whose ``reply`` holds strong refs (uri + cid) to the thread's root
@@ -14,7 +15,7 @@ no idempotency key, so ``lookup_sent`` lists our recent post records for the rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,18 +62,60 @@ class BlueskyConfig:
     keywords: tuple[str, ...] = ()
 
 
-def _load(cursor: str | None) -> dict[str, str]:
+def _load(cursor: str | None) -> dict[str, object]:
     if not cursor:
         return {}
     try:
         value = orjson.loads(cursor)
     except orjson.JSONDecodeError:
         return {}
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class Mark:
+    """The newest ``indexedAt`` of a feed and the URIs seen at exactly that instant."""
+
+    at: datetime | None = None
+    uris: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, value: object) -> Mark:
+        if isinstance(value, dict):
+            uris = value.get("uris")
+            return cls(
+                _parse_time(value.get("at")),
+                {u for u in uris if isinstance(u, str)} if isinstance(uris, list) else set(),
+            )
+        return cls(_parse_time(value))
+
+    def seen(self, uri: str, at: datetime) -> bool:
+        return self.at is not None and (at < self.at or (at == self.at and uri in self.uris))
+
+    def advance(self, uri: str, at: datetime) -> None:
+        if self.at is None or at > self.at:
+            self.at, self.uris = at, {uri}
+        elif at == self.at:
+            self.uris.add(uri)
+
+    def dump(self) -> dict[str, object] | None:
+        if self.at is None:
+            return None
+        return {"at": _iso(self.at), "uris": sorted(self.uris)[:500]}
 
 
 class BlueskyConnector:
@@ -163,7 +206,7 @@ class BlueskyConnector:
         ignored = 0
         try:
             self.did()
-            got, bad, skipped, mark = self._notifications(state.get("notifications"))
+            got, bad, skipped, mark = self._notifications(Mark.load(state.get("notifications")))
             posts += got
             rejected += bad
             ignored += skipped
@@ -171,7 +214,7 @@ class BlueskyConnector:
                 state["notifications"] = mark
             for keyword in self.config.keywords:
                 feed = f"search:{keyword}"
-                got, bad, mark = self._search(keyword, state.get(feed))
+                got, bad, mark = self._search(keyword, Mark.load(state.get(feed)))
                 posts += got
                 rejected += bad
                 if mark:
@@ -201,13 +244,12 @@ class BlueskyConnector:
         )
 
     def _notifications(
-        self, mark: str | None
-    ) -> tuple[list[dict[str, Any]], list[Refusal], int, str | None]:
-        since = datetime.fromisoformat(mark.replace("Z", "+00:00")) if mark else None
+        self, mark: Mark
+    ) -> tuple[list[dict[str, Any]], list[Refusal], int, dict[str, object] | None]:
         posts: list[dict[str, Any]] = []
         refused: list[Refusal] = []
         ignored = 0
-        newest = since
+        newest = Mark(mark.at, set(mark.uris))
         page_cursor: str | None = None
         for _ in range(MAX_PAGES):
             params = models.AppBskyNotificationListNotifications.Params(
@@ -220,10 +262,10 @@ class BlueskyConnector:
             refused += bad
             reached = False
             for note in notes:
-                if since is not None and note.indexed_at < since:
-                    reached = True
+                if mark.seen(note.uri, note.indexed_at):
+                    reached = reached or (mark.at is not None and note.indexed_at < mark.at)
                     continue
-                newest = max(newest, note.indexed_at) if newest else note.indexed_at
+                newest.advance(note.uri, note.indexed_at)
                 if note.reason not in POST_REASONS:
                     ignored += 1
                     continue
@@ -245,28 +287,31 @@ class BlueskyConnector:
                         reason=note.reason,
                     )
                 )
-            if reached or since is None or next_cursor is None or not items:
+            if reached or mark.at is None or next_cursor is None or not items:
                 break
             page_cursor = next_cursor
         posts.reverse()  # oldest first, so threads are stored parent before child
-        return posts, refused, ignored, _iso(newest) if newest else None
+        return posts, refused, ignored, newest.dump()
 
     def _search(
-        self, keyword: str, mark: str | None
-    ) -> tuple[list[dict[str, Any]], list[Refusal], str | None]:
+        self, keyword: str, mark: Mark
+    ) -> tuple[list[dict[str, Any]], list[Refusal], dict[str, object] | None]:
         posts: list[dict[str, Any]] = []
         refused: list[Refusal] = []
-        newest = datetime.fromisoformat(mark.replace("Z", "+00:00")) if mark else None
+        newest = Mark(mark.at, set(mark.uris))
+        since = _iso(mark.at) if mark.at else None
         page_cursor: str | None = None
         for _ in range(MAX_PAGES):
             params = models.AppBskyFeedSearchPosts.Params(
-                q=keyword, sort="latest", since=mark, limit=PAGE, cursor=page_cursor
+                q=keyword, sort="latest", since=since, limit=PAGE, cursor=page_cursor
             )
             items, next_cursor = self._query("app.bsky.feed.searchPosts", params, "posts")
             views, bad = parse_items(PostView, items, ref=item_ref("bluesky", "uri"))
             refused += bad
             for view in views:
-                newest = max(newest, view.indexed_at) if newest else view.indexed_at
+                if mark.seen(view.uri, view.indexed_at):
+                    continue
+                newest.advance(view.uri, view.indexed_at)
                 posts.append(
                     to_post(
                         channel=self.key,
@@ -278,11 +323,11 @@ class BlueskyConnector:
                         counts=(view.like_count, view.repost_count, view.reply_count),
                     )
                 )
-            if mark is None or next_cursor is None or not items:
+            if mark.at is None or next_cursor is None or not items:
                 break
             page_cursor = next_cursor
         posts.reverse()
-        return posts, refused, _iso(newest) if newest else None
+        return posts, refused, newest.dump()
 
     # -- errors ---------------------------------------------------------------------------
     @staticmethod

@@ -169,7 +169,12 @@ class BlueskyStandin(StandinServer):
             since = request.arg("since")
             hits = [p for p in self.posts.values() if q in p["record"]["text"].lower()]
             if since:
-                hits = [p for p in hits if p["indexedAt"] >= since]
+                floor = datetime.fromisoformat(since.replace("Z", "+00:00"))
+                hits = [
+                    p
+                    for p in hits
+                    if datetime.fromisoformat(p["indexedAt"].replace("Z", "+00:00")) >= floor
+                ]
             hits.sort(key=lambda p: p["indexedAt"], reverse=True)
             return Response(200, self._page(request, hits, "posts"))
         if nsid == "app.bsky.feed.getPosts":

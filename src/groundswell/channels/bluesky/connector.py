@@ -15,7 +15,7 @@ no idempotency key, so ``lookup_sent`` lists our recent post records for the rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.bluesky.mapping import POST_REASONS, to_post
 from groundswell.channels.bluesky.schemas import Notification, PostRecord, PostView
 from groundswell.channels.common.backoff import MAX_WAIT
+from groundswell.channels.common.marks import Mark, iso_z
 from groundswell.channels.common.results import (
     Polled,
     Refusal,
@@ -70,52 +71,6 @@ def _load(cursor: str | None) -> dict[str, object]:
     except orjson.JSONDecodeError:
         return {}
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass
-class Mark:
-    """The newest ``indexedAt`` of a feed and the URIs seen at exactly that instant."""
-
-    at: datetime | None = None
-    uris: set[str] = field(default_factory=set)
-
-    @classmethod
-    def load(cls, value: object) -> Mark:
-        if isinstance(value, dict):
-            uris = value.get("uris")
-            return cls(
-                _parse_time(value.get("at")),
-                {u for u in uris if isinstance(u, str)} if isinstance(uris, list) else set(),
-            )
-        return cls(_parse_time(value))
-
-    def seen(self, uri: str, at: datetime) -> bool:
-        return self.at is not None and (at < self.at or (at == self.at and uri in self.uris))
-
-    def advance(self, uri: str, at: datetime) -> None:
-        if self.at is None or at > self.at:
-            self.at, self.uris = at, {uri}
-        elif at == self.at:
-            self.uris.add(uri)
-
-    def dump(self) -> dict[str, object] | None:
-        if self.at is None:
-            return None
-        return {"at": _iso(self.at), "uris": sorted(self.uris)[:500]}
 
 
 class BlueskyConnector:
@@ -299,7 +254,7 @@ class BlueskyConnector:
         posts: list[dict[str, Any]] = []
         refused: list[Refusal] = []
         newest = Mark(mark.at, set(mark.uris))
-        since = _iso(mark.at) if mark.at else None
+        since = iso_z(mark.at) if mark.at else None
         page_cursor: str | None = None
         for _ in range(MAX_PAGES):
             params = models.AppBskyFeedSearchPosts.Params(

@@ -23,6 +23,7 @@ from groundswell.channels.bluesky.connector import BlueskyConfig, BlueskyConnect
 from groundswell.channels.bluesky.standin import BlueskyStandin
 from groundswell.channels.common.standin import StandinServer
 from groundswell.channels.common.webhooks import WebhookRegistry
+from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.connector import FeedConfig, FeedSource
 from groundswell.channels.feeds.standin import FeedStandin
 from groundswell.channels.mastodon.connector import MastodonConfig, MastodonConnector
@@ -162,7 +163,11 @@ class DemoChannels:
         settings = self.app.state.settings
         published = 0
         for source in self.sources:
-            page = source.fetch(self.cursors.get(source.key))
+            try:
+                page = source.fetch(self.cursors.get(source.key))
+            except SourceError as exc:
+                log.warning("demo source %s failed: %s", source.key, exc.reason)
+                continue
             if page.posts:
                 items: list[object] = list(page.posts)
                 parsed = validate_items(items, context=validation_context(settings))

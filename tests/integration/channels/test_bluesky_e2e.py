@@ -11,6 +11,7 @@ from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.bluesky.connector import BlueskyConfig, BlueskyConnector
 from groundswell.channels.bluesky.standin import BlueskyStandin
+from groundswell.channels.errors import NeedsReauth
 from groundswell.core.migrate import upgrade
 
 
@@ -139,8 +140,8 @@ def test_failures_and_bad_items_never_raise(standin: BlueskyStandin) -> None:
     wrong = BlueskyConnector(
         BlueskyConfig(base_url=standin.url, identifier=standin.account_handle, app_password="no")
     )
-    refused = wrong.fetch(None)
-    assert refused.error and refused.error.startswith("needs re-auth")
+    with pytest.raises(NeedsReauth, match="needs re-auth"):
+        wrong.fetch(None)
     with pytest.raises(SendError) as err:
         connector.send_reply(
             Reply(

@@ -9,6 +9,7 @@ import pytest
 
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Source
+from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.connector import FeedConfig, FeedSource
 from groundswell.channels.feeds.standin import FeedStandin
 from groundswell.core.migrate import upgrade
@@ -65,5 +66,6 @@ def test_bad_bodies_and_limits_never_raise(standin: FeedStandin) -> None:
     standin.rate_limited = 1
     limited = source(standin).fetch("garbage cursor")
     assert limited.retry_after == 120
-    gone = FeedSource(FeedConfig(url=standin.url + "/missing.xml")).fetch(None)
-    assert gone.error == "feed answered HTTP 404"
+    with pytest.raises(SourceError, match="feed answered HTTP 404") as err:
+        FeedSource(FeedConfig(url=standin.url + "/missing.xml")).fetch(None)
+    assert err.value.retryable

@@ -11,6 +11,7 @@ import pytest
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.common.results import Polled
+from groundswell.channels.errors import NeedsReauth
 from groundswell.channels.mastodon.connector import MastodonConfig, MastodonConnector
 from groundswell.channels.mastodon.standin import MastodonStandin
 from groundswell.channels.mastodon.stream import STREAM_PATH, stream
@@ -49,7 +50,7 @@ def test_mentions_are_stored_with_identity_and_thread(
     standin.mention("ana", "still nothing", in_reply_to_id=first["status"]["id"])
     standin.mention("bo", "great crew", remote="fosstodon.org")
     page = connector.fetch(None)
-    assert not page.rejected and page.error is None
+    assert not page.rejected
     assert pipeline.store(page.posts) == 3
     rows = pipeline.interactions()
     by_text = {r.text.split(" ", 1)[1]: r for r in rows}
@@ -146,8 +147,8 @@ def test_refusals_and_failures_never_raise(
         connector.send_reply(Reply(channel="mastodon", text="hi", idempotency_key="k"))
     assert err.value.retryable
     bad = MastodonConnector(MastodonConfig(base_url=standin.url, access_token="wrong"))
-    refused = bad.fetch(None)
-    assert refused.error and refused.error.startswith("needs re-auth")
+    with pytest.raises(NeedsReauth, match="needs re-auth"):
+        bad.fetch(None)
     with pytest.raises(SendError) as err:
         connector.send_reply(Reply(channel="mastodon", text="x" * 501, idempotency_key="k2"))
     assert not err.value.retryable

@@ -9,6 +9,7 @@ import pytest
 
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
+from groundswell.channels.errors import NeedsReauth
 from groundswell.channels.reddit.connector import RedditConfig, RedditConnector
 from groundswell.channels.reddit.standin import RedditStandin
 from groundswell.core.migrate import upgrade
@@ -117,8 +118,8 @@ def test_failures_never_raise(standin: RedditStandin) -> None:
     standin.rate_limited = 1
     limited = connector.fetch(page.cursor)
     assert limited.retry_after == standin.retry_after and limited.cursor == page.cursor
-    refused = make(standin, password="wrong").fetch(None)
-    assert refused.error and refused.error.startswith("needs re-auth")
+    with pytest.raises(NeedsReauth, match="needs re-auth"):
+        make(standin, password="wrong").fetch(None)
     with pytest.raises(SendError) as err:
         connector.send_reply(
             Reply(

@@ -45,6 +45,7 @@ from groundswell.channels.common.results import (
     preview,
     validation_reason,
 )
+from groundswell.channels.errors import NeedsReauth, SourceError
 
 MAX_LENGTH = 300
 PAGE = 50
@@ -177,9 +178,9 @@ class BlueskyConnector:
         except RateLimitExceededError as exc:
             return Polled(posts=[], cursor=cursor, retry_after=self._wait(exc))
         except (UnauthorizedError, LoginRequiredError) as exc:
-            return Polled(posts=[], cursor=cursor, error=f"needs re-auth: {_describe(exc)}")
+            raise NeedsReauth(f"needs re-auth: {_describe(exc)}") from exc
         except AtProtocolError as exc:
-            return Polled(posts=[], cursor=cursor, error=f"bluesky unavailable: {_describe(exc)}")
+            raise SourceError(f"bluesky unavailable: {_describe(exc)}") from exc
         return Polled(
             posts=posts,
             cursor=orjson.dumps(state).decode() if state else cursor,

@@ -2,7 +2,9 @@
 
 ``Polled`` is a ``Fetched`` (the runner's protocol type) that also carries refusals: a
 malformed or unknown item from a network is kept with its reason and never stops the rest
-of the page, nor raises out of ``fetch``.
+of the page, nor raises out of ``fetch``. An outage or refused credentials raise
+``channels.errors.SourceError`` / ``NeedsReauth`` for the runner; a rate limit is
+``retry_after``.
 """
 
 from __future__ import annotations
@@ -34,9 +36,6 @@ class Polled(Fetched):
     rejected: tuple[Refusal, ...] = ()
     ignored: int = 0
     """Items of kinds the connector deliberately skips (favourites, follows, deletes)."""
-    error: str | None = None
-    """The network failed this poll (outage, expired credentials); the cursor is unchanged.
-    ``needs re-auth:`` starts the reason when the credentials were refused."""
 
 
 def preview(value: Any) -> str:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from groundswell.channels.common.backoff import retry_after_seconds
 from groundswell.channels.common.html_text import html_to_text
 from groundswell.channels.common.results import Polled, Refusal, preview, validation_reason
+from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.schemas import Entry, FeedState
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -94,7 +95,7 @@ class FeedSource:
                     return Polled(posts=[], cursor=cursor, retry_after=wait)
                 if response.status_code >= 400:
                     reason = f"feed answered HTTP {response.status_code}"
-                    return Polled(posts=[], cursor=cursor, error=reason)
+                    raise SourceError(reason)
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
@@ -105,7 +106,7 @@ class FeedSource:
                 etag = response.headers.get("ETag")
                 modified = response.headers.get("Last-Modified")
         except httpx.HTTPError as exc:
-            return Polled(posts=[], cursor=cursor, error=f"feed unreachable: {exc}")
+            raise SourceError(f"feed unreachable: {exc}") from exc
         return self.parse(bytes(body), state, etag=etag, modified=modified)
 
     def parse(

@@ -40,6 +40,7 @@ from groundswell.channels.common.results import (
     preview,
     validation_reason,
 )
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.mastodon.mapping import host_of, notification_to_post, status_to_post
 from groundswell.channels.mastodon.schemas import Account, Notification, Status
 
@@ -183,9 +184,9 @@ class MastodonConnector:
         except MastodonRatelimitError:
             return Polled(posts=posts, cursor=cursor, retry_after=self._reset_in(), rejected=())
         except MastodonUnauthorizedError as exc:
-            return Polled(posts=[], cursor=cursor, error=f"needs re-auth: {exc}")
+            raise NeedsReauth(f"needs re-auth: {exc}") from exc
         except MastodonError as exc:
-            return Polled(posts=[], cursor=cursor, error=f"mastodon unavailable: {exc}")
+            raise SourceError(f"mastodon unavailable: {exc}") from exc
         return Polled(
             posts=posts,
             cursor=orjson.dumps(state).decode() if state else cursor,

@@ -18,6 +18,7 @@ import orjson
 from httpx_sse import connect_sse
 
 from groundswell.channels.common.results import Polled, Refusal, preview
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.mastodon.connector import MastodonConnector, _load_cursor
 
 STREAM_PATH = "/api/v1/streaming/user/notification"
@@ -41,7 +42,7 @@ def stream(
     while not stop.is_set():
         page = connector.fetch(cursor)
         yield page
-        if page.error or page.retry_after:
+        if page.retry_after:
             return
         if page.cursor == cursor:
             break
@@ -59,9 +60,8 @@ def stream(
             if source.response.status_code != 200:
                 reason = f"stream refused with HTTP {source.response.status_code}"
                 if source.response.status_code == 401:
-                    reason = f"needs re-auth: {reason}"
-                yield Polled(posts=[], cursor=cursor, error=reason)
-                return
+                    raise NeedsReauth(reason)
+                raise SourceError(reason)
             for event in source.iter_sse():
                 if stop.is_set():
                     return
@@ -84,6 +84,6 @@ def stream(
                 else:
                     yield Polled(posts=[post], cursor=cursor)
     except httpx.HTTPError as exc:
-        yield Polled(posts=[], cursor=cursor, error=f"stream lost: {exc}")
+        raise SourceError(f"stream lost: {exc}") from exc
     except ValueError as exc:  # httpx-sse: the response was not text/event-stream
-        yield Polled(posts=[], cursor=cursor, error=f"stream refused: {preview(str(exc))}")
+        raise SourceError(f"stream refused: {preview(str(exc))}") from exc

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.common.backoff import MAX_WAIT
 from groundswell.channels.common.results import Polled, Refusal, preview, validation_reason
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.reddit.mapping import comment_to_post, link_to_post
 from groundswell.channels.reddit.schemas import Child, Comment, Link, Listing
 
@@ -140,14 +141,14 @@ class RedditConnector:
         except core_errors.TooManyRequests as exc:
             return Polled(posts=[], cursor=cursor, retry_after=_retry_after(exc))
         except (core_errors.OAuthException, core_errors.InvalidToken, core_errors.Forbidden) as exc:
-            return Polled(posts=[], cursor=cursor, error=f"needs re-auth: {exc}")
+            raise NeedsReauth(f"needs re-auth: {exc}") from exc
         except (core_errors.PrawcoreException, praw_errors.PRAWException) as exc:
-            return Polled(posts=[], cursor=cursor, error=f"reddit unavailable: {exc}")
+            raise SourceError(f"reddit unavailable: {exc}") from exc
         except (KeyError, ValueError, TypeError) as exc:
             # prawcore reads rate-limit headers by index; an answer without them (a proxy's
             # error page) raises KeyError from inside the library.
             reason = f"reddit answered unexpectedly: {type(exc).__name__}: {exc}"
-            return Polled(posts=[], cursor=cursor, error=reason)
+            raise SourceError(reason) from exc
         return Polled(
             posts=posts,
             cursor=orjson.dumps(state).decode() if state else cursor,

@@ -32,6 +32,7 @@ from groundswell.channels.common.results import (
     item_ref,
     parse_items,
 )
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.youtube.schemas import ApiError, Comment, CommentThread
 
 MAX_PAGES = 5
@@ -132,16 +133,18 @@ class YouTubeConnector:
             try:
                 response = self.http.get("/commentThreads", params=params)
             except httpx.HTTPError as exc:
-                return Polled(posts=[], cursor=cursor, error=f"youtube unreachable: {exc}")
+                raise SourceError(f"youtube unreachable: {exc}") from exc
             if response.status_code != 200:
                 failure = self._error(response)
                 if failure.retry_after:
                     return Polled(posts=[], cursor=cursor, retry_after=failure.retry_after)
-                return Polled(posts=[], cursor=cursor, error=failure.reason)
+                if failure.reason.startswith("needs re-auth"):
+                    raise NeedsReauth(failure.reason)
+                raise SourceError(failure.reason, retryable=failure.retryable)
             try:
                 doc = response.json()
             except ValueError:
-                return Polled(posts=[], cursor=cursor, error="youtube answered non-JSON")
+                raise SourceError("youtube answered non-JSON") from None
             items = doc.get("items") if isinstance(doc, dict) else None
             threads, bad = parse_items(
                 CommentThread, items if isinstance(items, list) else [], ref=item_ref("youtube")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from channels_testing import fixture_names, load_fixture
+from groundswell.channels.errors import NeedsReauth
 from groundswell.channels.youtube.connector import YouTubeConfig, YouTubeConnector
 from groundswell.channels.youtube.schemas import ApiError, Comment
 from groundswell.ingestion.schemas import InboundPost
@@ -64,5 +66,5 @@ def test_error_quota_exceeded() -> None:
 
 
 def test_error_auth() -> None:
-    page = answering("error_auth.json", status=401).fetch("not json")
-    assert page.error is not None and page.error.startswith("needs re-auth")
+    with pytest.raises(NeedsReauth, match="needs re-auth"):
+        answering("error_auth.json", status=401).fetch("not json")

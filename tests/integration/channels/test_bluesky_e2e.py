@@ -11,7 +11,7 @@ from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.bluesky.connector import BlueskyConfig, BlueskyConnector
 from groundswell.channels.bluesky.standin import BlueskyStandin
-from groundswell.channels.errors import NeedsReauth
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.core.migrate import upgrade
 
 
@@ -135,8 +135,9 @@ def test_failures_and_bad_items_never_raise(standin: BlueskyStandin) -> None:
     assert len(page.posts) == 1
     assert page.rejected[0].ref == "bluesky:at://x/app.bsky.feed.post/1"
     standin.rate_limited = 1
-    limited = connector.fetch(page.cursor)
-    assert limited.cursor == page.cursor and limited.retry_after and limited.retry_after > 0
+    with pytest.raises(SourceError) as limited:
+        connector.fetch(page.cursor)
+    assert limited.value.retry_after and limited.value.retry_after > 0
     wrong = BlueskyConnector(
         BlueskyConfig(base_url=standin.url, identifier=standin.account_handle, app_password="no")
     )

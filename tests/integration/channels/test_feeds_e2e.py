@@ -64,8 +64,9 @@ def test_bad_bodies_and_limits_never_raise(standin: FeedStandin) -> None:
     big = source(standin, max_bytes=1000).fetch(None)
     assert big.rejected[0].reason == "feed is larger than 1000 bytes"
     standin.rate_limited = 1
-    limited = source(standin).fetch("garbage cursor")
-    assert limited.retry_after == 120
+    with pytest.raises(SourceError) as limited:
+        source(standin).fetch("garbage cursor")
+    assert limited.value.retry_after == 120
     with pytest.raises(SourceError, match="feed answered HTTP 404") as err:
         FeedSource(FeedConfig(url=standin.url + "/missing.xml")).fetch(None)
     assert err.value.retryable

@@ -11,7 +11,7 @@ import pytest
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.common.results import Polled
-from groundswell.channels.errors import NeedsReauth
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.mastodon.connector import MastodonConfig, MastodonConnector
 from groundswell.channels.mastodon.standin import MastodonStandin
 from groundswell.channels.mastodon.stream import STREAM_PATH, stream
@@ -140,8 +140,9 @@ def test_refusals_and_failures_never_raise(
     assert [r.ref for r in page.rejected] == ["mastodon:notification:999999"]
     assert "created_at" in page.rejected[0].reason
     standin.rate_limited = 1
-    limited = connector.fetch(page.cursor)
-    assert limited.cursor == page.cursor and limited.retry_after and limited.retry_after > 0
+    with pytest.raises(SourceError) as limited:
+        connector.fetch(page.cursor)
+    assert limited.value.retry_after and limited.value.retry_after > 0
     standin.rate_limited = 1
     with pytest.raises(SendError) as err:
         connector.send_reply(Reply(channel="mastodon", text="hi", idempotency_key="k"))

@@ -9,7 +9,7 @@ import pytest
 
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
-from groundswell.channels.errors import NeedsReauth
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.reddit.connector import RedditConfig, RedditConnector
 from groundswell.channels.reddit.standin import RedditStandin
 from groundswell.core.migrate import upgrade
@@ -116,8 +116,9 @@ def test_failures_never_raise(standin: RedditStandin) -> None:
     assert len(page.posts) == 1
     assert "name" in page.rejected[0].reason
     standin.rate_limited = 1
-    limited = connector.fetch(page.cursor)
-    assert limited.retry_after == standin.retry_after and limited.cursor == page.cursor
+    with pytest.raises(SourceError) as limited:
+        connector.fetch(page.cursor)
+    assert limited.value.retry_after == standin.retry_after
     with pytest.raises(NeedsReauth, match="needs re-auth"):
         make(standin, password="wrong").fetch(None)
     with pytest.raises(SendError) as err:

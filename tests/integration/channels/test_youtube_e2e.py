@@ -9,6 +9,7 @@ import pytest
 
 from channels_testing import PipelineHarness
 from groundswell.channels.base import Connector, Reply, SendError, Source
+from groundswell.channels.errors import SourceError
 from groundswell.channels.youtube.connector import YouTubeConfig, YouTubeConnector
 from groundswell.channels.youtube.standin import YouTubeStandin
 from groundswell.core.migrate import upgrade
@@ -75,4 +76,6 @@ def test_threads_resume_and_replies_go_out(
             Reply(channel="youtube", text="x", idempotency_key="y2", in_reply_to_external_id=target)
         )
     assert err.value.retryable and err.value.reason.startswith("quota")
-    assert connector.fetch(page.cursor).retry_after
+    with pytest.raises(SourceError) as limited:
+        connector.fetch(page.cursor)
+    assert limited.value.retry_after

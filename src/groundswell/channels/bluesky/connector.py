@@ -176,7 +176,7 @@ class BlueskyConnector:
                 if mark:
                     state[feed] = mark
         except RateLimitExceededError as exc:
-            return Polled(posts=[], cursor=cursor, retry_after=self._wait(exc))
+            raise SourceError("rate limited", retry_after=self._wait(exc)) from exc
         except (UnauthorizedError, LoginRequiredError) as exc:
             raise NeedsReauth(f"needs re-auth: {_describe(exc)}") from exc
         except AtProtocolError as exc:

@@ -92,7 +92,9 @@ class FeedSource:
                     return Polled(posts=[], cursor=cursor)
                 if response.status_code in (429, 503):
                     wait = retry_after_seconds(response.headers) or 300.0
-                    return Polled(posts=[], cursor=cursor, retry_after=wait)
+                    raise SourceError(
+                        f"feed answered HTTP {response.status_code}", retry_after=wait
+                    )
                 if response.status_code >= 400:
                     reason = f"feed answered HTTP {response.status_code}"
                     raise SourceError(reason)

@@ -182,7 +182,7 @@ class MastodonConnector:
                 if newest:
                     state[feed] = newest
         except MastodonRatelimitError:
-            return Polled(posts=posts, cursor=cursor, retry_after=self._reset_in(), rejected=())
+            raise SourceError("rate limited", retry_after=self._reset_in()) from None
         except MastodonUnauthorizedError as exc:
             raise NeedsReauth(f"needs re-auth: {exc}") from exc
         except MastodonError as exc:

@@ -139,7 +139,7 @@ class RedditConnector:
                     if anchor:
                         state[key] = anchor
         except core_errors.TooManyRequests as exc:
-            return Polled(posts=[], cursor=cursor, retry_after=_retry_after(exc))
+            raise SourceError("rate limited", retry_after=_retry_after(exc)) from exc
         except (core_errors.OAuthException, core_errors.InvalidToken, core_errors.Forbidden) as exc:
             raise NeedsReauth(f"needs re-auth: {exc}") from exc
         except (core_errors.PrawcoreException, praw_errors.PRAWException) as exc:

@@ -137,7 +137,7 @@ class YouTubeConnector:
             if response.status_code != 200:
                 failure = self._error(response)
                 if failure.retry_after:
-                    return Polled(posts=[], cursor=cursor, retry_after=failure.retry_after)
+                    raise SourceError(failure.reason, retry_after=failure.retry_after)
                 if failure.reason.startswith("needs re-auth"):
                     raise NeedsReauth(failure.reason)
                 raise SourceError(failure.reason, retryable=failure.retryable)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from channels_testing import fixture_names, load_fixture
-from groundswell.channels.errors import NeedsReauth
+from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.youtube.connector import YouTubeConfig, YouTubeConnector
 from groundswell.channels.youtube.schemas import ApiError, Comment
 from groundswell.ingestion.schemas import InboundPost
@@ -59,8 +59,9 @@ def test_comment_inserted() -> None:
 
 
 def test_error_quota_exceeded() -> None:
-    page = answering("error_quota_exceeded.json", status=403).fetch(None)
-    assert page.retry_after is not None and 0 < page.retry_after <= 86_400
+    with pytest.raises(SourceError) as limited:
+        answering("error_quota_exceeded.json", status=403).fetch(None)
+    assert limited.value.retry_after is not None and 0 < limited.value.retry_after <= 86_400
     error = ApiError.model_validate(load_fixture("youtube", "error_quota_exceeded.json")["error"])
     assert error.errors[0].reason == "quotaExceeded"
 

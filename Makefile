@@ -64,7 +64,9 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency
+	$(PY) -m bench.webhook_latency
 	$(PY) -m bench.stream_connector
+	$(PY) -m bench.stream_connector_mastodon
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

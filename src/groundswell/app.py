@@ -52,11 +52,16 @@ def create_app(
             demo = DemoReplay(app, speed=demo_speed)
             demo.thread.start()
         demo_channels = None
+        open_networks = None
         if demo_speed is not None and settings.connectors_enabled:
+            from groundswell.demo.channel_standins import DemoChannels as OpenNetworks
             from groundswell.demo.channels import DemoChannels
 
             demo_channels = DemoChannels(app)
             demo_channels.start()
+            open_networks = OpenNetworks(app)
+            app.state.demo_channels = open_networks
+            open_networks.start()
         try:
             yield
         finally:
@@ -65,6 +70,8 @@ def create_app(
                 demo.thread.join(5)
             if demo_channels is not None:
                 demo_channels.close()
+            if open_networks is not None:
+                open_networks.stop()
             if worker is not None:
                 worker.stop()
             broker.close()

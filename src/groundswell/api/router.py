@@ -13,6 +13,7 @@ from groundswell.api import (
     routes_listening,
     routes_models,
     routes_read,
+    routes_webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -24,6 +25,7 @@ for module in (
     routes_drilldown,
     routes_corrections,
     routes_models,
+    routes_webhooks,
 ):
     api_router.include_router(module.router)
 api_router.include_router(routes_admin.router)

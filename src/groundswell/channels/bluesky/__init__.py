@@ -1,0 +1,1 @@
+"""Bluesky (AT Protocol): mentions, replies and keyword search in; replies as post records out."""

@@ -1,0 +1,1 @@
+"""Helpers every network package shares: backoff, signatures, bounded payloads, stand-ins."""

@@ -1,0 +1,1 @@
+"""Reddit: new submissions and comments of chosen subreddits in; comment replies out."""

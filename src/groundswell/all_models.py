@@ -12,6 +12,7 @@ def load_all_models() -> type[Base]:
     import groundswell.crm.models
     import groundswell.ingestion.models
     import groundswell.listening.alert_models
-    import groundswell.listening.models  # noqa: F401
+    import groundswell.listening.models
+    import groundswell.notify.models  # noqa: F401
 
     return Base

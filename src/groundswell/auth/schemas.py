@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Role = Literal["admin", "agent", "analyst"]
+Role = Literal["admin", "agent", "analyst", "lead"]
 
 
 class UserCreate(BaseModel):

@@ -1,0 +1,113 @@
+"""The engagement stage: rules on every stored interaction, from the broker's events.
+
+Consumes ``interaction.stored`` events (published by the process stage after its
+commit) in its own consumer group, so rules never run inside the ingest transaction and
+a slow rule delays only cases, not ingestion. Each interaction gets its own transaction;
+the rules service is idempotent, so a redelivered event does nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import orjson
+
+from groundswell.channels.registry import ConnectorRegistry
+from groundswell.channels.registry import registry as default_registry
+from groundswell.core.brokers import Broker, Message
+from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
+from groundswell.engagement.rules.engine import RuleSet
+from groundswell.engagement.rules.service import apply_rules, load_rules
+from groundswell.ingestion.service import events_stream
+from groundswell.settings import Settings
+from groundswell.workers.runner import BatchOutcome, ConsumerLoop
+
+log = logging.getLogger(__name__)
+
+ENGAGEMENT_GROUP = "engagement"
+
+
+class EngagementStage:
+    RULES_REFRESH_S = 5.0
+
+    def __init__(self, db: Database, registry: ConnectorRegistry | None = None) -> None:
+        self.db = db
+        self.registry = registry or default_registry
+        self._rules = RuleSet()
+        self._loaded_at = -1e9
+
+    def rules(self) -> RuleSet:
+        now = time.monotonic()
+        if now - self._loaded_at > self.RULES_REFRESH_S:
+            with self.db.session() as session:
+                self._rules = load_rules(session)
+            self._loaded_at = now
+        return self._rules
+
+    def handle(self, messages: list[Message]) -> BatchOutcome:
+        ruleset = self.rules()
+        caps = {k: self.registry.capabilities(k) for k in self.registry.keys()}  # noqa: SIM118
+        outcome = BatchOutcome()
+        for message in messages:
+            try:
+                event = orjson.loads(message.payload)
+            except orjson.JSONDecodeError:
+                outcome.done.append(message.id)
+                continue
+            if (
+                not isinstance(event, dict)
+                or event.get("type") != "interaction.stored"
+                or event.get("direction") != "in"
+            ):
+                outcome.done.append(message.id)
+                continue
+            try:
+                with self.db.session() as session:
+                    apply_rules(
+                        session,
+                        interaction_id=int(event["id"]),
+                        ruleset=ruleset,
+                        now=utcnow(),
+                        capabilities=caps,
+                    )
+                outcome.done.append(message.id)
+            except Exception as exc:
+                log.warning(
+                    "rules failed for interaction %s: %s",
+                    event.get("id"),
+                    type(exc).__name__,
+                    exc_info=True,
+                )
+                outcome.failed[message.id] = f"{type(exc).__name__}: {exc}"[:500]
+        return outcome
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        log.warning("engagement event %s dropped after retries: %s", message.id, reason)
+
+
+def engagement_loop(
+    settings: Settings,
+    db: Database,
+    broker: Broker,
+    *,
+    consumer: str,
+    registry: ConnectorRegistry | None = None,
+) -> tuple[ConsumerLoop, EngagementStage]:
+    stage = EngagementStage(db, registry)
+    stream = events_stream(settings)
+    broker.ensure_group(stream, ENGAGEMENT_GROUP)
+    loop = ConsumerLoop(
+        broker,
+        stream=stream,
+        group=ENGAGEMENT_GROUP,
+        consumer=consumer,
+        handler=stage.handle,
+        dead_letter=stage.dead_letter,
+        batch_size=200,
+        block_ms=500,
+        reclaim_idle_ms=settings.reclaim_idle_ms,
+        max_deliveries=settings.max_deliveries,
+    )
+    return loop, stage

@@ -27,8 +27,6 @@ from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.reply_policy import ReplyFacts, ReplyPolicy, ReplyRefused, check_reply
 from groundswell.listening.alert_models import Alert
 
-_channels = ChannelIds()
-
 
 @dataclass(frozen=True, slots=True)
 class Author:
@@ -110,7 +108,7 @@ def queue_reply(
         ),
     )
     key = secrets.token_hex(16)
-    channel_id = _channels.resolve(session, {channel})[channel]
+    channel_id = ChannelIds().resolve(session, {channel})[channel]
     out = Interaction(
         channel_id=channel_id,
         external_id=f"gs-out:{key}",

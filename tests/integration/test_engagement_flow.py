@@ -82,7 +82,7 @@ def run_rules(db: Database, interaction_id: int, now=T0) -> Case | None:  # type
 
 
 def test_rule_opens_assigns_and_is_idempotent(db: Database) -> None:
-    ann, bob, queue_id = setup_team(db)
+    ann, _bob, queue_id = setup_team(db)
     iid = store_post(db, "t1", "carla")
     case = run_rules(db, iid)
     assert case is not None

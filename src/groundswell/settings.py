@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
+    public_url: str = Field(default="http://127.0.0.1:8000", max_length=500)
+    """Where customers reach public pages (CSAT survey links sent through channels)."""
+    case_reopen_window_hours: int = Field(default=72, ge=0, le=24 * 365)
+    """A customer message this long after resolution reopens the case; later, a new case."""
+    csat_link_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("database_url")
     @classmethod

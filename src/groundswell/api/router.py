@@ -23,3 +23,7 @@ for module in (
     routes_corrections,
 ):
     api_router.include_router(module.router)
+
+from groundswell.api.engagement import router as engagement_router  # noqa: E402
+
+api_router.include_router(engagement_router)

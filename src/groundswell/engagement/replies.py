@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from groundswell.channels.base import Capabilities, Reply
+from groundswell.channels.models import Channel
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.models import Identity, Interaction
@@ -78,14 +79,25 @@ def queue_reply(
     visibility: str | None = None,
     policy: ReplyPolicy | None = None,
     kind: str = "reply",
+    target_interaction_id: int | None = None,
+    require_approval: str | None = None,
 ) -> OutboundReply:
+    """Check and store a reply. ``target_interaction_id`` answers one given post (a crisis
+    case's bulk reply answers each post in its own channel); ``require_approval`` adds a
+    reason that always sends the reply to the approvers."""
     case = get_case(session, case_id)
     target = latest_inbound(session, case)
+    if target_interaction_id is not None:
+        target = session.get(Interaction, target_interaction_id)
     if target is None:
         raise InvalidInputError(
             f"case {case_id} has no customer message to answer", field="case_id"
         )
     channel = case.channel
+    if target_interaction_id is not None:
+        channel = (
+            session.scalar(select(Channel.key).where(Channel.id == target.channel_id)) or channel
+        )
     visibility = visibility or ("public" if caps.public else "private")
     in_training = False
     if author.id is not None:
@@ -107,6 +119,8 @@ def queue_reply(
             now=now,
         ),
     )
+    if require_approval:
+        reasons = [*reasons, require_approval]
     key = secrets.token_hex(16)
     channel_id = ChannelIds().resolve(session, {channel})[channel]
     out = Interaction(

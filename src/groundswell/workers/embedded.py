@@ -8,6 +8,7 @@ import threading
 from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
+from groundswell.workers.engage_loop import EngageLoop
 from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
 
@@ -20,6 +21,7 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="groundswell-worker", daemon=True)
         self.listen = ListenLoop(settings, db)
+        self.engage = EngageLoop(settings, db, broker)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -28,8 +30,10 @@ class EmbeddedWorker:
     def start(self) -> None:
         self._thread.start()
         self.listen.start()
+        self.engage.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self.listen.stop(timeout)
+        self.engage.stop(timeout)
         self._thread.join(timeout)

@@ -46,10 +46,14 @@ class EngageLoop:
         self.send_every_s = send_every_s
         self.sla_every_s = sla_every_s
         self._stop = threading.Event()
+        jobs: list[tuple[str, Callable[..., object], tuple[object, ...]]] = [
+            ("gs-rules", self.loop.run, (self._stop,)),
+            ("gs-replies", self._repeat, (self.sender.run_once, send_every_s, "reply sending")),
+            ("gs-sla", self._repeat, (self.check_sla, sla_every_s, "SLA check")),
+        ]
         self._threads = [
-            threading.Thread(target=self.loop.run, args=(self._stop,), name="gs-rules", daemon=True),
-            threading.Thread(target=self._repeat, args=(self.sender.run_once, send_every_s, "reply sending"), name="gs-replies", daemon=True),
-            threading.Thread(target=self._repeat, args=(self.check_sla, sla_every_s, "SLA check"), name="gs-sla", daemon=True),
+            threading.Thread(target=target, args=args, name=name, daemon=True)
+            for name, target, args in jobs
         ]
 
     def check_sla(self) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Literal
 
 State = Literal["viewing", "typing"]
 TTL_S = 15.0
+TYPING_S = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Presence:
     name: str
     state: State
     seen: float
+    typed: float = -1e9
 
 
 class PresenceBoard:
@@ -33,9 +35,15 @@ class PresenceBoard:
     def touch(
         self, case_id: int, user_id: int, name: str, state: State, now: float | None = None
     ) -> None:
+        """Record a heartbeat; a "viewing" beat keeps a fresh "typing" state (the page's
+        regular beat must not hide that the person is still composing)."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            self._cases.setdefault(case_id, {})[user_id] = Presence(user_id, name, state, now)
+            people = self._cases.setdefault(case_id, {})
+            before = people.get(user_id)
+            typed = now if state == "typing" else (before.typed if before else -1e9)
+            shown: State = "typing" if now - typed < TYPING_S else "viewing"
+            people[user_id] = Presence(user_id, name, shown, now, typed)
 
     def others(self, case_id: int, user_id: int, now: float | None = None) -> list[Presence]:
         now = time.monotonic() if now is None else now

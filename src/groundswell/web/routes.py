@@ -38,3 +38,6 @@ def install_web(app: FastAPI) -> None:
         correction_pages,
     ):
         app.include_router(module.router)
+    from groundswell.web.engagement import router as engagement_router
+
+    app.include_router(engagement_router)

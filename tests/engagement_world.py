@@ -36,7 +36,7 @@ def store_post(
     reply_to: str | None = None,
     label: str = "negative",
     score: float = -0.6,
-    influence: float = 0.2,
+    influence: float = 20.0,
     followers: int | None = None,
     subjects: tuple[int, ...] = (),
 ) -> int:

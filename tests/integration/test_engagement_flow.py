@@ -211,7 +211,7 @@ def test_refusals_before_anything_is_queued(db: Database, tmp_path: Path) -> Non
 def test_influencer_reply_waits_for_approval(db: Database, tmp_path: Path) -> None:
     ann, _, _ = setup_team(db)
     lead = add_user(db, "lea@example.com", "lead")
-    case = run_rules(db, store_post(db, "t1", "star", influence=0.9))
+    case = run_rules(db, store_post(db, "t1", "star", influence=90.0))
     assert case is not None
     network = FileNetwork(tmp_path / "net.jsonl")
     registry = ConnectorRegistry()

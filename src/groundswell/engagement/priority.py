@@ -31,7 +31,7 @@ class PriorityInputs:
     """Compound sentiment in [-1, 1] of the latest customer message."""
     intents: tuple[str, ...] = ()
     influence: float = 0.0
-    """The author's influence in [0, 1] (followers, verification, reach)."""
+    """The author's influence in [0, 100] (enrichment's followers, engagement, verified)."""
     sla_risk: float = 0.0
     """0 far from breach … 1 at or past breach."""
     customer_value: float = NEUTRAL_VALUE
@@ -54,7 +54,7 @@ def score(inputs: PriorityInputs) -> Priority:
         points = INTENT_POINTS.get(intent)
         if points:
             reasons.append((f"intent: {intent}", points))
-    influence = min(max(inputs.influence, 0.0), 1.0)
+    influence = min(max(inputs.influence / 100.0, 0.0), 1.0)
     if influence > 0:
         reasons.append(("author influence", round(influence * 20.0, 1)))
     risk = min(max(inputs.sla_risk, 0.0), 1.0)

@@ -22,7 +22,7 @@ class ReplyPolicy:
         default_factory=lambda: {"admin": [ALL], "lead": [ALL], "agent": [ALL]}
     )
     """Role → channel keys it may reply on (``*`` = all). Analysts only read."""
-    approval_influence: float | None = 0.6
+    approval_influence: float | None = 60.0
     """Public replies to authors at or above this influence need approval (None: never)."""
     approve_negative_in_alert: bool = True
     approve_trainees: bool = True
@@ -85,8 +85,8 @@ def check_reply(policy: ReplyPolicy, caps: Capabilities, facts: ReplyFacts) -> l
         and facts.author_influence >= policy.approval_influence
     ):
         reasons.append(
-            f"public reply to an influential author ({facts.author_influence:.2f} ≥ "
-            f"{policy.approval_influence:.2f})"
+            f"public reply to an influential author (influence {facts.author_influence:.0f} ≥ "
+            f"{policy.approval_influence:.0f})"
         )
     if policy.approve_negative_in_alert and facts.negative_in_open_alert:
         reasons.append("negative post in an open alert")

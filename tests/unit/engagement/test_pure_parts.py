@@ -18,7 +18,7 @@ NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
 def test_priority_explains_itself_and_orders_cases() -> None:
     calm = score(PriorityInputs(sentiment_score=0.4))
-    angry = score(PriorityInputs(sentiment_score=-0.8, intents=("churn",), influence=0.9))
+    angry = score(PriorityInputs(sentiment_score=-0.8, intents=("churn",), influence=90.0))
     assert angry.score > calm.score
     assert angry.label in ("high", "urgent")
     reasons = dict(angry.reasons)
@@ -93,12 +93,12 @@ def test_reply_window_closed() -> None:
 
 
 def test_approval_reasons() -> None:
-    policy = ReplyPolicy(approval_influence=0.6)
-    assert check_reply(policy, X, facts(author_influence=0.7))
+    policy = ReplyPolicy(approval_influence=60.0)
+    assert check_reply(policy, X, facts(author_influence=70.0))
     assert check_reply(policy, X, facts(negative_in_open_alert=True))
     assert check_reply(policy, X, facts(agent_in_training=True))
-    assert check_reply(policy, X, facts(author_influence=0.7, visibility="private")) == []
-    assert check_reply(policy, X, facts(role="lead", author_influence=0.9)) == []
+    assert check_reply(policy, X, facts(author_influence=70.0, visibility="private")) == []
+    assert check_reply(policy, X, facts(role="lead", author_influence=90.0)) == []
 
 
 def test_assignment_respects_capacity_skills_language() -> None:

@@ -28,7 +28,7 @@ F = Facts(
     sentiment_score=-0.7,
     intents=frozenset({"complaint"}),
     language="en",
-    influence=0.3,
+    influence=30.0,
     subject_ids=frozenset({4}),
 )
 
@@ -40,7 +40,7 @@ def test_each_condition() -> None:
         rule(3, 0, sentiment_below=-0.5),
         rule(4, 0, intents=["complaint", "praise"]),
         rule(5, 0, languages=["EN"]),
-        rule(6, 0, influence_min=0.2),
+        rule(6, 0, influence_min=20),
         rule(7, 0, keywords=["refund"]),
         rule(8, 0, known_customer=False),
         rule(9, 0, business_hours=True),
@@ -49,7 +49,7 @@ def test_each_condition() -> None:
     no = [
         rule(11, 0, channels=["email"]),
         rule(12, 0, sentiments=["positive"]),
-        rule(13, 0, influence_min=0.5),
+        rule(13, 0, influence_min=50),
         rule(14, 0, keywords=["fund"]),  # whole words only
         rule(15, 0, known_customer=True),
         rule(16, 0, subject_ids=[9]),
@@ -78,6 +78,6 @@ def test_failing_rule_is_skipped() -> None:
 def test_bad_rule_is_refused_naming_the_field() -> None:
     with pytest.raises(ValidationError) as info:
         RuleSpec.model_validate(
-            {"name": "x", "conditions": {"influence_min": 2}, "actions": [{"type": "tag"}]}
+            {"name": "x", "conditions": {"influence_min": 200}, "actions": [{"type": "tag"}]}
         )
     assert "influence_min" in str(info.value)

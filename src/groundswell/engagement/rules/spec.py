@@ -22,7 +22,8 @@ class Conditions(BaseModel):
     languages: list[Annotated[str, Field(min_length=2, max_length=16)]] | None = Field(
         default=None, max_length=50
     )
-    influence_min: float | None = Field(default=None, ge=0, le=1)
+    influence_min: float | None = Field(default=None, ge=0, le=100)
+    """On enrichment's 0–100 influence scale."""
     keywords: list[Word] | None = Field(default=None, max_length=200)
     known_customer: bool | None = None
     """True: the author already has a case or an e-mail/phone on file."""

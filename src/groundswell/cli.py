@@ -184,6 +184,10 @@ def demo_setup(
             )
             stored = setup.load_history(settings, db, history, progress=sys.stderr.isatty())
             typer.echo(f"loaded {stored} demo posts")
+        from groundswell.demo.engagement_setup import ensure_engagement
+
+        for line in ensure_engagement(db, password=setup.DEMO_PASSWORD):
+            typer.echo(f"engagement: {line}")
     finally:
         db.dispose()
 

@@ -39,6 +39,10 @@ class EngageLoop:
     ) -> None:
         self.db = db
         self.registry = registry or process_registry
+        if settings.standin_channels:
+            from groundswell.demo.standin import register_standins
+
+            register_standins(self.registry, settings.standin_channels.split(","))
         self.loop, self.stage = engagement_loop(
             settings, db, broker, consumer=consumer_name(7), registry=self.registry
         )

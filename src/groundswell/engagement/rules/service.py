@@ -158,8 +158,17 @@ def _act(
     from groundswell.engagement.rules.spec import Action
 
     assert isinstance(action, Action)
+    # Routing and acknowledging imply a case; tagging and priority act on the case the
+    # message already belongs to (by its conversation), and are skipped when there is none.
+    if (
+        case is None
+        and kind in ("set_priority", "tag")
+        and row.conversation_id is not None
+        and cases.case_of_conversation(session, row.conversation_id) is not None
+    ):
+        case, _ = cases.open_or_attach(session, interaction=row, channel=channel, now=now)
     if kind == "open_case" or (
-        case is None and kind in ("assign_queue", "assign_agent", "set_priority", "tag", "auto_ack")
+        case is None and kind in ("assign_queue", "assign_agent", "auto_ack")
     ):
         case, _ = cases.open_or_attach(session, interaction=row, channel=channel, now=now)
         if kind == "open_case":

@@ -64,7 +64,7 @@ def score(inputs: PriorityInputs) -> Priority:
     if value != NEUTRAL_VALUE:
         reasons.append(("customer value", round((value - NEUTRAL_VALUE) * 20.0, 1)))
     if inputs.manual_boost:
-        reasons.append(("set by a person", inputs.manual_boost))
+        reasons.append(("priority set by a rule or a person", inputs.manual_boost))
     total = min(max(sum(p for _, p in reasons), 0.0), 100.0)
     label = next(name for floor, name in LABELS if total >= floor)
     reasons.sort(key=lambda r: -abs(r[1]))

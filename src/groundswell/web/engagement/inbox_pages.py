@@ -155,6 +155,7 @@ def approvals_page(request: Request, session: SessionDep, user: WebUser) -> Resp
             "subjects": subjects,
             "names": inbox.user_names(session),
             "can_approve": can_approve(user),
+            "flash": request.session.pop("flash", None),
         },
         user=user,
     )

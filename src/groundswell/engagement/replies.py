@@ -170,10 +170,18 @@ def queue_reply(
         reply_kind=kind,
     )
     if kind == "reply":
-        sla.on_agent_reply(session, case, now=now)
         if case.status == "new":
             case.status = "open"
+        if reply.status == "queued":  # a reply waiting for approval has not answered yet
+            _answered(session, case, now=now)
     return reply
+
+
+def _answered(session: Session, case: Case, *, now: datetime) -> None:
+    from groundswell.engagement.cases import rescore
+
+    sla.on_agent_reply(session, case, now=now)
+    rescore(case, now=now)
 
 
 def decide(
@@ -212,6 +220,8 @@ def decide(
             if out is not None:
                 out.text = reply.text
         reply.status, reply.approved_by, reply.next_attempt_at = "queued", approver.id, now
+        if reply.kind == "reply":
+            _answered(session, case, now=now)
         record(
             session,
             case,

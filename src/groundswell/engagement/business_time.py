@@ -39,6 +39,7 @@ class Schedule:
     _days: dict[int, tuple[tuple[float, float], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    _always: bool = field(init=False, repr=False, compare=False, default=False)
 
     def __post_init__(self) -> None:
         if len(self.hours) != 7:
@@ -49,6 +50,8 @@ class Schedule:
                 if not (0 <= start < end <= 1440) or start < last:
                     raise ScheduleError(f"bad interval {start}-{end}: sorted, within a day")
                 last = end
+        always = all(list(d) == [(0, 1440)] for d in self.hours) and not self.holidays
+        object.__setattr__(self, "_always", always)
         try:
             object.__setattr__(self, "_zone", ZoneInfo(self.tz))
         except (KeyError, ValueError) as exc:
@@ -56,7 +59,7 @@ class Schedule:
 
     @property
     def always_open(self) -> bool:
-        return all(list(d) == [(0, 1440)] for d in self.hours) and not self.holidays
+        return self._always
 
     def day(self, ordinal: int) -> tuple[tuple[float, float], ...]:
         """Open intervals of one local day (by date ordinal) as UTC epoch seconds."""
@@ -83,6 +86,15 @@ class Schedule:
         return datetime.fromtimestamp(ts, self._zone).toordinal()
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _first_day(ts: float) -> int:
+    """A local day at or before the one containing ``ts`` in any time zone (offsets are
+    under 24 h), found without a time-zone lookup: the walk skips the spare day cheaply."""
+    return int(ts // 86400) + _EPOCH_ORDINAL - 2
+
+
 def add_business_seconds(schedule: Schedule, start: datetime, seconds: float) -> datetime:
     """The instant ``seconds`` of opening hours after ``start`` (timezone-aware)."""
     return _from_ts(add_business_seconds_ts(schedule, start.timestamp(), seconds))
@@ -91,10 +103,10 @@ def add_business_seconds(schedule: Schedule, start: datetime, seconds: float) ->
 def add_business_seconds_ts(schedule: Schedule, ts: float, seconds: float) -> float:
     if seconds < 0:
         raise ScheduleError("a target cannot be negative")
-    if schedule.always_open:
+    if schedule._always:
         return ts + seconds
     remaining = float(seconds)
-    ordinal = schedule.local_ordinal(ts) - 1  # the previous local day may reach past midnight
+    ordinal = _first_day(ts)
     for _ in range(MAX_DAYS):
         for lo, hi in schedule.day(ordinal):
             if hi <= ts:
@@ -116,8 +128,8 @@ def business_seconds_between(schedule: Schedule, start: datetime, end: datetime)
     if schedule.always_open:
         return b - a
     total = 0.0
-    ordinal = schedule.local_ordinal(a) - 1
-    last = schedule.local_ordinal(b)
+    ordinal = _first_day(a)
+    last = _first_day(b) + 4
     while ordinal <= last:
         for lo, hi in schedule.day(ordinal):
             lo2, hi2 = max(lo, a), min(hi, b)

@@ -60,9 +60,15 @@ class RuleSet:
 
     def evaluate(self, facts: Facts) -> list[Match]:
         matches: list[Match] = []
+        if facts.direction != "in":
+            return matches  # our own replies never trigger rules
         for rule in self.rules:
             try:
-                hit = all(p(facts) for p in rule.predicates)
+                hit = True
+                for predicate in rule.predicates:
+                    if not predicate(facts):
+                        hit = False
+                        break
             except Exception:
                 log.warning("rule %s (%s) failed; skipped", rule.id, rule.name, exc_info=True)
                 continue
@@ -80,7 +86,7 @@ def compile_rules(specs: Sequence[RuleSpec]) -> RuleSet:
 
 def _compile(spec: RuleSpec) -> CompiledRule:
     c = spec.conditions
-    preds: list[Predicate] = [lambda f: f.direction == "in"]
+    preds: list[Predicate] = []
     if c.channels:
         channels = frozenset(c.channels)
         preds.append(lambda f: f.channel in channels)

@@ -26,6 +26,9 @@ def _add_command_groups() -> None:
     app.add_typer(model.app, name="model")
     app.add_typer(listening.app, name="listening")
     app.add_typer(rescore.app, name="rescore")
+    from groundswell.commands import engagement
+
+    app.add_typer(engagement.app, name="engagement")
 
 
 _add_command_groups()

@@ -161,7 +161,8 @@ def test_an_agents_day(app_server: tuple[str, Database], request: pytest.Fixture
         base,
         token,
         "9002",
-        "@united my flight was cancelled and my bag is lost. Awful, terrible service <script>alert(1)</script>",
+        "@united my flight was cancelled and my bag is lost. Awful, terrible service "
+        "<script>alert(1)</script>",
         author="carla",
     )
 

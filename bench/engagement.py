@@ -44,7 +44,7 @@ from groundswell.engagement.schemas import InboxFilters
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def bench_sla(n: int) -> list[tuple[str, float]]:
+def bench_sla(n: int) -> list[tuple[str, float, float]]:
     rng = random.Random(1)
     schedule = Schedule(
         tz="Europe/Paris",
@@ -61,10 +61,11 @@ def bench_sla(n: int) -> list[tuple[str, float]]:
         ("business hours + holidays", schedule),
         ("always open (ceiling)", always),
     ):
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         for s, t in zip(starts, targets, strict=True):
             add_business_seconds_ts(sched, s, t)
-        out.append((label, n / (time.perf_counter() - begin)))
+        wall, used = time.perf_counter() - begin, time.process_time() - cpu
+        out.append((label, n / wall, n / used))
     return out
 
 
@@ -100,7 +101,7 @@ def fifty_rules() -> list[RuleSpec]:
     return specs
 
 
-def bench_rules(n: int) -> tuple[float, float]:
+def bench_rules(n: int) -> tuple[float, float, float]:
     rng = random.Random(2)
     words = [
         "flight",
@@ -137,10 +138,10 @@ def bench_rules(n: int) -> tuple[float, float]:
         for i in range(n)
     ]
     ruleset = compile_rules(fifty_rules())
-    begin = time.perf_counter()
+    begin, cpu = time.perf_counter(), time.process_time()
     matched = sum(len(ruleset.evaluate(f)) for f in facts)
-    rate = n / (time.perf_counter() - begin)
-    return rate, matched / n
+    wall, used = time.perf_counter() - begin, time.process_time() - cpu
+    return n / wall, n / used, matched / n
 
 
 def fill(engine: Engine, *, cases: int, interactions: int) -> None:
@@ -271,15 +272,19 @@ def main() -> None:
     args = parser.parse_args()
     print("machine:", describe())
 
-    print("\nSLA due-time computations (200,000)")
-    print(f"{'schedule':30} {'per s':>12} {'vs 100k/s target':>18}")
-    for label, rate in bench_sla(200_000):
-        print(f"{label:30} {rate:12,.0f} {rate / 100_000:17.1f}x")
+    print("\nSLA due-time computations (200,000); per CPU-second does not depend on other load")
+    print(f"{'schedule':30} {'per s':>12} {'per CPU-s':>12} {'vs 100k/s target':>18}")
+    for label, rate, cpu_rate in bench_sla(200_000):
+        print(f"{label:30} {rate:12,.0f} {cpu_rate:12,.0f} {rate / 100_000:17.1f}x")
 
-    rate, per = bench_rules(20_000)
+    rate, cpu_rate, per = bench_rules(20_000)
     print("\nRules: 50 rules per interaction, pure evaluation (20,000 interactions)")
-    print(f"{'interactions/s':>16} {'vs 5,000/s target':>18} {'matches/interaction':>20}")
-    print(f"{rate:16,.0f} {rate / 5000:17.1f}x {per:20.1f}")
+    print(
+        f"{'interactions/s':>16} {'per CPU-s':>12} {'vs 5,000/s target':>18} {'matches each':>14}"
+    )
+    print(f"{rate:16,.0f} {cpu_rate:12,.0f} {rate / 5000:17.1f}x {per:14.1f}")
+    if args.cases == 0:
+        return
 
     targets: list[tuple[str, str]] = []
     path = Path("/tmp/gs_bench_engagement.db")

@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from groundswell.engagement.reply_models import CsatSurvey
@@ -67,9 +68,13 @@ def answer(
         raise CsatRefused("this survey was already answered, thank you")
     if not 1 <= score <= 5:
         raise CsatRefused("score must be between 1 and 5", status=422)
-    survey.score, survey.comment, survey.answered_at = (
-        score,
-        (comment or "").strip()[:2000] or None,
-        now,
+    # One conditional UPDATE, so two answers racing each other cannot both count.
+    done = session.execute(
+        update(CsatSurvey)
+        .where(CsatSurvey.id == survey.id, CsatSurvey.answered_at.is_(None))
+        .values(score=score, comment=(comment or "").strip()[:2000] or None, answered_at=now)
+        .execution_options(synchronize_session="fetch")
     )
+    if getattr(done, "rowcount", 1) != 1:
+        raise CsatRefused("this survey was already answered, thank you")
     return survey

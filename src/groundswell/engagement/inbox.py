@@ -78,12 +78,16 @@ def list_cases(
         stmt = stmt.where(
             cast(Case.tags, String).like(f'%"{_like(filters.tag.lower())}"%', escape="\\")
         )
-    if filters.sort == "due":
+    if filters.sort == "due" and view == "breaching":
+        stmt = stmt.order_by(Case.next_due_at, Case.id)  # no NULLs here: the index serves it
+    elif filters.sort == "due":
         stmt = stmt.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.id)
     elif filters.sort == "recent":
         stmt = stmt.order_by(Case.last_activity_at.desc(), Case.id.desc())
     else:
         stmt = stmt.order_by(Case.priority_score.desc(), Case.id.desc())
+    # The (priority_score, id) index is walked in order and the filters applied on the way,
+    # so the first page stops after about limit / selectivity rows instead of sorting all.
     rows = session.scalars(stmt.limit(filters.limit + 1).offset(filters.offset)).all()
     more = len(rows) > filters.limit
     return InboxPage(

@@ -69,6 +69,8 @@ class Case(Base):
         Index("ix_eng_cases_queue_status", "queue_id", "status"),
         Index("ix_eng_cases_contact", "contact_id"),
         Index("ix_eng_cases_status_due", "status", "next_due_at"),
+        Index("ix_eng_cases_priority", "priority_score", "id"),
+        Index("ix_eng_cases_due", "next_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

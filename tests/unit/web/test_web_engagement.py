@@ -124,4 +124,6 @@ def test_analyst_reads_but_cannot_reply(
     assert r.status_code == 403
     assert client.get("/inbox/approvals").status_code == 200
     assert client.get("/inbox/proactive").status_code == 200
+    setup = client.get("/inbox/setup?dry_run=1&last=50")
+    assert setup.status_code == 200 and "would have matched 1 of the last 1" in setup.text
     assert client.get("/inbox/cases/99999").status_code == 404

@@ -254,6 +254,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_eng_cases_status_priority", ["status", "priority_score"], unique=False
         )
+        batch_op.create_index("ix_eng_cases_priority", ["priority_score", "id"], unique=False)
+        batch_op.create_index("ix_eng_cases_due", ["next_due_at", "id"], unique=False)
 
     op.create_table(
         "eng_case_conversations",
@@ -461,6 +463,8 @@ def downgrade() -> None:
     op.drop_table("eng_case_conversations")
     with op.batch_alter_table("eng_cases", schema=None) as batch_op:
         batch_op.drop_index("ix_eng_cases_status_priority")
+        batch_op.drop_index("ix_eng_cases_priority")
+        batch_op.drop_index("ix_eng_cases_due")
         batch_op.drop_index("ix_eng_cases_status_due")
         batch_op.drop_index("ix_eng_cases_queue_status")
         batch_op.drop_index("ix_eng_cases_contact")

@@ -237,3 +237,43 @@ def _refused(request: Request, user: WebUser, message: str, *, status: int = 403
         user=user,
         status_code=status,
     )
+
+
+@router.get("/inbox/setup", response_class=HTMLResponse)
+def setup_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    dry_run: Annotated[int | None, Query(ge=1)] = None,
+    last: Annotated[int, Query(ge=1, le=2000)] = 200,
+) -> Response:
+    """Queues, agents, rules (with a dry-run over the last N posts), SLA policies, canned."""
+    from groundswell.engagement.rules.service import dry_run as run_dry
+
+    rules = config.list_rules(session)
+    tried = None
+    if dry_run is not None:
+        spec = next((r for r in rules if r.id == dry_run), None)
+        if spec is not None:
+            rows = run_dry(session, spec=spec, last=last)
+            tried = {
+                "rule": spec,
+                "last": last,
+                "matched": [(i, key) for i, key, hit in rows if hit],
+                "total": len(rows),
+            }
+    return render(
+        request,
+        "engagement/setup.html",
+        {
+            "active": "inbox",
+            "queues": config.list_queues(session),
+            "agents": config.list_agents(session),
+            "rules": rules,
+            "policies": config.list_sla_policies(session),
+            "canned": config.search_canned(session, limit=100),
+            "names": inbox.user_names(session),
+            "tried": tried,
+        },
+        user=user,
+    )

@@ -152,7 +152,7 @@ def ensure_engagement(db: Database, *, password: str, open_cases: int = 25) -> l
                 select(Interaction.id)
                 .where(Interaction.direction == "in", Interaction.sentiment_label == "negative")
                 .order_by(Interaction.created_at.desc())
-                .limit(open_cases * 4)
+                .limit(open_cases * 20)
             ).all()
             opened = 0
             for iid in latest:

@@ -205,8 +205,9 @@ def decide(
             f"reply {reply_id} is {reply.status}, not awaiting approval", field="reply_id"
         )
     case = get_case(session, reply.case_id)
+    edited = text is not None and text.strip() != reply.text
     if approve:
-        if text is not None and text.strip() != reply.text:
+        if edited and text is not None:
             if caps is not None and len(text.strip()) > caps.max_length:
                 raise ReplyRefused(
                     "text",
@@ -229,7 +230,7 @@ def decide(
             actor_id=approver.id,
             now=now,
             reply_id=reply.id,
-            edited=text is not None,
+            edited=edited,
         )
     else:
         if not (reason or "").strip():

@@ -14,6 +14,7 @@ from groundswell.core.db import Database
 from groundswell.engagement.config_models import CannedResponse, Rule
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.rules.service import apply_rules, load_rules
+from groundswell.notify.models import Delivery
 
 HOSTILE = '<script>alert("x")</script> my bag is lost, awful'
 
@@ -61,6 +62,22 @@ def test_inbox_and_case_pages_escape_and_reply(
     assert "&lt;script&gt;" in inbox.text and "<script>alert" not in inbox.text
     assert 'href="/inbox"' in inbox.text and f"/inbox/cases/{case_id}" in inbox.text
     assert client.get("/inbox/list?view=mine").status_code == 200
+    from datetime import timedelta
+
+    from groundswell.engagement.sla import check_due
+
+    with db.session() as s:
+        assert check_due(s, now=utcnow() + timedelta(days=2)) == (0, 0)  # no SLA policy here
+        s.add(
+            Delivery(
+                alert_id=None,
+                event="sla_breached",
+                kind="in_app",
+                target="",
+                payload={"title": "SLA breached: case #1", "case_id": case_id},
+            )
+        )
+    assert "SLA breached: case #1" in client.get("/inbox").text
     assert client.get("/inbox?priority=bogus").status_code == 422
     page = client.get(f"/inbox/cases/{case_id}")
     assert page.status_code == 200

@@ -16,6 +16,7 @@ from groundswell.engagement import actions, cases, config, inbox, replies
 from groundswell.engagement.models import Case, CaseConversation
 from groundswell.engagement.schemas import InboxFilters
 from groundswell.listening.alert_models import Alert
+from groundswell.notify.models import Delivery
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.engagement.common import actor, can_approve, can_work, caps_of
 from groundswell.web.templating import render
@@ -76,6 +77,12 @@ def _context(request: Request, session: SessionDep, user: WebUser) -> dict[str, 
 def inbox_page(request: Request, session: SessionDep, user: WebUser) -> Response:
     ctx = _context(request, session, user)
     ctx["flash"] = request.session.pop("flash", None)
+    ctx["notices"] = session.scalars(
+        select(Delivery)
+        .where(Delivery.alert_id.is_(None), Delivery.event.in_(("sla_breached", "sla_warning")))
+        .order_by(Delivery.id.desc())
+        .limit(5)
+    ).all()
     ctx["alerts"] = session.scalars(
         select(Alert).where(Alert.status != "resolved").order_by(Alert.id.desc()).limit(20)
     ).all()

@@ -63,6 +63,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency
+	$(PY) -m bench.engagement
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

@@ -384,3 +384,24 @@ def test_in_doubt_on_a_network_that_cannot_tell_needs_a_person(
     with db.session() as s:
         row = s.get(OutboundReply, rid)
         assert row is not None and row.status == "needs_check"
+
+
+def test_message_after_the_reopen_window_starts_a_new_case(db: Database) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    with db.session() as s:
+        cases.change_status(s, case_id=case.id, action="resolve", actor_id=ann, now=T0)
+    later = T0 + timedelta(hours=2)
+    iid = store_post(db, "t2", "carla", reply_to="t1", minutes=120)
+    with db.session() as s:
+        new = apply_rules(
+            s,
+            interaction_id=iid,
+            ruleset=load_rules(s),
+            now=later,
+            reopen_window=timedelta(hours=1),
+        )
+        assert new is not None and new.id != case.id and new.status == "open"
+        old = s.get(Case, case.id)
+        assert old is not None and old.status == "resolved"

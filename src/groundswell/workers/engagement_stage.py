@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import orjson
 
@@ -32,8 +33,15 @@ ENGAGEMENT_GROUP = "engagement"
 class EngagementStage:
     RULES_REFRESH_S = 5.0
 
-    def __init__(self, db: Database, registry: ConnectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        registry: ConnectorRegistry | None = None,
+        *,
+        reopen_window: timedelta = timedelta(hours=72),
+    ) -> None:
         self.db = db
+        self.reopen_window = reopen_window
         self.registry = registry or default_registry
         self._rules = RuleSet()
         self._loaded_at = -1e9
@@ -71,6 +79,7 @@ class EngagementStage:
                         ruleset=ruleset,
                         now=utcnow(),
                         capabilities=caps,
+                        reopen_window=self.reopen_window,
                     )
                 outcome.done.append(message.id)
             except Exception as exc:
@@ -95,7 +104,9 @@ def engagement_loop(
     consumer: str,
     registry: ConnectorRegistry | None = None,
 ) -> tuple[ConsumerLoop, EngagementStage]:
-    stage = EngagementStage(db, registry)
+    stage = EngagementStage(
+        db, registry, reopen_window=timedelta(hours=settings.case_reopen_window_hours)
+    )
     stream = events_stream(settings)
     broker.ensure_group(stream, ENGAGEMENT_GROUP)
     loop = ConsumerLoop(

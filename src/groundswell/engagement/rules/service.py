@@ -9,7 +9,7 @@ the same event finds them and does nothing. An action that fails is logged and s
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,6 +80,7 @@ def apply_rules(
     ruleset: RuleSet,
     now: datetime,
     capabilities: dict[str, Capabilities] | None = None,
+    reopen_window: timedelta = cases.DEFAULT_REOPEN_WINDOW,
 ) -> Case | None:
     """Evaluate and act; returns the case touched, if any."""
     done = session.scalar(
@@ -100,7 +101,9 @@ def apply_rules(
         and row.conversation_id is not None
         and cases.case_of_conversation(session, row.conversation_id)
     ):
-        case, _ = cases.open_or_attach(session, interaction=row, channel=channel, now=now)
+        case, _ = cases.open_or_attach(
+            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+        )
     for match in matches:
         for action in match.actions:
             try:
@@ -113,6 +116,7 @@ def apply_rules(
                     case=case,
                     now=now,
                     capabilities=capabilities or {},
+                    reopen_window=reopen_window,
                 )
             except (ValueError, ReplyRefused, CannedError) as exc:
                 log.warning("rule %s action %s skipped: %s", match.rule_id, action.type, exc)
@@ -154,6 +158,7 @@ def _act(
     case: Case | None,
     now: datetime,
     capabilities: dict[str, Capabilities],
+    reopen_window: timedelta,
 ) -> Case | None:
     from groundswell.engagement.rules.spec import Action
 
@@ -166,11 +171,15 @@ def _act(
         and row.conversation_id is not None
         and cases.case_of_conversation(session, row.conversation_id) is not None
     ):
-        case, _ = cases.open_or_attach(session, interaction=row, channel=channel, now=now)
+        case, _ = cases.open_or_attach(
+            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+        )
     if kind == "open_case" or (
         case is None and kind in ("assign_queue", "assign_agent", "auto_ack")
     ):
-        case, _ = cases.open_or_attach(session, interaction=row, channel=channel, now=now)
+        case, _ = cases.open_or_attach(
+            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+        )
         if kind == "open_case":
             return case
     if kind == "assign_queue" and case is not None and action.queue_id is not None:

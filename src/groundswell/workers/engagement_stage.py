@@ -55,9 +55,13 @@ class EngagementStage:
         return self._rules
 
     def handle(self, messages: list[Message]) -> BatchOutcome:
+        """One transaction per batch, a savepoint per interaction: a failing one is
+        rolled back alone and stays pending; the others commit together (one commit,
+        not one per post, is what lets the stage keep up with ingestion)."""
         ruleset = self.rules()
         caps = {k: self.registry.capabilities(k) for k in self.registry.keys()}  # noqa: SIM118
         outcome = BatchOutcome()
+        work: list[tuple[str, int]] = []
         for message in messages:
             try:
                 event = orjson.loads(message.payload)
@@ -68,28 +72,37 @@ class EngagementStage:
                 not isinstance(event, dict)
                 or event.get("type") != "interaction.stored"
                 or event.get("direction") != "in"
+                or not isinstance(event.get("id"), int)
             ):
                 outcome.done.append(message.id)
                 continue
-            try:
-                with self.db.session() as session:
-                    apply_rules(
-                        session,
-                        interaction_id=int(event["id"]),
-                        ruleset=ruleset,
-                        now=utcnow(),
-                        capabilities=caps,
-                        reopen_window=self.reopen_window,
+            work.append((message.id, int(event["id"])))
+        if not work:
+            return outcome
+        now = utcnow()
+        with self.db.session() as session:
+            ok: list[str] = []
+            for message_id, interaction_id in work:
+                try:
+                    with session.begin_nested():
+                        apply_rules(
+                            session,
+                            interaction_id=interaction_id,
+                            ruleset=ruleset,
+                            now=now,
+                            capabilities=caps,
+                            reopen_window=self.reopen_window,
+                        )
+                    ok.append(message_id)
+                except Exception as exc:
+                    log.warning(
+                        "rules failed for interaction %s: %s",
+                        interaction_id,
+                        type(exc).__name__,
+                        exc_info=True,
                     )
-                outcome.done.append(message.id)
-            except Exception as exc:
-                log.warning(
-                    "rules failed for interaction %s: %s",
-                    event.get("id"),
-                    type(exc).__name__,
-                    exc_info=True,
-                )
-                outcome.failed[message.id] = f"{type(exc).__name__}: {exc}"[:500]
+                    outcome.failed[message_id] = f"{type(exc).__name__}: {exc}"[:500]
+        outcome.done.extend(ok)
         return outcome
 
     def dead_letter(self, message: Message, reason: str) -> None:

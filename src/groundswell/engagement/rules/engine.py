@@ -57,6 +57,8 @@ class Match:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[CompiledRule, ...] = field(default=())
+    needs_known_customer: bool = False
+    """Some rule asks whether the author is a known customer (two queries to find out)."""
 
     def evaluate(self, facts: Facts) -> list[Match]:
         matches: list[Match] = []
@@ -81,7 +83,8 @@ class RuleSet:
 
 def compile_rules(specs: Sequence[RuleSpec]) -> RuleSet:
     ordered = sorted((s for s in specs if s.active), key=lambda s: (s.position, s.id))
-    return RuleSet(tuple(_compile(s) for s in ordered))
+    needs = any(s.conditions.known_customer is not None for s in ordered)
+    return RuleSet(tuple(_compile(s) for s in ordered), needs_known_customer=needs)
 
 
 def _compile(spec: RuleSpec) -> CompiledRule:

@@ -53,7 +53,14 @@ def load_rules(session: Session) -> RuleSet:
     return compile_rules(specs)
 
 
-def facts_of(session: Session, row: Interaction, channel: str, *, business_hours: bool) -> Facts:
+def facts_of(
+    session: Session,
+    row: Interaction,
+    channel: str,
+    *,
+    business_hours: bool,
+    known_customer: bool | None = None,
+) -> Facts:
     intents = set((row.intents or {}).keys())
     if row.intent:
         intents.add(row.intent)
@@ -68,7 +75,11 @@ def facts_of(session: Session, row: Interaction, channel: str, *, business_hours
         intents=frozenset(intents),
         language=row.language,
         influence=float(row.influence or 0.0),
-        known_customer=cases.known_customer(session, row.contact_id),
+        known_customer=(
+            cases.known_customer(session, row.contact_id)
+            if known_customer is None
+            else known_customer
+        ),
         business_hours=business_hours,
     )
 
@@ -88,11 +99,21 @@ def apply_rules(
     )
     if done is not None:
         return None
-    row = session.get(Interaction, interaction_id)
-    if row is None or row.direction != "in":
+    found = session.execute(
+        select(Interaction, Channel.key)
+        .join(Channel, Channel.id == Interaction.channel_id)
+        .where(Interaction.id == interaction_id)
+    ).first()
+    if found is None or found[0].direction != "in":
         return None
-    channel = session.scalar(select(Channel.key).where(Channel.id == row.channel_id)) or "unknown"
-    facts = facts_of(session, row, channel, business_hours=is_open(schedule_of(None), now))
+    row, channel = found
+    facts = facts_of(
+        session,
+        row,
+        channel,
+        business_hours=is_open(schedule_of(None), now),
+        known_customer=None if ruleset.needs_known_customer else False,
+    )
     matches = ruleset.evaluate(facts)
     case: Case | None = None
     # A message on a conversation that already has a case joins it, rule or not.

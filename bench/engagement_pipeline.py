@@ -39,7 +39,7 @@ def main() -> None:
     url = fresh_sqlite(Path("/tmp/gs_bench_engagement_pipeline.db"))
     settings = bench_settings(url)
     db = Database(settings)
-    ensure_engagement(db, password="bench password long enough", open_cases=0)
+    ensure_engagement(db, password="bench password long enough", open_cases=0)  # noqa: S106
     with db.session() as s:
         for i in range(48):
             s.add(

@@ -130,7 +130,7 @@ def ingest(
     assert r.status_code == 202, r.text
 
 
-def wait_for(predicate, what: str, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+def wait_for(predicate, what: str, timeout: float = 60.0):  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         found = predicate()

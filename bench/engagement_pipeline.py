@@ -93,12 +93,11 @@ def main() -> None:
     with db.session() as s:
         opened = s.scalar(select(func.count()).select_from(Case))
     print(f"\n{'stage':28} {'posts':>7} {'seconds':>8} {'posts/s':>9} {'vs 200/s':>9}")
-    print(
-        f"{'process (enrich + remember)':28} {args.posts:7,} {ingest_s:8.1f} {args.posts / ingest_s:9,.0f} {args.posts / ingest_s / 200:8.1f}x"
-    )
-    print(
-        f"{'rules (50 rules, cases)':28} {handled:7,} {rules_s:8.1f} {handled / rules_s:9,.0f} {handled / rules_s / 200:8.1f}x"
-    )
+    for label, n, secs in (
+        ("process (enrich + remember)", args.posts, ingest_s),
+        ("rules (50 rules, cases)", handled, rules_s),
+    ):
+        print(f"{label:28} {n:7,} {secs:8.1f} {n / secs:9,.0f} {n / secs / 200:8.1f}x")
     print(f"cases opened: {opened}")
     db.dispose()
 

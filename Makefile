@@ -67,6 +67,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.webhook_latency
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon
+	$(PY) -m bench.engagement
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

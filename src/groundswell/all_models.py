@@ -11,8 +11,12 @@ def load_all_models() -> type[Base]:
     import groundswell.channels.runtime.models
     import groundswell.crm.correction_models
     import groundswell.crm.models
+    import groundswell.engagement.config_models
+    import groundswell.engagement.models
+    import groundswell.engagement.reply_models
     import groundswell.ingestion.models
     import groundswell.listening.alert_models
-    import groundswell.listening.models  # noqa: F401
+    import groundswell.listening.models
+    import groundswell.notify.models  # noqa: F401
 
     return Base

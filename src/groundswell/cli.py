@@ -26,6 +26,9 @@ def _add_command_groups() -> None:
     app.add_typer(model.app, name="model")
     app.add_typer(listening.app, name="listening")
     app.add_typer(rescore.app, name="rescore")
+    from groundswell.commands import engagement
+
+    app.add_typer(engagement.app, name="engagement")
 
     from groundswell.commands import channels
 
@@ -215,6 +218,10 @@ def demo_setup(
             )
             stored = setup.load_history(settings, db, history, progress=sys.stderr.isatty())
             typer.echo(f"loaded {stored} demo posts")
+        from groundswell.demo.engagement_setup import ensure_engagement
+
+        for line in ensure_engagement(db, password=setup.DEMO_PASSWORD):
+            typer.echo(f"engagement: {line}")
     finally:
         db.dispose()
 

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
+    public_url: str = Field(default="http://127.0.0.1:8000", max_length=500)
+    """Where customers reach public pages (CSAT survey links sent through channels)."""
+    case_reopen_window_hours: int = Field(default=72, ge=0, le=24 * 365)
+    """A customer message this long after resolution reopens the case; later, a new case."""
+    csat_link_days: int = Field(default=7, ge=1, le=90)
+    standin_channels: str = Field(default="", max_length=500)
+    """Comma-separated channels whose replies go to an in-process stand-in (demo, tests)."""
 
     secrets_file: str | None = None
     """Where a development install keeps its generated session and webhook keys (mode 600);

@@ -28,12 +28,12 @@ from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.listening.alert_models import AlertDelivery, AlertRule, DetectorState
 from groundswell.listening.alerts import AlertBook
-from groundswell.listening.delivery.dispatcher import Dispatcher
-from groundswell.listening.delivery.queue import RetryPolicy, claim_due
-from groundswell.listening.delivery.senders import DeliveryConfig
-from groundswell.listening.delivery.signing import verify
 from groundswell.listening.evaluator import last_closed_minute
 from groundswell.listening.models import Subject
+from groundswell.notify.dispatcher import Dispatcher
+from groundswell.notify.queue import RetryPolicy, claim_due
+from groundswell.notify.senders import DeliveryConfig
+from groundswell.notify.signing import verify
 from groundswell.settings import Settings
 from groundswell.workers.listen_loop import ListenLoop
 

@@ -33,3 +33,7 @@ api_router.include_router(routes_admin.router)
 from groundswell.api import routes_channels  # noqa: E402
 
 api_router.include_router(routes_channels.router)
+
+from groundswell.api.engagement import router as engagement_router  # noqa: E402
+
+api_router.include_router(engagement_router)

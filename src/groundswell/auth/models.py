@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from groundswell.core.base import Base, UTCDateTime
 from groundswell.core.clock import utcnow
 
-ROLES = ("admin", "agent", "analyst")
+ROLES = ("admin", "agent", "analyst", "lead")
 TOKEN_SCOPES = ("read", "ingest", "engage", "admin")
 
 

@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Role = Literal["admin", "agent", "analyst"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -17,6 +16,7 @@ def refuse_control_characters(value: str | None) -> str | None:
     if value is not None and _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
+Role = Literal["admin", "agent", "analyst", "lead"]
 
 
 class UserCreate(BaseModel):

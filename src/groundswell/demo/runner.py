@@ -20,6 +20,10 @@ class DemoReplay:
         self.stop = threading.Event()
         self.sent = 0
         self.thread = threading.Thread(target=self._run, name="groundswell-demo", daemon=True)
+        from groundswell.channels.registry import registry
+        from groundswell.demo.standin import register_standins
+
+        register_standins(registry, ["twitter"])  # demo replies stay on this machine
 
     def _run(self) -> None:
         history = threading.Thread(

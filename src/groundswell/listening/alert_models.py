@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from groundswell.core.base import Base, JSONType, UTCDateTime
 from groundswell.core.clock import utcnow
+from groundswell.notify.models import Delivery
 
 METRICS = ("volume", "negative", "net_sentiment")
 ALERT_STATUSES = ("open", "ongoing", "resolved")
@@ -111,24 +112,5 @@ class AlertSuppression(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AlertDelivery(Base):
-    """One notification of one alert event to one target, retried with back-off."""
-
-    __tablename__ = "alert_deliveries"
-    __table_args__ = (Index("ix_alert_deliveries_due", "status", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="SET NULL"))
-    event: Mapped[str] = mapped_column(String(32))
-    """``opened``, ``escalated`` or ``resolved``."""
-    kind: Mapped[str] = mapped_column(String(16))
-    target: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    """``pending``, ``sent``, ``failed`` (will retry) or ``dead`` (gave up; visible)."""
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+AlertDelivery = Delivery
+"""Alert notifications are rows of notify's outbox (``alert_deliveries``)."""

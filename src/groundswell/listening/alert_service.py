@@ -211,7 +211,9 @@ def list_assignable_users(session: Session) -> list[tuple[int, str]]:
 
 def delivery_counts(session: Session) -> dict[str, int]:
     rows = session.execute(
-        select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
+        select(AlertDelivery.status, func.count())
+        .where(AlertDelivery.alert_id.is_not(None))
+        .group_by(AlertDelivery.status)
     ).all()
     return {status: int(n) for status, n in rows}
 

@@ -46,8 +46,11 @@ def _read(row: AlertDelivery) -> DeliveryRead:
 
 
 def list_deliveries(session: Session, *, filters: DeliveryFilter) -> DeliveryPage:
-    stmt = select(AlertDelivery)
-    count = select(func.count()).select_from(AlertDelivery)
+    # The outbox (notify) also carries SLA and rule notifications: alerts list their own.
+    stmt = select(AlertDelivery).where(AlertDelivery.alert_id.is_not(None))
+    count = (
+        select(func.count()).select_from(AlertDelivery).where(AlertDelivery.alert_id.is_not(None))
+    )
     if filters.status is not None:
         stmt = stmt.where(AlertDelivery.status == filters.status)
         count = count.where(AlertDelivery.status == filters.status)

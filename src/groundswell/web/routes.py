@@ -52,3 +52,6 @@ def install_web(app: FastAPI) -> None:
     from groundswell.web import channels_pages
 
     app.include_router(channels_pages.router)
+    from groundswell.web.engagement import router as engagement_router
+
+    app.include_router(engagement_router)

@@ -9,6 +9,7 @@ from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
+from groundswell.workers.engage_loop import EngageLoop
 from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
 
@@ -24,6 +25,7 @@ class EmbeddedWorker:
         self.connectors: ConnectorRunner | None = None
         if settings.connectors_enabled:
             self.connectors = ConnectorRunner(settings, db, broker)
+        self.engage = EngageLoop(settings, db, broker)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -34,10 +36,12 @@ class EmbeddedWorker:
         self.listen.start()
         if self.connectors is not None:
             self.connectors.start()
+        self.engage.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self.connectors is not None:
             self.connectors.stop(timeout)
         self.listen.stop(timeout)
+        self.engage.stop(timeout)
         self._thread.join(timeout)

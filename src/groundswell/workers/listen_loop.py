@@ -20,10 +20,10 @@ from datetime import datetime
 from groundswell.all_models import load_all_models
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
-from groundswell.listening.delivery.dispatcher import Dispatcher
-from groundswell.listening.delivery.senders import DeliveryConfig
 from groundswell.listening.detection.params import DetectorParams
 from groundswell.listening.evaluator import EvaluationReport, evaluate, last_closed_minute
+from groundswell.notify.dispatcher import Dispatcher
+from groundswell.notify.senders import DeliveryConfig
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)

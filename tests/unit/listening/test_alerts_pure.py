@@ -11,14 +11,14 @@ from pydantic import ValidationError
 
 from groundswell.listening.alert_outbox import summarize
 from groundswell.listening.alert_schemas import AlertRuleCreate, AlertTarget, SuppressionCreate
-from groundswell.listening.delivery.queue import RetryPolicy
-from groundswell.listening.delivery.senders import (
+from groundswell.listening.delivery_read import mask_target
+from groundswell.notify.queue import RetryPolicy
+from groundswell.notify.senders import (
     DeliveryConfig,
     Outgoing,
     slack_message,
 )
-from groundswell.listening.delivery.signing import sign, verify
-from groundswell.listening.delivery_read import mask_target
+from groundswell.notify.signing import sign, verify
 
 
 @pytest.mark.parametrize(

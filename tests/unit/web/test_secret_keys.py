@@ -22,7 +22,7 @@ from groundswell.core.instance_keys import (
     load_or_create_secrets,
     resolve_keys,
 )
-from groundswell.listening.delivery.senders import DeliveryConfig
+from groundswell.notify.senders import DeliveryConfig
 from groundswell.settings import DEV_SECRET, Settings
 
 STRONG = "k" * 40

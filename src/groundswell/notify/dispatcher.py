@@ -16,13 +16,13 @@ from datetime import datetime
 
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
-from groundswell.listening.delivery.queue import (
+from groundswell.notify.queue import (
     RetryPolicy,
     claim_due,
     record_failure,
     record_sent,
 )
-from groundswell.listening.delivery.senders import (
+from groundswell.notify.senders import (
     SENDERS,
     DeliveryConfig,
     DeliveryError,

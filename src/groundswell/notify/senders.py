@@ -23,7 +23,7 @@ import httpx
 import orjson
 
 from groundswell.core.instance_keys import resolve_keys
-from groundswell.listening.delivery.signing import (
+from groundswell.notify.signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -89,6 +89,8 @@ def _alert(item: Outgoing) -> Mapping[str, Any]:
 
 
 def _title(item: Outgoing) -> str:
+    if isinstance(item.payload.get("title"), str):
+        return str(item.payload["title"])
     alert = _alert(item)
     return f"{EVENT_TITLES.get(item.event, item.event)}: {alert.get('summary') or ''}"
 
@@ -102,17 +104,22 @@ def send_email(item: Outgoing, config: DeliveryConfig) -> None:
     message["To"] = item.target
     message["Subject"] = " ".join(("[Groundswell] " + _title(item)).split())[:250]
     message["X-Groundswell-Alert"] = str(alert.get("id", ""))
-    lines = [
-        _title(item),
-        "",
-        f"Subject: {alert.get('subject')}",
-        f"Metric: {alert.get('metric')}",
-        f"Status: {alert.get('status')}",
-        f"Severity: {alert.get('severity')}",
-        f"Started: {alert.get('started_at')}",
-        f"Last anomalous minute: {alert.get('last_anomaly_at')}",
-        f"Drill-down: {alert.get('drilldown_path')}",
-    ]
+    given = item.payload.get("lines")
+    lines = (
+        [_title(item), "", *map(str, given)]
+        if isinstance(given, list)
+        else [
+            _title(item),
+            "",
+            f"Subject: {alert.get('subject')}",
+            f"Metric: {alert.get('metric')}",
+            f"Status: {alert.get('status')}",
+            f"Severity: {alert.get('severity')}",
+            f"Started: {alert.get('started_at')}",
+            f"Last anomalous minute: {alert.get('last_anomaly_at')}",
+            f"Drill-down: {alert.get('drilldown_path')}",
+        ]
+    )
     message.set_content("\n".join(lines) + "\n")
     try:
         with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout_s) as smtp:

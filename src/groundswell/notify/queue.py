@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from groundswell.listening.alert_models import AlertDelivery
-from groundswell.listening.delivery.senders import Outgoing
+from groundswell.notify.models import Delivery
+from groundswell.notify.senders import Outgoing
 
 DUE_STATUSES = ("pending", "failed")
 
@@ -50,9 +50,9 @@ def claim_due(
 ) -> list[Outgoing]:
     take_write_lock(session)
     stmt = (
-        select(AlertDelivery)
-        .where(AlertDelivery.status.in_(DUE_STATUSES), AlertDelivery.next_attempt_at <= now)
-        .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id)
+        select(Delivery)
+        .where(Delivery.status.in_(DUE_STATUSES), Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -75,7 +75,7 @@ def claim_due(
 
 
 def record_sent(session: Session, *, delivery_id: int, now: datetime) -> None:
-    row = session.get(AlertDelivery, delivery_id)
+    row = session.get(Delivery, delivery_id)
     if row is not None:
         row.status, row.sent_at, row.last_error = "sent", now, None
 
@@ -90,7 +90,7 @@ def record_failure(
     rng: random.Random,
 ) -> str:
     """Schedule the next attempt, or mark the delivery dead; returns the new status."""
-    row = session.get(AlertDelivery, delivery_id)
+    row = session.get(Delivery, delivery_id)
     if row is None:
         return "gone"
     row.last_error = f"attempt {row.attempts}: {error}"[:1000]

@@ -1,0 +1,396 @@
+"""Cases: open or attach on a customer message, lifecycle, assignment, tags, notes.
+
+Every change goes through ``record``, which writes the timeline event and bumps the
+case's version (the composer's collision check). Functions take a session and never
+commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from groundswell.auth.models import User
+from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.crm.models import Contact, ContactKey, Interaction
+from groundswell.engagement import lifecycle, sla
+from groundswell.engagement.assignment import Candidate, choose
+from groundswell.engagement.lifecycle import Action, TransitionRefused
+from groundswell.engagement.models import (
+    Agent,
+    Case,
+    CaseConversation,
+    CaseEvent,
+    Note,
+    Queue,
+    QueueMember,
+)
+from groundswell.engagement.priority import PRIORITY_BOOST, PriorityInputs, score
+
+DEFAULT_REOPEN_WINDOW = timedelta(hours=72)
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
+
+
+def record(
+    session: Session, case: Case, kind: str, *, actor_id: int | None, now: datetime, **data: Any
+) -> None:
+    session.add(CaseEvent(case_id=case.id, at=now, actor_id=actor_id, kind=kind, data=data))
+    case.version = (case.version or 0) + 1
+    case.last_activity_at = now
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("case", case_id)
+    return case
+
+
+def rescore(case: Case, *, now: datetime) -> None:
+    p = score(
+        PriorityInputs(
+            sentiment_score=case.sentiment_score,
+            intents=tuple(case.intents or ()),
+            influence=case.influence,
+            sla_risk=sla.risk(case, now=now),
+            customer_value=case.customer_value,
+            manual_boost=case.priority_boost,
+        )
+    )
+    case.priority_score, case.priority_label = p.score, p.label
+    case.priority_reasons = [[why, points] for why, points in p.reasons]
+
+
+def known_customer(session: Session, contact_id: int | None) -> bool:
+    if contact_id is None:
+        return False
+    has_case = session.scalar(select(Case.id).where(Case.contact_id == contact_id).limit(1))
+    if has_case is not None:
+        return True
+    return (
+        session.scalar(select(ContactKey.id).where(ContactKey.contact_id == contact_id).limit(1))
+        is not None
+    )
+
+
+def _intents(row: Interaction) -> list[str]:
+    names = list((row.intents or {}).keys())
+    if row.intent and row.intent not in names:
+        names.insert(0, row.intent)
+    return names[:10]
+
+
+def case_of_conversation(session: Session, conversation_id: int) -> Case | None:
+    return session.scalar(
+        select(Case)
+        .join(CaseConversation, CaseConversation.case_id == Case.id)
+        .where(CaseConversation.conversation_id == conversation_id)
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
+def open_or_attach(
+    session: Session,
+    *,
+    interaction: Interaction,
+    channel: str,
+    now: datetime,
+    reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
+    actor_id: int | None = None,
+) -> tuple[Case, bool]:
+    """The case this customer message belongs to (created if none); True when created.
+
+    The conversation's case first, then the contact's active case (one case per
+    customer across channels), else a new one. A resolved case within the reopen window
+    is reopened; past it the message starts a new case.
+    """
+    case = None
+    if interaction.conversation_id is not None:
+        case = case_of_conversation(session, interaction.conversation_id)
+    if (
+        case is None or case.status in ("resolved", "closed")
+    ) and interaction.contact_id is not None:
+        active = session.scalar(
+            select(Case)
+            .where(Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE))
+            .order_by(Case.id.desc())
+            .limit(1)
+        )
+        case = active or case
+    created = False
+    if case is not None:
+        outcome = lifecycle.on_customer_message(
+            case.status,  # type: ignore[arg-type]
+            resolved_at=case.resolved_at,
+            now=now,
+            reopen_window=reopen_window,
+        )
+        if outcome.new_case:
+            case = None
+        else:
+            if outcome.status != case.status:
+                was = case.status
+                case.status = outcome.status
+                if was == "pending":
+                    sla.resume(session, case, now=now)
+                if outcome.reopened:
+                    case.resolved_at = case.closed_at = None
+                    sla.start_clock(session, case, now=now)
+                record(
+                    session,
+                    case,
+                    "reopened" if outcome.reopened else "status",
+                    actor_id=actor_id,
+                    now=now,
+                    old=was,
+                    new=case.status,
+                    why="customer message",
+                )
+    if case is None:
+        case = Case(
+            contact_id=interaction.contact_id,
+            subject=" ".join(interaction.text.split())[:120] or "(no text)",
+            status="new",
+            channel=channel,
+            opened_at=now,
+            last_activity_at=now,
+            customer_value=0.5,
+            tags=[],
+            intents=[],
+            priority_reasons=[],
+            version=1,
+        )
+        session.add(case)
+        session.flush()
+        created = True
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                at=now,
+                actor_id=actor_id,
+                kind="created",
+                data={"interaction_id": interaction.id},
+            )
+        )
+    if interaction.conversation_id is not None:
+        linked = session.get(CaseConversation, (case.id, interaction.conversation_id))
+        if linked is None:
+            session.add(
+                CaseConversation(case_id=case.id, conversation_id=interaction.conversation_id)
+            )
+    case.channel = channel
+    case.language = interaction.language or case.language
+    case.sentiment_score = interaction.sentiment_score
+    case.intents = _intents(interaction)
+    case.influence = max(case.influence or 0.0, interaction.influence or 0.0)
+    case.last_customer_at = interaction.created_at
+    case.last_activity_at = now
+    if created:
+        rescore(case, now=now)
+        sla.start_clock(session, case, now=now)
+    else:
+        sla.on_customer_message(session, case, now=now)
+        case.version += 1
+    rescore(case, now=now)
+    session.flush()
+    return case, created
+
+
+def change_status(
+    session: Session, *, case_id: int, action: Action, actor_id: int | None, now: datetime
+) -> Case:
+    case = get_case(session, case_id)
+    try:
+        new = lifecycle.transition(case.status, action)  # type: ignore[arg-type]
+    except TransitionRefused as exc:
+        raise InvalidInputError(str(exc), field="action") from None
+    old = case.status
+    case.status = new
+    if old == "pending" and new != "pending":
+        sla.resume(session, case, now=now)
+    if new == "pending":
+        sla.pause(case, now=now)
+    if new == "resolved":
+        case.resolved_at = now
+        case.next_due_at = None
+    if new == "closed":
+        case.closed_at = now
+    if action == "reopen":
+        case.resolved_at = case.closed_at = None
+        sla.start_clock(session, case, now=now)
+    sla.refresh_next_due(case)
+    record(session, case, "status", actor_id=actor_id, now=now, old=old, new=new)
+    rescore(case, now=now)
+    return case
+
+
+def _load(session: Session, user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Case.assignee_id, func.count())
+        .where(Case.assignee_id.in_(user_ids), Case.status.in_(lifecycle.ACTIVE))
+        .group_by(Case.assignee_id)
+    ).all()
+    return {int(u): int(n) for u, n in rows if u is not None}
+
+
+def auto_assign(session: Session, *, case: Case, queue: Queue, now: datetime) -> int | None:
+    """Pick an agent of ``queue`` by its strategy; None (left in the queue) when nobody fits."""
+    members = list(
+        session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue.id))
+    )
+    agents = {
+        a.user_id: a for a in session.scalars(select(Agent).where(Agent.user_id.in_(members)))
+    }
+    loads = _load(session, members)
+    candidates = [
+        Candidate(
+            user_id=u,
+            load=loads.get(u, 0),
+            capacity=agents[u].capacity if u in agents else 10,
+            away=agents[u].away if u in agents else False,
+            skills=frozenset(agents[u].skills if u in agents else ()),
+            languages=frozenset(agents[u].languages if u in agents else ()),
+        )
+        for u in members
+    ]
+    chosen = choose(
+        candidates,
+        strategy="round_robin" if queue.strategy == "round_robin" else "least_loaded",
+        skills=frozenset(queue.skills or ()),
+        language=case.language,
+        last_assigned=queue.last_assigned_user_id,
+    )
+    if chosen is not None:
+        queue.last_assigned_user_id = chosen
+    return chosen
+
+
+def assign(
+    session: Session,
+    *,
+    case_id: int,
+    actor_id: int | None,
+    now: datetime,
+    user_id: int | None = None,
+    queue_id: int | None = None,
+    auto: bool = False,
+) -> Case:
+    case = get_case(session, case_id)
+    if queue_id is not None:
+        queue = session.get(Queue, queue_id)
+        if queue is None:
+            raise InvalidInputError(f"queue {queue_id} does not exist", field="queue_id")
+        case.queue_id = queue_id
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise InvalidInputError(f"user {user_id} does not exist", field="user_id")
+    elif auto and case.queue_id is not None:
+        queue = session.get(Queue, case.queue_id)
+        assert queue is not None
+        user_id = auto_assign(session, case=case, queue=queue, now=now)
+    if user_id is not None or queue_id is not None:
+        old = case.assignee_id
+        if user_id is not None:
+            case.assignee_id = user_id
+        if case.status == "new" and case.assignee_id is not None:
+            case.status = "open"
+        record(
+            session,
+            case,
+            "assigned",
+            actor_id=actor_id,
+            now=now,
+            old=old,
+            user_id=case.assignee_id,
+            queue_id=case.queue_id,
+        )
+    return case
+
+
+def set_tags(
+    session: Session,
+    *,
+    case_id: int,
+    add: list[str],
+    remove: list[str],
+    actor_id: int | None,
+    now: datetime,
+) -> Case:
+    case = get_case(session, case_id)
+    tags = [t for t in (case.tags or []) if t not in remove]
+    for t in add:
+        t = t.strip().lower()[:50]
+        if t and t not in tags:
+            tags.append(t)
+    case.tags = tags[:30]
+    record(session, case, "tagged", actor_id=actor_id, now=now, add=add, remove=remove)
+    return case
+
+
+def set_priority(
+    session: Session, *, case: Case, level: str, actor_id: int | None, now: datetime
+) -> None:
+    case.priority_boost = PRIORITY_BOOST.get(level, 0.0)
+    rescore(case, now=now)
+    record(
+        session,
+        case,
+        "priority",
+        actor_id=actor_id,
+        now=now,
+        level=level,
+        score=case.priority_score,
+    )
+
+
+def mentioned_users(session: Session, text: str) -> list[int]:
+    """Users named with @: the part of their e-mail before the @, or their name without spaces."""
+    names = {m.lower() for m in MENTION.findall(text)}
+    if not names:
+        return []
+    found = []
+    for user in session.scalars(select(User).where(User.active.is_(True))):
+        keys = {user.email.split("@")[0].lower()}
+        if user.name:
+            keys.add(user.name.replace(" ", "").lower())
+            keys.add(user.name.split()[0].lower())
+        if keys & names:
+            found.append(user.id)
+    return sorted(found)
+
+
+def add_note(
+    session: Session, *, case_id: int, author_id: int | None, text: str, now: datetime
+) -> Note:
+    case = get_case(session, case_id)
+    text = text.strip()
+    if not text:
+        raise InvalidInputError("a note cannot be empty", field="text")
+    note = Note(
+        case_id=case.id,
+        author_id=author_id,
+        text=text[:5000],
+        mentions=mentioned_users(session, text),
+        created_at=now,
+    )
+    session.add(note)
+    session.flush()
+    record(
+        session, case, "note", actor_id=author_id, now=now, note_id=note.id, mentions=note.mentions
+    )
+    return note
+
+
+def contact_name(session: Session, contact_id: int | None) -> str | None:
+    if contact_id is None:
+        return None
+    contact = session.get(Contact, contact_id)
+    return contact.display_name if contact else None

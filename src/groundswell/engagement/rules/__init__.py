@@ -1,0 +1,1 @@
+"""Rules: conditions on a stored interaction → actions on cases (pure engine + service)."""

@@ -1,0 +1,407 @@
+"""Cases, rules, replies, approvals, SLA and the sender on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from engagement_world import T0, FileNetwork, add_user, store_post
+from groundswell.channels.registry import ConnectorRegistry
+from groundswell.core.db import Database
+from groundswell.core.errors import InvalidInputError
+from groundswell.engagement import cases, replies, sla
+from groundswell.engagement.config_models import CannedResponse, Rule, RuleApplication, SlaPolicy
+from groundswell.engagement.models import Agent, Case, CaseEvent, Queue, QueueMember
+from groundswell.engagement.reply_models import OutboundReply
+from groundswell.engagement.reply_policy import ReplyRefused
+from groundswell.engagement.rules.service import apply_rules, load_rules
+from groundswell.notify.models import Delivery
+from groundswell.workers.reply_sender import ReplySender
+
+
+def setup_team(db: Database) -> tuple[int, int, int]:
+    ann = add_user(db, "ann@example.com", "agent")
+    bob = add_user(db, "bob@example.com", "agent")
+    with db.session() as s:
+        q = Queue(name="Care", strategy="least_loaded", skills=[], languages=[])
+        s.add(q)
+        s.flush()
+        s.add_all(
+            [QueueMember(queue_id=q.id, user_id=ann), QueueMember(queue_id=q.id, user_id=bob)]
+        )
+        s.add(Agent(user_id=bob, capacity=0, away=False, skills=[], languages=[]))
+        s.add(
+            SlaPolicy(
+                name="Standard",
+                first_response_min=60,
+                next_response_min=120,
+                resolution_min=480,
+                warn_before_min=15,
+                timezone="UTC",
+                hours={},
+                notify_kind="in_app",
+                active=True,
+            )
+        )
+        s.add(
+            Rule(
+                name="Negative tweets to Care",
+                position=0,
+                stop=True,
+                active=True,
+                conditions={"channels": ["twitter"], "sentiments": ["negative"]},
+                actions=[
+                    {"type": "open_case"},
+                    {"type": "assign_queue", "queue_id": q.id},
+                    {"type": "tag", "tag": "complaint"},
+                ],
+            )
+        )
+        s.add(
+            CannedResponse(
+                name="Sorry",
+                shortcut="sorry",
+                body="Hi {{contact.first_name}}, {{agent.name}} here. We are on it.",
+                tags=[],
+                resolve=False,
+            )
+        )
+        return ann, bob, q.id
+
+
+def run_rules(db: Database, interaction_id: int, now=T0) -> Case | None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        case = apply_rules(s, interaction_id=interaction_id, ruleset=load_rules(s), now=now)
+        return None if case is None else s.get(Case, case.id)
+
+
+def test_rule_opens_assigns_and_is_idempotent(db: Database) -> None:
+    ann, _bob, queue_id = setup_team(db)
+    iid = store_post(db, "t1", "carla")
+    case = run_rules(db, iid)
+    assert case is not None
+    assert case.assignee_id == ann  # bob has no capacity
+    assert case.status == "open" and case.queue_id == queue_id and case.tags == ["complaint"]
+    assert case.first_response_due == T0 + timedelta(minutes=60)
+    assert run_rules(db, iid) is None  # redelivered event: nothing happens twice
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+        assert s.scalar(select(func.count()).select_from(RuleApplication)) == 1
+        kinds = [e.kind for e in s.scalars(select(CaseEvent).order_by(CaseEvent.id))]
+    assert kinds[0] == "created" and "assigned" in kinds and "rule" in kinds
+
+
+def test_positive_post_opens_nothing_but_a_reply_in_thread_joins(db: Database) -> None:
+    setup_team(db)
+    first = store_post(db, "t1", "carla")
+    run_rules(db, first)
+    happy = store_post(db, "t2", "dan", label="positive", score=0.8, text="Love it")
+    assert run_rules(db, happy) is None
+    follow = store_post(
+        db, "t3", "carla", reply_to="t1", minutes=5, label="positive", score=0.5, text="thanks"
+    )
+    case = run_rules(db, follow)
+    assert case is not None
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_reply_is_sent_once_with_retries(db: Database, tmp_path: Path) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    network = FileNetwork(tmp_path / "net.jsonl", fail_times=2)
+    registry = ConnectorRegistry()
+    registry.register(network)
+    with db.session() as s:
+        reply = replies.queue_reply(
+            s,
+            case_id=case.id,
+            author=replies.Author(ann, "agent"),
+            text="We are on it",
+            caps=network.caps,
+            now=T0,
+        )
+        assert reply.status == "queued"
+        rid = reply.id
+    clock = [T0]
+    sender = ReplySender(db, registry, base_delay_s=1.0, clock=lambda: clock[0])
+    assert sender.run_once().retried == 1
+    clock[0] += timedelta(minutes=5)
+    assert sender.run_once().retried == 1
+    clock[0] += timedelta(minutes=5)
+    assert sender.run_once().sent == 1
+    clock[0] += timedelta(minutes=5)
+    assert sender.run_once().sent == 0
+    assert len(network.posts()) == 1
+    with db.session() as s:
+        row = s.get(OutboundReply, rid)
+        assert (
+            row is not None
+            and row.status == "sent"
+            and row.external_id == "net-1"
+            and row.attempts == 3
+        )
+        c = s.get(Case, case.id)
+        assert c is not None and c.first_responded_at == T0 and c.first_response_due is None
+
+
+def test_permanent_failure_is_visible(db: Database, tmp_path: Path) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    network = FileNetwork(tmp_path / "net.jsonl", fail_times=100)
+    registry = ConnectorRegistry()
+    registry.register(network)
+    with db.session() as s:
+        rid = replies.queue_reply(
+            s,
+            case_id=case.id,
+            author=replies.Author(ann, "agent"),
+            text="hi",
+            caps=network.caps,
+            now=T0,
+        ).id
+    clock = [T0]
+    sender = ReplySender(db, registry, max_attempts=3, base_delay_s=1.0, clock=lambda: clock[0])
+    for _ in range(4):
+        sender.run_once()
+        clock[0] += timedelta(hours=1)
+    with db.session() as s:
+        row = s.get(OutboundReply, rid)
+        assert row is not None and row.status == "failed" and "503" in (row.last_error or "")
+    assert network.posts() == []
+
+
+def test_refusals_before_anything_is_queued(db: Database, tmp_path: Path) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    caps = FileNetwork(tmp_path / "n").caps
+    with db.session() as s:
+        with pytest.raises(ReplyRefused) as info:
+            replies.queue_reply(
+                s,
+                case_id=case.id,
+                author=replies.Author(ann, "agent"),
+                text="x" * 300,
+                caps=caps,
+                now=T0,
+            )
+        assert info.value.field == "text"
+        with pytest.raises(ReplyRefused) as info:
+            replies.queue_reply(
+                s,
+                case_id=case.id,
+                author=replies.Author(ann, "analyst"),
+                text="x",
+                caps=caps,
+                now=T0,
+            )
+        assert info.value.status == 403
+        assert s.scalar(select(func.count()).select_from(OutboundReply)) == 0
+
+
+def test_influencer_reply_waits_for_approval(db: Database, tmp_path: Path) -> None:
+    ann, _, _ = setup_team(db)
+    lead = add_user(db, "lea@example.com", "lead")
+    case = run_rules(db, store_post(db, "t1", "star", influence=90.0))
+    assert case is not None
+    network = FileNetwork(tmp_path / "net.jsonl")
+    registry = ConnectorRegistry()
+    registry.register(network)
+    with db.session() as s:
+        reply = replies.queue_reply(
+            s,
+            case_id=case.id,
+            author=replies.Author(ann, "agent"),
+            text="Sorry!",
+            caps=network.caps,
+            now=T0,
+        )
+        assert reply.status == "awaiting_approval" and "influential" in (
+            reply.approval_reasons or ""
+        )
+        rid = reply.id
+    sender = ReplySender(db, registry, clock=lambda: T0)
+    sender.run_once()
+    assert network.posts() == []  # nothing goes out unapproved
+    with db.session() as s:
+        with pytest.raises(ReplyRefused):
+            replies.decide(
+                s, reply_id=rid, approver=replies.Author(ann, "agent"), approve=True, now=T0
+            )
+        with pytest.raises(InvalidInputError):
+            replies.decide(
+                s, reply_id=rid, approver=replies.Author(lead, "lead"), approve=False, now=T0
+            )
+        replies.decide(
+            s,
+            reply_id=rid,
+            approver=replies.Author(lead, "lead"),
+            approve=True,
+            now=T0,
+            text="We are sorry, DM us",
+        )
+    sender.run_once()
+    assert [p["text"] for p in network.posts()] == ["We are sorry, DM us"]
+
+
+def test_pending_pauses_the_clock_and_breach_notifies(db: Database) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    with db.session() as s:
+        cases.change_status(
+            s, case_id=case.id, action="pend", actor_id=ann, now=T0 + timedelta(minutes=10)
+        )
+    with db.session() as s:
+        c = cases.change_status(
+            s, case_id=case.id, action="open", actor_id=ann, now=T0 + timedelta(minutes=40)
+        )
+        assert c.first_response_due == T0 + timedelta(minutes=90)  # 30 paused minutes added
+    with db.session() as s:
+        assert sla.check_due(s, now=T0 + timedelta(minutes=80)) == (1, 0)
+        assert sla.check_due(s, now=T0 + timedelta(minutes=81)) == (0, 0)
+        assert sla.check_due(s, now=T0 + timedelta(minutes=91)) == (0, 1)
+        assert sla.check_due(s, now=T0 + timedelta(minutes=92)) == (0, 0)
+    with db.session() as s:
+        events = [d.event for d in s.scalars(select(Delivery).order_by(Delivery.id))]
+    assert events == ["sla_warning", "sla_breached"]
+
+
+def test_customer_message_reopens_within_window(db: Database) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    with db.session() as s:
+        cases.change_status(
+            s, case_id=case.id, action="resolve", actor_id=ann, now=T0 + timedelta(minutes=5)
+        )
+    again = run_rules(
+        db, store_post(db, "t2", "carla", reply_to="t1", minutes=30), now=T0 + timedelta(minutes=30)
+    )
+    assert again is not None and again.id == case.id and again.status == "open"
+
+
+def test_notes_mention_colleagues(db: Database) -> None:
+    ann, bob, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    with db.session() as s:
+        note = cases.add_note(
+            s, case_id=case.id, author_id=ann, text="@bob can you check <b>this</b>?", now=T0
+        )
+        assert note.mentions == [bob]
+
+
+CRASHING_SENDER = textwrap.dedent(
+    """
+    import os, sys
+    sys.path.insert(0, {tests!r})
+    from pathlib import Path
+    from engagement_world import FileNetwork
+    from groundswell.channels.registry import ConnectorRegistry
+    from groundswell.core.db import Database
+    from gs_testing import make_settings
+    from groundswell.workers.reply_sender import ReplySender
+
+    class Crashing(ReplySender):
+        def after_network_call(self, reply_id):
+            os._exit(9)  # killed between the network call and the commit
+
+    registry = ConnectorRegistry()
+    registry.register(FileNetwork(Path({net!r})))
+    Crashing(Database(make_settings({url!r})), registry).run_once()
+    """
+)
+
+
+def test_killed_sender_never_posts_twice(db: Database, database_url: str, tmp_path: Path) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    net = tmp_path / "net.jsonl"
+    network = FileNetwork(net)
+    with db.session() as s:
+        rid = replies.queue_reply(
+            s,
+            case_id=case.id,
+            author=replies.Author(ann, "agent"),
+            text="Once only",
+            caps=network.caps,
+            now=T0,
+        ).id
+    script = CRASHING_SENDER.format(
+        tests=str(Path(__file__).parents[1]), net=str(net), url=database_url
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=120)
+    assert done.returncode == 9
+    assert len(network.posts()) == 1
+    with db.session() as s:
+        row = s.get(OutboundReply, rid)
+        assert row is not None and row.status == "sending"  # in doubt
+    registry = ConnectorRegistry()
+    registry.register(network)
+    from groundswell.core.clock import utcnow
+
+    later = utcnow() + timedelta(minutes=5)
+    report = ReplySender(db, registry, clock=lambda: later).run_once()
+    assert report.reconciled == 1 and report.sent == 0
+    assert len(network.posts()) == 1
+    with db.session() as s:
+        row = s.get(OutboundReply, rid)
+        assert row is not None and row.status == "sent" and row.external_id == "net-1"
+
+
+def test_in_doubt_on_a_network_that_cannot_tell_needs_a_person(
+    db: Database, tmp_path: Path
+) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    network = FileNetwork(tmp_path / "net.jsonl", can_lookup=False)
+    with db.session() as s:
+        rid = replies.queue_reply(
+            s,
+            case_id=case.id,
+            author=replies.Author(ann, "agent"),
+            text="x",
+            caps=network.caps,
+            now=T0,
+        ).id
+        replies.claim_due(s, now=T0, limit=10)  # a sender claimed it, then died
+    registry = ConnectorRegistry()
+    registry.register(network)
+    report = ReplySender(db, registry, clock=lambda: T0 + timedelta(minutes=5)).run_once()
+    assert report.needs_check == 1 and network.posts() == []
+    with db.session() as s:
+        row = s.get(OutboundReply, rid)
+        assert row is not None and row.status == "needs_check"
+
+
+def test_message_after_the_reopen_window_starts_a_new_case(db: Database) -> None:
+    ann, _, _ = setup_team(db)
+    case = run_rules(db, store_post(db, "t1", "carla"))
+    assert case is not None
+    with db.session() as s:
+        cases.change_status(s, case_id=case.id, action="resolve", actor_id=ann, now=T0)
+    later = T0 + timedelta(hours=2)
+    iid = store_post(db, "t2", "carla", reply_to="t1", minutes=120)
+    with db.session() as s:
+        new = apply_rules(
+            s,
+            interaction_id=iid,
+            ruleset=load_rules(s),
+            now=later,
+            reopen_window=timedelta(hours=1),
+        )
+        assert new is not None and new.id != case.id and new.status == "open"
+        old = s.get(Case, case.id)
+        assert old is not None and old.status == "resolved"

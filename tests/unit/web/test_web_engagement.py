@@ -1,0 +1,146 @@
+"""Inbox, case, approvals, proactive and CSAT pages rendered, with hostile text escaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from gs_webtest import PASSWORD, Factory, csrf_from, login
+
+from engagement_world import FileNetwork, store_post
+from groundswell.channels.registry import ConnectorRegistry
+from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
+from groundswell.engagement.config_models import CannedResponse, Rule
+from groundswell.engagement.reply_models import OutboundReply
+from groundswell.engagement.rules.service import apply_rules, load_rules
+from groundswell.notify.models import Delivery
+
+HOSTILE = '<script>alert("x")</script> my bag is lost, awful'
+
+
+def world(client: TestClient, db: Database, factory: Factory, tmp_path: Path) -> int:
+    registry = ConnectorRegistry()
+    registry.register(FileNetwork(tmp_path / "net.jsonl"))
+    client.app.state.connectors = registry  # type: ignore[attr-defined]
+    factory.user("ann@example.com", role="agent")
+    factory.user("ana@example.com", role="analyst")
+    with db.session() as s:
+        s.add(
+            Rule(
+                name="all negative",
+                position=0,
+                stop=False,
+                active=True,
+                conditions={"sentiments": ["negative"]},
+                actions=[{"type": "open_case"}],
+            )
+        )
+        s.add(
+            CannedResponse(
+                name="Sorry",
+                shortcut="sorry",
+                body="Hi {{contact.first_name}}, sorry!",
+                tags=["apology"],
+                resolve=False,
+            )
+        )
+    iid = store_post(db, "t1", "carla", text=HOSTILE)
+    with db.session() as s:
+        case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        assert case is not None
+        return case.id
+
+
+def test_inbox_and_case_pages_escape_and_reply(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    case_id = world(client, db, factory, tmp_path)
+    login(client, "ann@example.com", PASSWORD)
+    inbox = client.get("/inbox")
+    assert inbox.status_code == 200
+    assert "&lt;script&gt;" in inbox.text and "<script>alert" not in inbox.text
+    assert 'href="/inbox"' in inbox.text and f"/inbox/cases/{case_id}" in inbox.text
+    assert client.get("/inbox/list?view=mine").status_code == 200
+    from datetime import timedelta
+
+    from groundswell.engagement.sla import check_due
+
+    with db.session() as s:
+        assert check_due(s, now=utcnow() + timedelta(days=2)) == (0, 0)  # no SLA policy here
+        s.add(
+            Delivery(
+                alert_id=None,
+                event="sla_breached",
+                kind="in_app",
+                target="",
+                payload={"title": "SLA breached: case #1", "case_id": case_id},
+            )
+        )
+    assert "SLA breached: case #1" in client.get("/inbox").text
+    assert client.get("/inbox?priority=bogus").status_code == 422
+    page = client.get(f"/inbox/cases/{case_id}")
+    assert page.status_code == 200
+    assert "at most" in page.text and "280" in page.text and "Why is this first" in page.text
+    assert "<script>alert" not in page.text
+    token = csrf_from(page.text)
+    r = client.post(
+        f"/inbox/cases/{case_id}/reply",
+        data={"csrf_token": token, "text": "x" * 300},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "field: text" in r.text
+    r = client.post(
+        f"/inbox/cases/{case_id}/reply",
+        data={"csrf_token": token, "canned_id": "1"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with db.session() as s:
+        reply = s.get(OutboundReply, 1)
+        assert reply is not None and reply.text == "Hi Carla, sorry!"
+    thread = client.get(f"/inbox/cases/{case_id}/thread")
+    assert "queued" in thread.text
+    r = client.post(
+        f"/inbox/cases/{case_id}/note",
+        data={"csrf_token": token, "text": "<b>@ann</b> look"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "&lt;b&gt;@ann&lt;/b&gt; look" in client.get(f"/inbox/cases/{case_id}").text
+    r = client.post(
+        f"/inbox/cases/{case_id}/status",
+        data={"csrf_token": token, "action": "resolve"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with db.session() as s:
+        csat = s.query(OutboundReply).filter(OutboundReply.kind == "csat").one()
+        link = csat.text.split(": ", 1)[1]
+    path = link.split("127.0.0.1:8000", 1)[1]
+    client.cookies.clear()
+    survey = client.get(path)
+    assert survey.status_code == 200 and "How did we do?" in survey.text
+    done = client.post(path, data={"score": "5", "comment": "<i>great</i>"})
+    assert done.status_code == 200 and "Thank you" in done.text
+    again = client.post(path, data={"score": "1"})
+    assert again.status_code == 410 and "already answered" in again.text
+    assert client.get("/csat/forged-token").status_code == 404
+
+
+def test_analyst_reads_but_cannot_reply(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    case_id = world(client, db, factory, tmp_path)
+    login(client, "ana@example.com", PASSWORD)
+    page = client.get(f"/inbox/cases/{case_id}")
+    assert page.status_code == 200 and 'id="composer"' not in page.text
+    r = client.post(
+        f"/inbox/cases/{case_id}/reply", data={"csrf_token": csrf_from(page.text), "text": "hi"}
+    )
+    assert r.status_code == 403
+    assert client.get("/inbox/approvals").status_code == 200
+    assert client.get("/inbox/proactive").status_code == 200
+    setup = client.get("/inbox/setup?dry_run=1&last=50")
+    assert setup.status_code == 200 and "would have matched 1 of the last 1" in setup.text
+    assert client.get("/inbox/cases/99999").status_code == 404

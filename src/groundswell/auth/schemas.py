@@ -16,6 +16,8 @@ def refuse_control_characters(value: str | None) -> str | None:
     if value is not None and _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
+
+
 Role = Literal["admin", "agent", "analyst", "lead"]
 
 

@@ -2,7 +2,7 @@
 responses, the reply outbox and CSAT; notify deliveries no longer need an alert
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 16:57:50.672796
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import groundswell.core.base
 
 revision: str = "0008"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,7 +1,7 @@
 """channel accounts and sources: connector config, encrypted credentials, cursors, leases
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from groundswell.core.base import UTCDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
+    outbound_allow_hosts: str = ""
+    """Comma-separated hosts outbound targets may use although they resolve to loopback,
+    private or other non-public addresses (e.g. an in-house webhook receiver)."""
+    max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    """Bodies larger than this are refused with 413 before they are read."""
 
     @field_validator("database_url")
     @classmethod

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, browser_csrf
+from groundswell.api.params import PathId
 from groundswell.api.routes_read import SubjectEditor
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError
@@ -70,7 +71,7 @@ def _channel(channel: str | None) -> str | None:
 
 def _series(
     session: SessionDep,
-    subject_id: int,
+    subject_id: PathId,
     start: str | None,
     end: str | None,
     resolution: str,
@@ -89,7 +90,7 @@ def _series(
 def api_subject_series(
     session: SessionDep,
     _: ApiUser,
-    subject_id: int,
+    subject_id: PathId,
     start: StartParam = None,
     end: EndParam = None,
     resolution: ResolutionParam = "1m",
@@ -159,7 +160,7 @@ def api_share_of_voice(
     dependencies=[Depends(browser_csrf)],
 )
 def api_start_backfill(
-    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: int
+    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: PathId
 ) -> BackfillStatus:
     """Start (or restart) the subject's backfill in the background; poll the GET."""
     subject_name(session, subject_id)
@@ -172,7 +173,7 @@ def api_start_backfill(
     response_model=BackfillStatus,
 )
 def api_backfill_status(
-    session: SessionDep, db: DatabaseDep, _: ApiUser, subject_id: int
+    session: SessionDep, db: DatabaseDep, _: ApiUser, subject_id: PathId
 ) -> BackfillStatus:
     """Progress of the latest backfill this server process ran for the subject."""
     subject_name(session, subject_id)

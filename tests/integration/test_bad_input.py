@@ -280,3 +280,22 @@ def test_favicon_is_linked_and_served(settings: Settings) -> None:
         icon = client.get("/static/favicon.svg")
         assert icon.status_code == 200 and icon.text.startswith("<svg")
         assert client.get("/favicon.ico").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/subjects", {"name": "Acme\x00", "query": "acme"}),
+        ("/api/v1/subjects", {"name": "Acme", "query": "acme\x00"}),
+        ("/api/v1/alert-rules", {"name": "rule\x00"}),
+        ("/api/v1/alert-rules", {"name": "r", "subject_ids": [BIG]}),
+        ("/api/v1/alert-suppressions", {"subject_id": BIG, "until": "2999-01-01T00:00:00Z"}),
+    ],
+)
+def test_nul_and_huge_numbers_in_bodies_are_422(
+    api: tuple[TestClient, dict[str, str], Database], path: str, body: dict[str, Any]
+) -> None:
+    client, headers, _ = api
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"], response.text

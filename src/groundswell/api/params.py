@@ -2,7 +2,7 @@
 
 An id in a path or query is parsed by these and nothing else, so the 64-bit bound is
 checked in one place (``core.bounds``) and the OpenAPI description states it.
-``tests/api/test_param_bounds.py`` fails for any integer parameter without the bound.
+``tests/unit/web/test_param_bounds.py`` fails for any integer parameter without the bound.
 """
 
 from __future__ import annotations

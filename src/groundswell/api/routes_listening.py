@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, status
 from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, browser_csrf
 from groundswell.api.params import PathId
 from groundswell.api.routes_read import SubjectEditor
+from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError
 from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
@@ -124,7 +125,7 @@ def api_share_of_voice(
     resolution: Annotated[Resolution, Query(description="Bucket width")] = "1h",
     channel: ChannelParam = None,
     subject_ids: Annotated[
-        list[int] | None,
+        list[Id] | None,
         Query(
             description="Subjects to compare (repeat the parameter); default brands and "
             "competitors, or every active subject when there are none"

@@ -73,3 +73,26 @@ def test_dead_consumers_with_nothing_pending_are_removed(broker: RedisStreamsBro
     assert sorted(removed) == ["dead-1", "dead-2", "dead-3"]
     assert left == {"holding"}
     assert said == ["removed 3 dead consumer(s) with nothing pending"]
+
+
+def test_a_starting_worker_removes_dead_consumers(
+    broker: RedisStreamsBroker, redis_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from groundswell.core.db import Database
+    from groundswell.ingestion.service import posts_stream
+    from groundswell.workers import loops
+    from gs_testing import make_settings
+
+    monkeypatch.setattr(loops, "PRUNE_AFTER_MS", -1)
+    settings = make_settings(sqlite_url, broker_url=redis_url)
+    stream = posts_stream(settings)
+    broker.ensure_group(stream, GROUP)
+    broker._client.xgroup_createconsumer(stream, GROUP, "dead-after-restart")
+    db = Database(settings)
+    try:
+        loops.process_loop(settings, db, broker, consumer="fresh")
+        names = {c.name for c in broker.consumers(stream, GROUP)}
+    finally:
+        broker._client.delete(stream)
+        db.dispose()
+    assert "dead-after-restart" not in names

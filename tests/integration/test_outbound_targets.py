@@ -150,3 +150,30 @@ def test_delivery_errors_are_generic_for_everyone_but_admins() -> None:
     assert delivery_for_role(delivery, "admin").last_error == "could not connect"
     for role in ("analyst", "agent"):
         assert delivery_for_role(delivery, role).last_error == GENERIC_DELIVERY_ERROR
+
+
+def test_the_rules_page_names_the_refused_target_line(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url)
+    db = Database(settings)
+    tokens(db)
+    with TestClient(create_app(settings, broker=MemoryBroker())) as client:
+        page = client.get("/login")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        client.post(
+            "/login",
+            data={"email": "analyst@example.com", "password": "password123", "csrf_token": csrf},
+        )
+        csrf = client.get("/alerts/rules").text.split('"X-CSRF-Token": "', 1)[1].split('"')[0]
+        answer = client.post(
+            "/alerts/rules",
+            data={
+                "name": "internal",
+                "metrics": ["volume"],
+                "min_severity": "1",
+                "targets": "in_app\nwebhook http://169.254.169.254/latest",
+                "csrf_token": csrf,
+            },
+        )
+    db.dispose()
+    assert answer.status_code == 422
+    assert "line 2: host &#39;169.254.169.254&#39; resolves to a non-public address" in answer.text

@@ -87,9 +87,7 @@ def check_targets(targets: Sequence[AlertTarget], outbound: OutboundPolicy) -> N
         try:
             outbound.check_url(target.to)
         except OutboundRefusedError as exc:
-            raise InvalidInputError(
-                f"targets.{index}.to {exc}", field=f"targets.{index}.to"
-            ) from None
+            raise InvalidInputError(str(exc), field=f"targets.{index}.to") from None
 
 
 def create_rule(

@@ -60,7 +60,10 @@ def targets_text(targets: list[Any]) -> str:
 
 def _errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, InvalidInputError):
-        return {(exc.field or "form").split(".")[0]: str(exc)}
+        parts = (exc.field or "form").split(".")
+        if parts[0] == "targets" and len(parts) > 1 and parts[1].isdecimal():
+            return {"targets": f"line {int(parts[1]) + 1}: {exc}"}
+        return {parts[0]: str(exc)}
     fields: dict[str, str] = {}
     if isinstance(exc, ValidationError):
         for err in exc.errors():

@@ -74,8 +74,13 @@ class OutboundPolicy:
     def from_setting(cls, value: str | Iterable[str] | None) -> OutboundPolicy:
         return cls(allow_hosts=parse_allow_hosts(value))
 
-    def check_url(self, url: str) -> None:
-        """Raise ``OutboundRefusedError`` unless ``url`` is http(s) to a public address."""
+    def check_url(self, url: str, *, must_resolve: bool = True) -> None:
+        """Raise ``OutboundRefusedError`` unless ``url`` is http(s) to a public address.
+
+        ``must_resolve=False`` (when a target is saved) lets a name that does not resolve
+        yet pass: nothing can be posted to it, and the check before each delivery, which
+        always requires an answer, refuses it if it then points inward.
+        """
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -91,8 +96,12 @@ class OutboundPolicy:
         try:
             addresses = self.resolver(host, port or (443 if parts.scheme == "https" else 80))
         except (OSError, UnicodeError):
+            if not must_resolve:
+                return
             raise OutboundRefusedError(f"host {host!r} does not resolve") from None
         if not addresses:
+            if not must_resolve:
+                return
             raise OutboundRefusedError(f"host {host!r} does not resolve")
         for address in addresses:
             if not is_public_address(address):

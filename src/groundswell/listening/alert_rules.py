@@ -85,7 +85,7 @@ def check_targets(targets: Sequence[AlertTarget], outbound: OutboundPolicy) -> N
         if target.kind not in ("webhook", "slack"):
             continue
         try:
-            outbound.check_url(target.to)
+            outbound.check_url(target.to, must_resolve=False)
         except OutboundRefusedError as exc:
             raise InvalidInputError(str(exc), field=f"targets.{index}.to") from None
 

@@ -91,3 +91,13 @@ def test_a_host_that_does_not_resolve_is_refused() -> None:
 
     with pytest.raises(OutboundRefusedError, match="does not resolve"):
         OutboundPolicy(resolver=fails).check_url("https://nowhere.invalid/")
+
+
+def test_an_unresolvable_name_may_be_saved_but_never_delivered_to() -> None:
+    def fails(host: str, port: int) -> Sequence[str]:
+        raise OSError("no such host")
+
+    policy = OutboundPolicy(resolver=fails)
+    policy.check_url("https://not-yet.example.com/", must_resolve=False)
+    with pytest.raises(OutboundRefusedError):
+        policy.check_url("https://not-yet.example.com/")

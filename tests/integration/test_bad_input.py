@@ -208,6 +208,8 @@ def browser(api: tuple[TestClient, dict[str, str], Database]) -> TestClient:
     ("path", "expected"),
     [
         (f"/contacts/{BIG}", 422),
+        ("/contacts/%C2%B2", 422),
+        ("/contacts/%D9%A3", 422),
         (f"/alerts/rules/{BIG}/edit", 403),
         ("/stream?subject=%C2%B2", 200),
         ("/stream?before=%C2%B2", 200),

@@ -52,8 +52,10 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
+## Tests run on PYTEST_WORKERS processes (pytest-xdist); each has its own databases and streams.
+PYTEST_WORKERS ?= 2
 pytest: $(DEV_STAMP) browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## Lint, type check and every test.
 test: lint typecheck pytest

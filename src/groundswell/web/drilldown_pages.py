@@ -42,7 +42,9 @@ def _int(value: str | None, field: str) -> int | None:
         return None
     number = parse_id(value, minimum=0)
     if number is None:
-        raise InvalidInputError(f"{field} must be a whole number below 2^63", field=field)
+        raise InvalidInputError(
+            f"{field} must be a number (a whole number below 2^63)", field=field
+        )
     return number
 
 

@@ -40,7 +40,8 @@ run: $(STAMP)
 ## Debian's chromium for the browser tests (never a downloaded browser build).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; }
 
 lint: $(DEV_STAMP)
@@ -51,8 +52,10 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
+## Tests run on PYTEST_WORKERS processes (pytest-xdist); each has its own databases and streams.
+PYTEST_WORKERS ?= 2
 pytest: $(DEV_STAMP) browser services
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## Lint, type check and every test.
 test: lint typecheck pytest

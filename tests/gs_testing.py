@@ -6,6 +6,7 @@ conftest pytest imported last once sub-folders have their own.
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def require_data(*parts: str) -> Path:
     """Path of a shared data set file, or skip the test saying where it was looked for."""
     path = DATA_DIR.joinpath(*parts)
     if not path.exists():
+        if os.environ.get("GROUNDSWELL_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"data set not found at {path} (GROUNDSWELL_REQUIRE_SERVICES=1)")
         pytest.skip(f"data set not found at {path}")
     return path
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from groundswell import __version__
+from groundswell.api.body_limit import BodyLimitMiddleware
 from groundswell.api.errors import install_error_handlers
 from groundswell.api.openapi import install_openapi
 from groundswell.api.router import api_router
@@ -16,6 +17,7 @@ from groundswell.core.brokers import Broker, open_broker
 from groundswell.core.db import Database
 from groundswell.core.instance_keys import resolve_keys
 from groundswell.settings import Settings, get_settings
+from groundswell.web.error_pages import install_error_pages
 from groundswell.web.routes import install_web
 
 
@@ -97,6 +99,8 @@ def create_app(
         https_only=settings.environment == "production",
     )
     install_error_handlers(app)
+    install_error_pages(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.include_router(api_router)
     install_web(app)
     install_openapi(app)

@@ -92,7 +92,13 @@ def import_(
     settings = _settings()
     try:
         report = import_file(
-            settings, file, fmt, wait=wait, limit=limit, progress=progress and sys.stderr.isatty()
+            settings,
+            file,
+            fmt,
+            wait=wait,
+            limit=limit,
+            progress=progress and sys.stderr.isatty(),
+            say=lambda message: typer.echo(message, err=True),
         )
     except UnreadableFileError as exc:
         raise _fail(f"{file}: {exc}") from exc

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     credentials_old_keys: SecretStr | None = None
     connectors_enabled: bool = True
     """Run the connector runner inside ``serve`` (the embedded worker) too."""
+    outbound_allow_hosts: str = ""
+    """Comma-separated hosts outbound targets may use although they resolve to loopback,
+    private or other non-public addresses (e.g. an in-house webhook receiver)."""
+    max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    """Bodies larger than this are refused with 413 before they are read."""
 
     @field_validator("database_url")
     @classmethod

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
+from groundswell.core.outbound import OutboundPolicy
 from groundswell.listening.alert_models import AlertDelivery, AlertRule, DetectorState
 from groundswell.listening.alerts import AlertBook
 from groundswell.listening.evaluator import last_closed_minute
@@ -151,6 +152,7 @@ def _config(smtp_port: int) -> DeliveryConfig:
         smtp_starttls=False,
         webhook_secret=SECRET.encode(),
         timeout_s=TIMEOUT_S,
+        outbound=OutboundPolicy.from_setting("127.0.0.1"),
     )
 
 

@@ -14,6 +14,7 @@ from groundswell.auth.schemas import UserRead
 from groundswell.auth.service import authenticate_token
 from groundswell.auth.sessions import session_user
 from groundswell.core.db import Database
+from groundswell.core.outbound import OutboundPolicy
 from groundswell.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
@@ -127,3 +128,11 @@ def require_manager(what: str) -> Any:
         return user
 
     return Depends(check)
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def outbound_policy(settings: Settings) -> OutboundPolicy:
+    """Which non-public hosts outbound targets may use (``GROUNDSWELL_OUTBOUND_ALLOW_HOSTS``)."""
+    return OutboundPolicy.from_setting(settings.outbound_allow_hosts)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from groundswell.api.openapi_errors import document_errors
 from groundswell.api.routes_ingest import register_schemas
 
 
@@ -20,6 +21,7 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
             )
             register_schemas(schema)
+            document_errors(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -12,9 +12,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, require_manager
+from groundswell.api.deps import (
+    CSRF_CHECKED,
+    ApiUser,
+    SessionDep,
+    SettingsDep,
+    outbound_policy,
+    require_manager,
+)
+from groundswell.api.params import Offset, PathId
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import MAX_INT64
 from groundswell.listening import alert_rules, alert_service, delivery_read, suppressions
+from groundswell.listening.alert_redaction import delivery_for_role, rule_for_role
 from groundswell.listening.alert_schemas import (
     AlertDetail,
     AlertFilter,
@@ -52,10 +62,10 @@ def api_list_alerts(
     status_: Annotated[
         list[AlertStatus] | None, Query(alias="status", description="repeat for several")
     ] = None,
-    subject_id: Annotated[int | None, Query(ge=0)] = None,
+    subject_id: Annotated[int | None, Query(ge=0, le=MAX_INT64)] = None,
     metric: Metric | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AlertPage:
     """Open and ongoing first, then resolved; newest anomaly first within each."""
     filters = AlertFilter(
@@ -67,8 +77,10 @@ def api_list_alerts(
 @router.get(
     "/alerts/{alert_id}", summary="One alert with its anomalies", response_model=AlertDetail
 )
-def api_get_alert(session: SessionDep, _: ApiUser, alert_id: int) -> AlertDetail:
-    return alert_service.get_alert_detail(session, alert_id=alert_id)
+def api_get_alert(session: SessionDep, user: ApiUser, alert_id: PathId) -> AlertDetail:
+    detail = alert_service.get_alert_detail(session, alert_id=alert_id)
+    deliveries = [delivery_for_role(d, user.role) for d in detail.deliveries]
+    return detail.model_copy(update={"deliveries": deliveries})
 
 
 @router.post(
@@ -77,7 +89,7 @@ def api_get_alert(session: SessionDep, _: ApiUser, alert_id: int) -> AlertDetail
     response_model=AlertRead,
     dependencies=_WRITE,
 )
-def api_acknowledge(session: SessionDep, user: ApiUser, alert_id: int) -> AlertRead:
+def api_acknowledge(session: SessionDep, user: ApiUser, alert_id: PathId) -> AlertRead:
     return alert_service.acknowledge(session, alert_id=alert_id, user_id=user.id)
 
 
@@ -87,7 +99,7 @@ def api_acknowledge(session: SessionDep, user: ApiUser, alert_id: int) -> AlertR
     response_model=AlertRead,
     dependencies=_WRITE,
 )
-def api_assign(session: SessionDep, _: Manager, alert_id: int, body: AssignRequest) -> AlertRead:
+def api_assign(session: SessionDep, _: Manager, alert_id: PathId, body: AssignRequest) -> AlertRead:
     return alert_service.assign(session, alert_id=alert_id, user_id=body.user_id)
 
 
@@ -97,7 +109,7 @@ def api_assign(session: SessionDep, _: Manager, alert_id: int, body: AssignReque
     response_model=AlertRead,
     dependencies=_WRITE,
 )
-def api_resolve(session: SessionDep, _: Manager, alert_id: int) -> AlertRead:
+def api_resolve(session: SessionDep, _: Manager, alert_id: PathId) -> AlertRead:
     return alert_service.resolve(session, alert_id=alert_id)
 
 
@@ -109,7 +121,7 @@ def api_resolve(session: SessionDep, _: Manager, alert_id: int) -> AlertRead:
     dependencies=_WRITE,
 )
 def api_suppress(
-    session: SessionDep, user: Manager, alert_id: int, body: SuppressRequest
+    session: SessionDep, user: Manager, alert_id: PathId, body: SuppressRequest
 ) -> SuppressionRead:
     return alert_service.suppress(session, alert_id=alert_id, data=body, user_id=user.id)
 
@@ -118,8 +130,9 @@ def api_suppress(
 
 
 @router.get("/alert-rules", summary="List alert rules", response_model=list[AlertRuleRead])
-def api_list_rules(session: SessionDep, _: ApiUser) -> list[AlertRuleRead]:
-    return alert_rules.list_rules(session)
+def api_list_rules(session: SessionDep, user: ApiUser) -> list[AlertRuleRead]:
+    """Agents see webhook and Slack targets masked (their URLs hold secrets)."""
+    return [rule_for_role(r, user.role) for r in alert_rules.list_rules(session)]
 
 
 @router.post(
@@ -129,15 +142,17 @@ def api_list_rules(session: SessionDep, _: ApiUser) -> list[AlertRuleRead]:
     status_code=201,
     dependencies=_WRITE,
 )
-def api_create_rule(session: SessionDep, _: Manager, body: AlertRuleCreate) -> AlertRuleRead:
+def api_create_rule(
+    session: SessionDep, settings: SettingsDep, _: Manager, body: AlertRuleCreate
+) -> AlertRuleRead:
     """Targets are checked: ``email`` needs an address, ``webhook``/``slack`` an
     http(s) URL; 422 names the target, e.g. ``targets.0.to``."""
-    return alert_rules.create_rule(session, data=body)
+    return alert_rules.create_rule(session, data=body, outbound=outbound_policy(settings))
 
 
 @router.get("/alert-rules/{rule_id}", summary="One alert rule", response_model=AlertRuleRead)
-def api_get_rule(session: SessionDep, _: ApiUser, rule_id: int) -> AlertRuleRead:
-    return alert_rules.get_rule(session, rule_id=rule_id)
+def api_get_rule(session: SessionDep, user: ApiUser, rule_id: PathId) -> AlertRuleRead:
+    return rule_for_role(alert_rules.get_rule(session, rule_id=rule_id), user.role)
 
 
 @router.patch(
@@ -147,15 +162,16 @@ def api_get_rule(session: SessionDep, _: ApiUser, rule_id: int) -> AlertRuleRead
     dependencies=_WRITE,
 )
 def api_update_rule(
-    session: SessionDep, _: Manager, rule_id: int, body: AlertRuleUpdate
+    session: SessionDep, settings: SettingsDep, _: Manager, rule_id: PathId, body: AlertRuleUpdate
 ) -> AlertRuleRead:
-    return alert_rules.update_rule(session, rule_id=rule_id, data=body)
+    outbound = outbound_policy(settings)
+    return alert_rules.update_rule(session, rule_id=rule_id, data=body, outbound=outbound)
 
 
 @router.delete(
     "/alert-rules/{rule_id}", summary="Delete an alert rule", status_code=204, dependencies=_WRITE
 )
-def api_delete_rule(session: SessionDep, _: Manager, rule_id: int) -> Response:
+def api_delete_rule(session: SessionDep, _: Manager, rule_id: PathId) -> Response:
     alert_rules.delete_rule(session, rule_id=rule_id)
     return Response(status_code=204)
 
@@ -191,7 +207,7 @@ def api_create_suppression(
     status_code=204,
     dependencies=_WRITE,
 )
-def api_delete_suppression(session: SessionDep, _: Manager, suppression_id: int) -> Response:
+def api_delete_suppression(session: SessionDep, _: Manager, suppression_id: PathId) -> Response:
     suppressions.delete_suppression(session, suppression_id=suppression_id)
     return Response(status_code=204)
 
@@ -204,16 +220,18 @@ def api_delete_suppression(session: SessionDep, _: Manager, suppression_id: int)
 )
 def api_list_deliveries(
     session: SessionDep,
-    _: ApiUser,
+    user: ApiUser,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    alert_id: Annotated[int | None, Query(ge=1)] = None,
+    alert_id: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     """Each with its status, attempts and last error; ``dead`` ones gave up and wait
     for a retry."""
     filters = DeliveryFilter(status=status_, alert_id=alert_id, limit=limit, offset=offset)
-    return delivery_read.list_deliveries(session, filters=filters)
+    page = delivery_read.list_deliveries(session, filters=filters)
+    items = [delivery_for_role(d, user.role) for d in page.items]
+    return page.model_copy(update={"items": items})
 
 
 @router.post(
@@ -222,5 +240,6 @@ def api_list_deliveries(
     response_model=DeliveryRead,
     dependencies=_WRITE,
 )
-def api_retry_delivery(session: SessionDep, _: Manager, delivery_id: int) -> DeliveryRead:
-    return delivery_read.retry_delivery(session, delivery_id=delivery_id)
+def api_retry_delivery(session: SessionDep, user: Manager, delivery_id: PathId) -> DeliveryRead:
+    delivery = delivery_read.retry_delivery(session, delivery_id=delivery_id)
+    return delivery_for_role(delivery, user.role)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from groundswell.api.deps import ApiUser, SessionDep, browser_csrf, get_app_settings
+from groundswell.api.params import PathId
 from groundswell.core.clock import to_utc
 from groundswell.crm.correction_schemas import CorrectionCreate, CorrectionRead, ModelRead
 from groundswell.crm.corrections import correct, list_corrections
@@ -44,7 +45,7 @@ def _utc(value: datetime | None) -> datetime | None:
     dependencies=[Depends(browser_csrf)],
 )
 def api_correct(
-    session: SessionDep, user: ApiUser, interaction_id: int, data: CorrectionCreate
+    session: SessionDep, user: ApiUser, interaction_id: PathId, data: CorrectionCreate
 ) -> CorrectionRead:
     """Store who corrected what and apply it; the post's rollup counts move to the new label.
 
@@ -68,7 +69,7 @@ def api_correct(
     response_model=list[CorrectionRead],
 )
 def api_post_corrections(
-    session: SessionDep, _: ApiUser, interaction_id: int
+    session: SessionDep, _: ApiUser, interaction_id: PathId
 ) -> list[CorrectionRead]:
     """Every correction of one post, newest first, with what the model had said."""
     return list_corrections(session, interaction_id=interaction_id)

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from groundswell.api.deps import ApiUser, SessionDep
+from groundswell.api.params import PathId
+from groundswell.core.bounds import MAX_INT64
 from groundswell.listening.drilldown.schemas import DrilldownRead
 from groundswell.listening.drilldown.service import drilldown, drilldown_for_alert
 
@@ -20,7 +22,9 @@ def api_drilldown(
     _: ApiUser,
     start: Annotated[datetime, Query(description="ISO 8601; without an offset it is UTC")],
     end: Annotated[datetime, Query(description="exclusive; at most 7 days after start")],
-    subject_id: Annotated[int | None, Query(ge=1, description="omit for all posts")] = None,
+    subject_id: Annotated[
+        int | None, Query(ge=1, le=MAX_INT64, description="omit for all posts")
+    ] = None,
     channel: Annotated[str | None, Query(max_length=64, description="a channel key")] = None,
     baseline_hours: Annotated[
         float | None,
@@ -49,7 +53,7 @@ def api_drilldown(
     summary="Drill down into an alert",
     response_model=DrilldownRead,
 )
-def api_alert_drilldown(session: SessionDep, _: ApiUser, alert_id: int) -> DrilldownRead:
+def api_alert_drilldown(session: SessionDep, _: ApiUser, alert_id: PathId) -> DrilldownRead:
     """The drill-down of the alert's episode, from its start to its resolution (or to a
     few minutes after its last anomalous minute while it is still open)."""
     return drilldown_for_alert(session, alert_id)

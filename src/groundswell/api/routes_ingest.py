@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from groundswell.api.deps import ApiUser, SessionDep
 from groundswell.ingestion.formats import Accepted, Rejected, validate_items
+from groundswell.ingestion.formats.common import loads_json
 from groundswell.ingestion.schemas import InboundPost, IngestResult, PostError
 from groundswell.ingestion.service import record_rejections, submit_posts, validation_context
 from groundswell.settings import Settings
@@ -71,8 +71,8 @@ async def ingest(request: Request, session: SessionDep, user: ApiUser) -> JSONRe
         )
     preview = body[:4000].decode("utf-8", "replace")
     try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        doc = loads_json(body)
+    except ValueError as exc:
         return _refuse(session, 400, "body", f"malformed JSON: {exc}", preview)
     items: list[object]
     if isinstance(doc, dict):

@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, browser_csrf
+from groundswell.api.params import PathId
 from groundswell.api.routes_read import SubjectEditor
+from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError
 from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
@@ -70,7 +72,7 @@ def _channel(channel: str | None) -> str | None:
 
 def _series(
     session: SessionDep,
-    subject_id: int,
+    subject_id: PathId,
     start: str | None,
     end: str | None,
     resolution: str,
@@ -89,7 +91,7 @@ def _series(
 def api_subject_series(
     session: SessionDep,
     _: ApiUser,
-    subject_id: int,
+    subject_id: PathId,
     start: StartParam = None,
     end: EndParam = None,
     resolution: ResolutionParam = "1m",
@@ -123,7 +125,7 @@ def api_share_of_voice(
     resolution: Annotated[Resolution, Query(description="Bucket width")] = "1h",
     channel: ChannelParam = None,
     subject_ids: Annotated[
-        list[int] | None,
+        list[Id] | None,
         Query(
             description="Subjects to compare (repeat the parameter); default brands and "
             "competitors, or every active subject when there are none"
@@ -159,7 +161,7 @@ def api_share_of_voice(
     dependencies=[Depends(browser_csrf)],
 )
 def api_start_backfill(
-    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: int
+    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: PathId
 ) -> BackfillStatus:
     """Start (or restart) the subject's backfill in the background; poll the GET."""
     subject_name(session, subject_id)
@@ -172,7 +174,7 @@ def api_start_backfill(
     response_model=BackfillStatus,
 )
 def api_backfill_status(
-    session: SessionDep, db: DatabaseDep, _: ApiUser, subject_id: int
+    session: SessionDep, db: DatabaseDep, _: ApiUser, subject_id: PathId
 ) -> BackfillStatus:
     """Progress of the latest backfill this server process ran for the subject."""
     subject_name(session, subject_id)

@@ -15,7 +15,9 @@ from groundswell.api.deps import (
     SessionDep,
     require_manager,
 )
+from groundswell.api.params import PathId, QueryId
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import MAX_INT64
 from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
 from groundswell.crm.schemas import (
     ContactDetail,
@@ -72,7 +74,7 @@ def api_search_contacts(
     response_model=ContactDetail,
     tags=["contacts"],
 )
-def api_get_contact(session: SessionDep, _: ApiUser, contact_id: int) -> ContactDetail:
+def api_get_contact(session: SessionDep, _: ApiUser, contact_id: PathId) -> ContactDetail:
     """A contact with identities (and why each is linked) and exact keys."""
     return get_contact(session, contact_id=contact_id)
 
@@ -86,7 +88,7 @@ def api_get_contact(session: SessionDep, _: ApiUser, contact_id: int) -> Contact
 def api_contact_timeline(
     session: SessionDep,
     _: ApiUser,
-    contact_id: int,
+    contact_id: PathId,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Timeline:
     """Every interaction of the contact across channels, oldest first."""
@@ -102,14 +104,15 @@ def api_contact_timeline(
 def api_list_interactions(
     session: SessionDep,
     _: ApiUser,
-    subject_id: int | None = None,
+    subject_id: QueryId = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     sentiment: SentimentLabel | None = None,
     after_id: Annotated[
-        int | None, Query(ge=0, description="only posts newer than this id")
+        int | None, Query(ge=0, le=MAX_INT64, description="only posts newer than this id")
     ] = None,
     cursor: Annotated[
-        str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")
+        str | None,
+        Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> InteractionPage:
@@ -135,7 +138,7 @@ def api_list_subjects(session: SessionDep, _: ApiUser) -> list[SubjectRead]:
 @router.get(
     "/subjects/{subject_id}", summary="Get a subject", response_model=SubjectRead, tags=["subjects"]
 )
-def api_get_subject(session: SessionDep, _: ApiUser, subject_id: int) -> SubjectRead:
+def api_get_subject(session: SessionDep, _: ApiUser, subject_id: PathId) -> SubjectRead:
     return get_subject(session, subject_id=subject_id)
 
 
@@ -170,7 +173,7 @@ def api_create_subject(
     dependencies=_WRITE,
 )
 def api_update_subject(
-    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: int, data: SubjectUpdate
+    session: SessionDep, db: DatabaseDep, _: SubjectEditor, subject_id: PathId, data: SubjectUpdate
 ) -> SubjectRead | JSONResponse:
     """A changed query re-matches stored posts in the background."""
     previous = get_subject(session, subject_id=subject_id).query
@@ -191,7 +194,7 @@ def api_update_subject(
     tags=["subjects"],
     dependencies=_WRITE,
 )
-def api_delete_subject(session: SessionDep, _: SubjectEditor, subject_id: int) -> Response:
+def api_delete_subject(session: SessionDep, _: SubjectEditor, subject_id: PathId) -> Response:
     delete_subject(session, subject_id=subject_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,10 +20,12 @@ from pydantic import (
     field_validator,
 )
 
+from groundswell.core.bounds import Count
 from groundswell.core.clock import to_utc, utcnow
+from groundswell.core.textguard import CONTROL, check_json_value, refuse_control, strip_control
 
 CHANNEL_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL
 
 DEFAULT_MAX_TEXT = 10_000
 DEFAULT_MAX_SKEW = timedelta(minutes=5)
@@ -34,7 +36,23 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
-Str200 = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=200)]
+Str200 = Annotated[
+    str, AfterValidator(_strip), AfterValidator(refuse_control), Field(min_length=1, max_length=200)
+]
+
+
+def _refuse_control_opt(value: str | None) -> str | None:
+    return None if value is None else refuse_control(value)
+
+
+def _strip_control_opt(value: str | None) -> str | None:
+    return None if value is None else strip_control(value)
+
+
+Exact = AfterValidator(_refuse_control_opt)
+"""Identifiers, handles, URLs, addresses: a control character refuses the record."""
+Prose = AfterValidator(_strip_control_opt)
+"""Names and bios, shown to people: control characters are dropped."""
 
 
 class Author(BaseModel):
@@ -43,22 +61,22 @@ class Author(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     external_id: Str200
-    handle: str | None = Field(default=None, max_length=200)
-    display_name: str | None = Field(default=None, max_length=300)
-    followers: int | None = Field(default=None, ge=0)
+    handle: Annotated[str | None, Exact] = Field(default=None, max_length=200)
+    display_name: Annotated[str | None, Prose] = Field(default=None, max_length=300)
+    followers: Count | None = None
     verified: bool = False
-    profile_url: str | None = Field(default=None, max_length=2000)
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=40)
-    bio: str | None = Field(default=None, max_length=2000)
+    profile_url: Annotated[str | None, Exact] = Field(default=None, max_length=2000)
+    email: Annotated[str | None, Exact] = Field(default=None, max_length=320)
+    phone: Annotated[str | None, Exact] = Field(default=None, max_length=40)
+    bio: Annotated[str | None, Prose] = Field(default=None, max_length=2000)
 
 
 class Engagement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    likes: int = Field(default=0, ge=0)
-    shares: int = Field(default=0, ge=0)
-    replies: int = Field(default=0, ge=0)
+    likes: Count = 0
+    shares: Count = 0
+    replies: Count = 0
 
 
 class InboundPost(BaseModel):
@@ -76,16 +94,17 @@ class InboundPost(BaseModel):
     text: str
     created_at: datetime
     author: Author
-    url: str | None = Field(default=None, max_length=2000)
-    reply_to_external_id: str | None = Field(default=None, max_length=200)
+    url: Annotated[str | None, Exact] = Field(default=None, max_length=2000)
+    reply_to_external_id: Annotated[str | None, Exact] = Field(default=None, max_length=200)
     engagement: Engagement = Field(default_factory=Engagement)
-    raw: dict[str, Any] | None = None
+    raw: Annotated[dict[str, Any] | None, AfterValidator(check_json_value)] = None
+    """The network's own record, bounded in depth and size so it always serialises."""
 
     @field_validator("channel")
     @classmethod
     def _channel_key(cls, value: str) -> str:
         value = value.strip().lower()
-        if not CHANNEL_KEY.match(value):
+        if not CHANNEL_KEY.fullmatch(value):
             raise ValueError("must be a lowercase slug of letters, digits, '.', '_' or '-'")
         return value
 
@@ -105,7 +124,10 @@ class InboundPost(BaseModel):
     @classmethod
     def _created_at(cls, value: datetime, info: ValidationInfo) -> datetime:
         ctx = info.context or {}
-        value = to_utc(value)
+        try:
+            value = to_utc(value)
+        except OverflowError:
+            raise ValueError("is outside the range of dates this server can store") from None
         now = ctx.get("now") or utcnow()
         skew = ctx.get("max_future_skew", DEFAULT_MAX_SKEW)
         if value > now + skew:

@@ -14,9 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
-from groundswell.core.errors import NotFoundError
+from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 from groundswell.listening.alert_models import AlertRule
-from groundswell.listening.alert_schemas import AlertRuleCreate, AlertRuleRead, AlertRuleUpdate
+from groundswell.listening.alert_schemas import (
+    AlertRuleCreate,
+    AlertRuleRead,
+    AlertRuleUpdate,
+    AlertTarget,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +79,21 @@ def _targets(data: Sequence[Any]) -> list[dict[str, Any]]:
     return [t.model_dump() for t in data]
 
 
-def create_rule(session: Session, *, data: AlertRuleCreate) -> AlertRuleRead:
+def check_targets(targets: Sequence[AlertTarget], outbound: OutboundPolicy) -> None:
+    """Refuse a webhook or Slack target the server must not post to (see core.outbound)."""
+    for index, target in enumerate(targets):
+        if target.kind not in ("webhook", "slack"):
+            continue
+        try:
+            outbound.check_url(target.to, must_resolve=False)
+        except OutboundRefusedError as exc:
+            raise InvalidInputError(str(exc), field=f"targets.{index}.to") from None
+
+
+def create_rule(
+    session: Session, *, data: AlertRuleCreate, outbound: OutboundPolicy
+) -> AlertRuleRead:
+    check_targets(data.targets, outbound)
     rule = AlertRule(
         name=data.name,
         subject_ids=data.subject_ids,
@@ -88,7 +108,11 @@ def create_rule(session: Session, *, data: AlertRuleCreate) -> AlertRuleRead:
     return AlertRuleRead.model_validate(rule)
 
 
-def update_rule(session: Session, *, rule_id: int, data: AlertRuleUpdate) -> AlertRuleRead:
+def update_rule(
+    session: Session, *, rule_id: int, data: AlertRuleUpdate, outbound: OutboundPolicy
+) -> AlertRuleRead:
+    if data.targets is not None:
+        check_targets(data.targets, outbound)
     rule = session.get(AlertRule, rule_id)
     if rule is None:
         raise NotFoundError("alert rule", rule_id)

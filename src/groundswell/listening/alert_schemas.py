@@ -22,6 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from groundswell.core.bounds import Id
+from groundswell.core.textguard import refuse_control, strip_control
+
 Metric = Literal["volume", "negative", "net_sentiment"]
 AlertStatus = Literal["open", "ongoing", "resolved"]
 TargetKind = Literal["email", "webhook", "slack", "in_app"]
@@ -48,7 +51,13 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
-Name = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=200)]
+def _strip_control(value: str | None) -> str | None:
+    return None if value is None else strip_control(value)
+
+
+Name = Annotated[
+    str, AfterValidator(_strip), AfterValidator(refuse_control), Field(min_length=1, max_length=200)
+]
 Severity = Annotated[int, Field(ge=1, le=10)]
 
 
@@ -65,7 +74,7 @@ class AlertTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: TargetKind
-    to: str = Field(default="", max_length=2000)
+    to: Annotated[str, AfterValidator(refuse_control)] = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
     def _check_to(self) -> AlertTarget:
@@ -93,7 +102,7 @@ def _unique_ids(value: list[int] | None) -> list[int] | None:
 
 
 Metrics = Annotated[list[Metric], AfterValidator(_unique_metrics), Field(min_length=1)]
-SubjectIds = Annotated[list[int] | None, AfterValidator(_unique_ids)]
+SubjectIds = Annotated[list[Id] | None, AfterValidator(_unique_ids)]
 Targets = Annotated[list[AlertTarget], Field(max_length=20)]
 
 
@@ -233,7 +242,7 @@ class DeliveryFilter(BaseModel):
 class AssignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int | None = Field(default=None, ge=1)
+    user_id: Id | None = None
     """None takes the assignment away."""
 
 
@@ -244,7 +253,9 @@ class SuppressRequest(BaseModel):
 
     minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     all_metrics: bool = False
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Annotated[str | None, AfterValidator(_strip_control)] = Field(
+        default=None, max_length=1000
+    )
 
 
 class SuppressionCreate(BaseModel):
@@ -252,11 +263,13 @@ class SuppressionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subject_id: int | None = Field(default=None, ge=1)
+    subject_id: Id | None = None
     metric: Metric | None = None
     starts_at: AwareDatetime | None = None
     until: AwareDatetime
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Annotated[str | None, AfterValidator(_strip_control)] = Field(
+        default=None, max_length=1000
+    )
 
     @field_validator("reason")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from groundswell.core.textguard import refuse_control
 from groundswell.enrichment.query import MAX_QUERY_LENGTH
 
 SubjectKind = Literal["brand", "product", "competitor", "topic"]
@@ -17,8 +18,12 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
-Name = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=200)]
-Query = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_LENGTH)]
+Name = Annotated[
+    str, AfterValidator(_strip), AfterValidator(refuse_control), Field(min_length=1, max_length=200)
+]
+Query = Annotated[
+    str, AfterValidator(refuse_control), Field(min_length=1, max_length=MAX_QUERY_LENGTH)
+]
 
 
 class SubjectCreate(BaseModel):

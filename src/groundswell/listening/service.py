@@ -33,11 +33,15 @@ def validate_query(query: str) -> None:
 
 
 def _check_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
-    stmt = select(Subject.id).where(func.lower(Subject.name) == name.lower())
-    if except_id is not None:
-        stmt = stmt.where(Subject.id != except_id)
-    if session.scalar(stmt) is not None:
-        raise InvalidInputError(f"a subject named {name!r} exists", field="name")
+    """Names are unique ignoring case, Unicode case included (``Émile`` = ``émile``).
+
+    SQLite's ``lower()`` folds ASCII only, so the comparison is made here with
+    ``casefold`` over the few subject names rather than in SQL.
+    """
+    wanted = name.casefold()
+    for subject_id, existing in session.execute(select(Subject.id, Subject.name)):
+        if subject_id != except_id and existing.casefold() == wanted:
+            raise InvalidInputError(f"a subject named {name!r} exists", field="name")
 
 
 def list_subjects(session: Session) -> list[SubjectRead]:

@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from groundswell.core.instance_keys import resolve_keys
+from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 from groundswell.notify.signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -36,6 +37,10 @@ EVENT_TITLES = {
     "escalated": "Alert escalated",
     "resolved": "Alert resolved",
 }
+
+
+NO_EXCEPTIONS = OutboundPolicy()
+"""Only public addresses; tests and in-house receivers pass an allow-list."""
 
 
 class DeliveryError(Exception):
@@ -61,6 +66,7 @@ class DeliveryConfig:
     smtp_starttls: bool
     webhook_secret: bytes
     timeout_s: float = 5.0
+    outbound: OutboundPolicy = NO_EXCEPTIONS
 
     @classmethod
     def from_settings(cls, settings: Settings, *, timeout_s: float = 5.0) -> DeliveryConfig:
@@ -74,6 +80,7 @@ class DeliveryConfig:
             smtp_starttls=settings.smtp_starttls,
             webhook_secret=resolve_keys(settings).webhook_key,
             timeout_s=timeout_s,
+            outbound=OutboundPolicy.from_setting(settings.outbound_allow_hosts),
         )
 
     def __repr__(self) -> str:
@@ -138,7 +145,12 @@ def send_email(item: Outgoing, config: DeliveryConfig) -> None:
         raise DeliveryError(f"SMTP failed: {type(exc).__name__}: {exc}"[:300]) from None
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> None:
+def _post(url: str, body: bytes, headers: dict[str, str], config: DeliveryConfig) -> None:
+    timeout_s = config.timeout_s
+    try:
+        config.outbound.check_url(url)
+    except OutboundRefusedError as exc:
+        raise DeliveryError(f"target refused: {exc}") from None
     try:
         response = httpx.post(
             url, content=body, headers=headers, timeout=timeout_s, follow_redirects=False
@@ -163,7 +175,7 @@ def send_webhook(item: Outgoing, config: DeliveryConfig) -> None:
         SIGNATURE_HEADER: sign(config.webhook_secret, timestamp, body),
         DELIVERY_HEADER: str(item.id),
     }
-    _post(item.target, body, headers, config.timeout_s)
+    _post(item.target, body, headers, config)
 
 
 def _slack_escape(text: str) -> str:
@@ -190,7 +202,7 @@ def slack_message(item: Outgoing) -> dict[str, Any]:
 
 def send_slack(item: Outgoing, config: DeliveryConfig) -> None:
     body = orjson.dumps(slack_message(item))
-    _post(item.target, body, {"Content-Type": "application/json"}, config.timeout_s)
+    _post(item.target, body, {"Content-Type": "application/json"}, config)
 
 
 def send_in_app(item: Outgoing, config: DeliveryConfig) -> None:

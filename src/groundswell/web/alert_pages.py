@@ -18,7 +18,9 @@ from pydantic import ValidationError
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import parse_id
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening import alert_service
 from groundswell.listening.alert_schemas import AlertFilter, AlertStatus, SuppressRequest
@@ -133,7 +135,7 @@ FormView = Annotated[str, Form(max_length=20)]
 
 @router.post("/alerts/{alert_id}/acknowledge", dependencies=[Csrf])
 def acknowledge(
-    request: Request, session: SessionDep, user: WebUser, alert_id: int, view: FormView = ""
+    request: Request, session: SessionDep, user: WebUser, alert_id: PathId, view: FormView = ""
 ) -> Response:
     try:
         alert_service.acknowledge(session, alert_id=alert_id, user_id=user.id)
@@ -148,11 +150,11 @@ def assign(
     request: Request,
     session: SessionDep,
     user: AlertManager,
-    alert_id: int,
+    alert_id: PathId,
     user_id: Annotated[str, Form(max_length=20)] = "",
     view: FormView = "",
 ) -> Response:
-    target = int(user_id) if user_id.isdigit() else None
+    target = parse_id(user_id)
     try:
         alert_service.assign(session, alert_id=alert_id, user_id=target)
     except NotFoundError:
@@ -165,7 +167,7 @@ def assign(
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[Csrf])
 def resolve(
-    request: Request, session: SessionDep, user: AlertManager, alert_id: int, view: FormView = ""
+    request: Request, session: SessionDep, user: AlertManager, alert_id: PathId, view: FormView = ""
 ) -> Response:
     try:
         alert_service.resolve(session, alert_id=alert_id)
@@ -180,14 +182,14 @@ def suppress(
     request: Request,
     session: SessionDep,
     user: AlertManager,
-    alert_id: int,
+    alert_id: PathId,
     minutes: Annotated[str, Form(max_length=10)] = "60",
     scope: Annotated[str, Form(max_length=20)] = "metric",
     view: FormView = "",
 ) -> Response:
     try:
         data = SuppressRequest(
-            minutes=int(minutes) if minutes.isdigit() else 0, all_metrics=scope == "subject"
+            minutes=parse_id(minutes, minimum=0) or 0, all_metrics=scope == "subject"
         )
         alert_service.suppress(session, alert_id=alert_id, data=data, user_id=user.id)
     except NotFoundError:

@@ -15,11 +15,14 @@ from fastapi import APIRouter, Form, Query, Request, status
 from pydantic import ValidationError
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from groundswell.api.deps import SessionDep
+from groundswell.api.deps import SessionDep, outbound_policy
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import parse_id
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening import alert_rules, delivery_read, suppressions
+from groundswell.listening.alert_redaction import delivery_for_role, rule_for_role
 from groundswell.listening.alert_schemas import (
     ALL_METRICS,
     METRIC_LABELS,
@@ -57,7 +60,10 @@ def targets_text(targets: list[Any]) -> str:
 
 def _errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, InvalidInputError):
-        return {exc.field or "form": str(exc)}
+        parts = (exc.field or "form").split(".")
+        if parts[0] == "targets" and len(parts) > 1 and parts[1].isdecimal():
+            return {"targets": f"line {int(parts[1]) + 1}: {exc}"}
+        return {parts[0]: str(exc)}
     fields: dict[str, str] = {}
     if isinstance(exc, ValidationError):
         for err in exc.errors():
@@ -71,14 +77,20 @@ def _errors(exc: Exception) -> dict[str, str]:
     return fields
 
 
+def _number_or_text(value: str) -> int | str:
+    """A whole number as int; anything else as typed, for validation to name."""
+    number = parse_id(value, minimum=0)
+    return value if number is None else number
+
+
 def _rule_values(
     name: str, subject_ids: list[str], metrics: list[str], min_severity: str, targets: str
 ) -> dict[str, Any]:
     return {
         "name": name,
-        "subject_ids": [int(s) for s in subject_ids if s.isdigit()] or None,
+        "subject_ids": [i for s in subject_ids if (i := parse_id(s)) is not None] or None,
         "metrics": metrics,
-        "min_severity": int(min_severity) if min_severity.strip().isdigit() else min_severity,
+        "min_severity": _number_or_text(min_severity),
         "targets": parse_targets(targets),
     }
 
@@ -96,7 +108,7 @@ def _rules_page(
     subjects = list_subjects(session)
     context: dict[str, Any] = {
         "active": "alerts",
-        "rules": alert_rules.list_rules(session),
+        "rules": [rule_for_role(r, user.role) for r in alert_rules.list_rules(session)],
         "windows": suppressions.list_suppressions(session, active_only=True),
         "subjects": subjects,
         "subject_names": {s.id: s.name for s in subjects},
@@ -131,7 +143,11 @@ def rules_create(
     form |= {"min_severity": min_severity, "targets": targets, "active": True}
     try:
         values = _rule_values(name, subject_ids, metrics, min_severity, targets)
-        alert_rules.create_rule(session, data=AlertRuleCreate.model_validate(values))
+        alert_rules.create_rule(
+            session,
+            data=AlertRuleCreate.model_validate(values),
+            outbound=outbound_policy(request.app.state.settings),
+        )
     except (ValidationError, InvalidInputError) as exc:
         return _rules_page(request, session, user, form=form, errors=_errors(exc))
     session.commit()
@@ -150,7 +166,7 @@ def _rule_missing(request: Request, user: UserRead, rule_id: int) -> Response:
 
 @router.get("/alerts/rules/{rule_id}/edit", response_class=HTMLResponse)
 def rule_edit_page(
-    request: Request, session: SessionDep, user: AlertManager, rule_id: int
+    request: Request, session: SessionDep, user: AlertManager, rule_id: PathId
 ) -> Response:
     try:
         rule = alert_rules.get_rule(session, rule_id=rule_id)
@@ -174,7 +190,7 @@ def rule_update(
     request: Request,
     session: SessionDep,
     user: AlertManager,
-    rule_id: int,
+    rule_id: PathId,
     name: FormStr = "",
     subject_ids: FormList = [],  # noqa: B006
     metrics: FormList = [],  # noqa: B006
@@ -187,7 +203,12 @@ def rule_update(
     try:
         values = _rule_values(name, subject_ids, metrics, min_severity, targets)
         data = AlertRuleUpdate.model_validate({**values, "active": bool(active)})
-        alert_rules.update_rule(session, rule_id=rule_id, data=data)
+        alert_rules.update_rule(
+            session,
+            rule_id=rule_id,
+            data=data,
+            outbound=outbound_policy(request.app.state.settings),
+        )
     except NotFoundError:
         return _rule_missing(request, user, rule_id)
     except (ValidationError, InvalidInputError) as exc:
@@ -205,7 +226,7 @@ def rule_update(
 
 
 @router.post("/alerts/rules/{rule_id}/delete", dependencies=[Csrf])
-def rule_delete(session: SessionDep, user: AlertManager, rule_id: int) -> Response:
+def rule_delete(session: SessionDep, user: AlertManager, rule_id: PathId) -> Response:
     with contextlib.suppress(NotFoundError):
         alert_rules.delete_rule(session, rule_id=rule_id)
     session.commit()
@@ -223,12 +244,13 @@ def suppression_create(
     reason: FormStr = "",
 ) -> Response:
     try:
-        length = int(minutes) if minutes.isdigit() else -1
+        parsed = parse_id(minutes, minimum=0)
+        length = -1 if parsed is None else parsed
         if not 1 <= length <= 60 * 24 * 30:
             raise InvalidInputError("choose between 1 minute and 30 days", field="minutes")
         data = SuppressionCreate.model_validate(
             {
-                "subject_id": int(subject_id) if subject_id.isdigit() else None,
+                "subject_id": parse_id(subject_id),
                 "metric": metric or None,
                 "until": utcnow() + timedelta(minutes=length),
                 "reason": reason[:1000] or None,
@@ -242,7 +264,7 @@ def suppression_create(
 
 
 @router.post("/alerts/suppressions/{suppression_id}/delete", dependencies=[Csrf])
-def suppression_delete(session: SessionDep, user: AlertManager, suppression_id: int) -> Response:
+def suppression_delete(session: SessionDep, user: AlertManager, suppression_id: PathId) -> Response:
     with contextlib.suppress(NotFoundError):
         suppressions.delete_suppression(session, suppression_id=suppression_id)
     session.commit()
@@ -266,7 +288,7 @@ def deliveries_page(
         "alerts_deliveries.html",
         {
             "active": "alerts",
-            "deliveries": page.items,
+            "deliveries": [delivery_for_role(d, user.role) for d in page.items],
             "total": page.total,
             "chosen": chosen,
             "views": DELIVERY_VIEWS,
@@ -277,7 +299,7 @@ def deliveries_page(
 
 @router.post("/alerts/deliveries/{delivery_id}/retry", dependencies=[Csrf])
 def delivery_retry(
-    request: Request, session: SessionDep, user: AlertManager, delivery_id: int
+    request: Request, session: SessionDep, user: AlertManager, delivery_id: PathId
 ) -> Response:
     with contextlib.suppress(NotFoundError, InvalidInputError):
         delivery_read.retry_delivery(session, delivery_id=delivery_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.read import contact_timeline, get_contact, search_contacts
 from groundswell.web.deps import WebUser
@@ -31,7 +32,9 @@ def contacts_page(
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
-def contact_page(request: Request, session: SessionDep, user: WebUser, contact_id: int) -> Response:
+def contact_page(
+    request: Request, session: SessionDep, user: WebUser, contact_id: PathId
+) -> Response:
     try:
         contact = get_contact(session, contact_id=contact_id)
         timeline = contact_timeline(session, contact_id=contact_id, limit=TIMELINE_LIMIT)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.api.routes_corrections import model_in_use
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.correction_schemas import HUMAN_MODEL, INTENT_CHOICES, SENTIMENT_CHOICES
@@ -83,7 +84,7 @@ def correct_post(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    interaction_id: int,
+    interaction_id: PathId,
     sentiment: Annotated[str | None, Form(max_length=32)] = None,
     intents: Annotated[list[str] | None, Form(max_length=32)] = None,
 ) -> Response:

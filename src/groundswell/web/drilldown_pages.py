@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.core.bounds import parse_id
 from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.read import list_channels
@@ -39,9 +40,12 @@ def _when(value: str | None, field: str) -> datetime | None:
 def _int(value: str | None, field: str) -> int | None:
     if not value:
         return None
-    if not value.strip().isdigit():
-        raise InvalidInputError(f"{field} must be a number", field=field)
-    return int(value)
+    number = parse_id(value, minimum=0)
+    if number is None:
+        raise InvalidInputError(
+            f"{field} must be a number (a whole number below 2^63)", field=field
+        )
+    return number
 
 
 def _local(value: datetime | None) -> str:

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
+from groundswell.core.bounds import parse_id
 from groundswell.core.db import Database
 from groundswell.crm.read import list_channels
 from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
@@ -58,8 +60,8 @@ def listening_page(
     subjects = list_subjects(session)
     channels = list_channels(session)
     ids = {s.id for s in subjects}
-    if subject is not None and subject.isdigit() and int(subject) in ids | {ALL_POSTS}:
-        subject_id = int(subject)
+    if (chosen := parse_id(subject, minimum=0)) is not None and chosen in ids | {ALL_POSTS}:
+        subject_id = chosen
     else:
         subject_id = subjects[0].id if subjects else ALL_POSTS
     range_key = _choice(range_, RANGES, "24h")
@@ -102,7 +104,7 @@ def listening_page(
 
 
 @router.get("/listening/backfill/{subject_id}", response_class=HTMLResponse)
-def backfill_progress(request: Request, user: WebUser, subject_id: int) -> Response:
+def backfill_progress(request: Request, user: WebUser, subject_id: PathId) -> Response:
     """The progress bar of a subject's backfill; it stops polling once the job ends."""
     status = JOBS.status(_db(request), subject_id)
     return render(request, "_backfill_progress.html", {"backfill": status}, user=user)

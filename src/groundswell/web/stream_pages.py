@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import Offset
+from groundswell.core.bounds import parse_id
 from groundswell.crm.read import list_channels, list_interactions
 from groundswell.crm.schemas import StreamFilter
 from groundswell.listening.service import list_subjects
@@ -29,7 +31,7 @@ def _filters(
     The values come from the page's own select boxes, so a bad one is a stale bookmark,
     not an attack worth an error page.
     """
-    subject_id = int(subject) if subject and subject.isdigit() else None
+    subject_id = parse_id(subject, minimum=0)
     channel_key = channel.strip()[:64] if channel and channel.strip() else None
     label = sentiment if sentiment in SENTIMENTS else None
     return StreamFilter.model_validate(
@@ -63,7 +65,7 @@ def stream_page(
     sentiment: str | None = None,
     before: str | None = None,
 ) -> Response:
-    before_id = int(before) if before and before.isdigit() and int(before) > 0 else None
+    before_id = parse_id(before)
     filters = _filters(subject, channel, sentiment, before_id=before_id, limit=PAGE_SIZE)
     page = list_interactions(session, filters=filters)
     last_id = page.items[0].id if page.items else 0
@@ -93,7 +95,7 @@ def stream_poll(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    after_id: int = 0,
+    after_id: Offset = 0,
     subject: str | None = None,
     channel: str | None = None,
     sentiment: str | None = None,

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.backfill_jobs import JOBS
@@ -123,7 +124,7 @@ def _not_found(request: Request, user: UserRead, subject_id: int) -> Response:
 
 @router.get("/subjects/{subject_id}/edit", response_class=HTMLResponse)
 def subject_edit_page(
-    request: Request, session: SessionDep, user: SubjectEditor, subject_id: int
+    request: Request, session: SessionDep, user: SubjectEditor, subject_id: PathId
 ) -> Response:
     try:
         subject = get_subject(session, subject_id=subject_id)
@@ -145,7 +146,7 @@ def subject_update(
     request: Request,
     session: SessionDep,
     user: SubjectEditor,
-    subject_id: int,
+    subject_id: PathId,
     name: FormStr = "",
     kind: FormStr = "topic",
     query: FormStr = "",
@@ -176,7 +177,7 @@ def subject_update(
 
 
 @router.delete("/subjects/{subject_id}", dependencies=[Csrf])
-def subject_delete_htmx(session: SessionDep, user: SubjectEditor, subject_id: int) -> Response:
+def subject_delete_htmx(session: SessionDep, user: SubjectEditor, subject_id: PathId) -> Response:
     """HTMX delete from the list: an empty 200 lets the row swap itself away."""
     try:
         delete_subject(session, subject_id=subject_id)
@@ -187,7 +188,7 @@ def subject_delete_htmx(session: SessionDep, user: SubjectEditor, subject_id: in
 
 
 @router.post("/subjects/{subject_id}/delete", dependencies=[Csrf])
-def subject_delete_form(session: SessionDep, user: SubjectEditor, subject_id: int) -> Response:
+def subject_delete_form(session: SessionDep, user: SubjectEditor, subject_id: PathId) -> Response:
     """The same delete for a browser without JavaScript."""
     with contextlib.suppress(NotFoundError):
         delete_subject(session, subject_id=subject_id)

@@ -8,7 +8,7 @@ with ``wait``, the command watches the consumer group until workers have caught 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from groundswell.ingestion.service import (
     validation_context,
 )
 from groundswell.settings import Settings
+from groundswell.workers.backlog_watch import BacklogWatch
 from groundswell.workers.loops import consumer_name, process_loop
 
 CHUNK = 2000
@@ -71,6 +72,7 @@ def import_file(
     progress: bool = False,
     db: Database | None = None,
     broker: Broker | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> ImportReport:
     started = time.monotonic()
     records = parse_file(path, fmt, context=validation_context(settings))  # raises if unreadable
@@ -104,7 +106,7 @@ def import_file(
     if stage is not None:
         report.stored = stage.stored_total
     elif wait:
-        _wait_for_workers(broker, settings)
+        _wait_for_workers(broker, settings, say=say)
     if own_db:
         db.dispose()
     report.seconds = time.monotonic() - started
@@ -118,7 +120,12 @@ def _limited(records: Iterator[ParsedRecord], limit: int | None) -> Iterator[Par
         yield record
 
 
-def _wait_for_workers(broker: Broker, settings: Settings, poll_s: float = 0.2) -> None:
-    stream = posts_stream(settings)
-    while broker.backlog(stream, PROCESS_GROUP) > 0:
-        time.sleep(poll_s)
+def _wait_for_workers(
+    broker: Broker, settings: Settings, *, say: Callable[[str], None] | None = None
+) -> None:
+    watch = BacklogWatch(broker, posts_stream(settings), PROCESS_GROUP, say or _quiet)
+    watch.wait()
+
+
+def _quiet(_: str) -> None:
+    """Library callers who pass no ``say`` get no output."""

@@ -6,9 +6,11 @@ import os
 import socket
 
 from groundswell.core.brokers import Broker
+from groundswell.core.brokers.redis_streams import RedisStreamsBroker
 from groundswell.core.db import Database
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
 from groundswell.settings import Settings
+from groundswell.workers.backlog_watch import PRUNE_AFTER_MS
 from groundswell.workers.process_stage import ProcessStage
 from groundswell.workers.runner import ConsumerLoop
 
@@ -24,6 +26,9 @@ def process_loop(
     stage = ProcessStage(settings, db, broker)
     stream = posts_stream(settings)
     broker.ensure_group(stream, PROCESS_GROUP)
+    if isinstance(broker, RedisStreamsBroker):
+        # Each restart leaves a consumer behind; the empty, long-idle ones go.
+        broker.prune_consumers(stream, PROCESS_GROUP, idle_ms=PRUNE_AFTER_MS)
     loop = ConsumerLoop(
         broker,
         stream=stream,

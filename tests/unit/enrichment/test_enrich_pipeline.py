@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from groundswell.enrichment import pipeline
 from groundswell.enrichment.base import SENTIMENT_LABELS, Enrichment, Language
 from groundswell.enrichment.pipeline import FAILED_SUFFIX, Enricher, PostFacts
-
-AIRLINE_CSV = Path(__file__).resolve().parents[3].parent / "shared/data/airline/Tweets.csv"
+from gs_testing import require_data
 
 SUBJECTS = [
     (1, "@united OR united"),
@@ -134,9 +132,8 @@ def test_enrich_many_keeps_order_and_matches_enrich() -> None:
 
 
 def test_airline_tweets_enrich_without_failures() -> None:
-    if not AIRLINE_CSV.exists():
-        pytest.skip(f"data set not found at {AIRLINE_CSV}")
-    with AIRLINE_CSV.open(encoding="utf-8", newline="") as handle:
+    path = require_data("airline", "Tweets.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
         texts = [row["text"] for _, row in zip(range(2_000), csv.DictReader(handle), strict=False)]
     results = Enricher(subjects=SUBJECTS).enrich_many([PostFacts(text=t) for t in texts])
     assert len(results) == len(texts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
@@ -32,6 +33,14 @@ MAX_BLOCK_MS = 30_000
 _SOCKET_TIMEOUT_S = MAX_BLOCK_MS / 1000 + 30
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerInfo:
+    name: str
+    pending: int
+    idle_ms: int
+    """Since the consumer last tried to read: a live worker blocks on reads and stays low."""
 
 
 def _text(value: bytes | str) -> str:
@@ -268,6 +277,34 @@ class RedisStreamsBroker:
                 return total
             total += len(rows)
             start = f"({_text(last)}"
+
+    def consumers(self, stream: str, group: str) -> list[ConsumerInfo]:
+        """The group's consumers with their pending count and idle time (ms)."""
+        with self._errors():
+            try:
+                rows = self._client.xinfo_consumers(stream, group)
+            except ResponseError:
+                return []
+        return [
+            ConsumerInfo(
+                name=_text(row["name"]), pending=int(row["pending"]), idle_ms=int(row["idle"])
+            )
+            for row in rows
+        ]
+
+    def prune_consumers(self, stream: str, group: str, *, idle_ms: int) -> list[str]:
+        """Remove consumers idle longer than ``idle_ms`` with nothing pending; their names.
+
+        A worker that died leaves its consumer behind; one with pending entries keeps
+        them until another worker reclaims them, so only empty ones are removed.
+        """
+        removed = []
+        for consumer in self.consumers(stream, group):
+            if consumer.pending == 0 and consumer.idle_ms > idle_ms:
+                with self._errors():
+                    self._client.xgroup_delconsumer(stream, group, consumer.name)
+                removed.append(consumer.name)
+        return removed
 
     def close(self) -> None:
         self._client.close()

@@ -9,6 +9,7 @@ at all stops it, with ``UnreadableFileError``, before anything is yielded.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
@@ -133,7 +134,28 @@ def validate(
         field, reason = describe_validation_error(exc)
         text = payload if isinstance(payload, str) else payload()
         return Rejected(ref=ref, field=field, reason=reason, payload=truncate(text))
+    except (ValueError, ArithmeticError, RecursionError, TypeError) as exc:
+        # Validation must never raise past one record: the rest of the batch goes on.
+        text = payload if isinstance(payload, str) else payload()
+        reason = f"cannot be validated: {type(exc).__name__}"
+        return Rejected(ref=ref, field=None, reason=reason, payload=truncate(text))
     return Accepted(post=post, ref=ref)
+
+
+def loads_json(data: bytes | str) -> object:
+    """orjson, or the standard parser for what orjson refuses but JSON allows.
+
+    orjson stops at integers beyond 64 bits; such a number belongs to one field, which
+    validation then refuses by name, instead of the record (or a whole API batch) being
+    called malformed. Raises ``ValueError`` with orjson's message for JSON that is bad.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as first:
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise ValueError(str(first)) from None
 
 
 def json_payload(item: object) -> str:

@@ -13,12 +13,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
 from groundswell.ingestion.formats.common import (
     ParsedRecord,
     Rejected,
     json_payload,
+    loads_json,
     numbered_lines,
     open_binary,
     truncate,
@@ -59,8 +58,8 @@ def _records(stream: BinaryIO, context: dict[str, object] | None) -> Iterator[Pa
                 yield Rejected(ref, None, reason, truncate(payload))
                 continue
             try:
-                data = orjson.loads(text)
-            except orjson.JSONDecodeError as exc:
+                data = loads_json(text)
+            except ValueError as exc:
                 yield Rejected(ref, None, f"is not valid JSON: {exc}", truncate(text))
                 continue
             if not isinstance(data, dict):

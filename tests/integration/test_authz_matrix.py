@@ -31,6 +31,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "the API reference page (no data)",
     ("GET", "/favicon.ico"): "the icon",
     ("POST", "/logout"): "ends the caller's own session (CSRF-checked)",
+    ("GET", "/api/v1/webhooks/{channel}"): "a network's subscription handshake (verify token)",
+    ("POST", "/api/v1/webhooks/{channel}"): "a network's push, verified by its signature",
+    ("GET", "/csat/{token}"): "the customer's survey page, by a signed single-use link",
+    ("POST", "/csat/{token}"): "the customer's survey answer, by a signed single-use link",
 }
 """Routes anyone may call, each with why. Everything else needs a policy below."""
 

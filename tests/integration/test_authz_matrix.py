@@ -1,9 +1,15 @@
 """Every route × every kind of caller: nobody, a bad token, and each role.
 
 The routes are read from the app itself, and each route's policy is derived from the
-dependencies it declares (``current_api_user``, ``require_manager``, ``current_web_user``,
-``subject_editor``, ``alert_manager``). A route with none of them must be listed in
-``PUBLIC``; a new route that is neither fails ``test_every_route_has_a_policy``.
+dependencies it declares (``current_api_user``, ``require_manager``, ``require_admin``,
+``require_lead``, ``current_web_user``, ``subject_editor``, ``web_admin``, …). A route with
+none of them must be listed in ``PUBLIC``; a new route that is neither fails
+``test_every_route_has_a_policy``.
+
+The sweep calls every route with the id 1, which belongs to a bystander created first,
+never to a caller: revoking token 1 or ending user 1's sessions must not log the caller out
+half-way. Pages that rotate the CSRF token (re-login after ending one's other sessions) are
+followed the way a browser does: the next form carries the token of the page it came from.
 """
 
 from __future__ import annotations
@@ -38,11 +44,20 @@ PUBLIC: dict[tuple[str, str], str] = {
 }
 """Routes anyone may call, each with why. Everything else needs a policy below."""
 
-ROLES = ("admin", "analyst", "agent")
+ROLES = ("admin", "analyst", "agent", "lead")
 PASSWORD = "password123"
 
 # Dependency → policy. The first match in this order wins.
 POLICIES = (
+    ("require_admin", "admin"),
+    ("_admin", "admin"),
+    ("admin_only", "admin"),
+    ("web_admin", "admin"),
+    ("require_lead", "lead"),
+    ("require_self_or_lead", "lead"),  # the sweep's id 1 is never the caller's own
+    ("models_admin", "admin"),
+    ("require_worker", "worker"),
+    ("web_worker", "worker"),
     ("require_manager.<locals>.check", "api-manager"),
     ("current_api_user", "api-user"),
     ("subject_editor", "web-manager"),
@@ -50,6 +65,9 @@ POLICIES = (
     ("current_web_user", "web-user"),
 )
 ALLOWED = {
+    "admin": {"admin"},
+    "lead": {"admin", "lead"},
+    "worker": {"admin", "lead", "agent"},
     "api-manager": {"admin", "analyst"},
     "api-user": set(ROLES),
     "web-manager": {"admin", "analyst"},
@@ -110,6 +128,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     db = Database(settings)
     tokens: dict[str, str] = {}
     with db.session() as s:
+        bystander = create_user(
+            s, data=UserCreate(email="bystander@example.com", password=PASSWORD, role="admin")
+        )
+        create_api_token(s, user_id=bystander.id, name="bystander")
+        assert bystander.id == 1, "the sweep's id 1 must be nobody's own account"
         for role in ROLES:
             user = create_user(
                 s, data=UserCreate(email=f"{role}@example.com", password=PASSWORD, role=role)
@@ -170,6 +193,11 @@ def _login(client: TestClient, role: str) -> str:
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text
+    return _csrf(client)
+
+
+def _csrf(client: TestClient) -> str:
+    """The token a page hands the browser (HTMX sends it from ``<body hx-headers>``)."""
     page = client.get("/stream")
     return page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
 
@@ -189,4 +217,6 @@ def test_each_role_reaches_exactly_its_routes(matrix: dict[str, Any], role: str)
         allowed = role in ALLOWED[endpoint.policy or ""]
         if allowed == _refused(response, endpoint):
             wrong.append(f"{endpoint.method} {endpoint.path} → {response.status_code}")
+        if not api and response.status_code == 303 and endpoint.method != "GET":
+            csrf = _csrf(client)  # a redirect after a re-login: the next page's token
     assert not wrong, f"{role}: {wrong}"

@@ -7,9 +7,9 @@ Workers follow the switch within seconds, without a restart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, get_app_settings
@@ -70,13 +70,11 @@ def list_models(user: ApiUser, settings: Settings = Depends(get_app_settings)) -
     dependencies=[*CSRF_CHECKED, Depends(admin_only)],
 )
 def activate_model(
-    number: int,
+    number: Annotated[int, Path(ge=1, le=MAX_VERSIONS, description="a model version")],
     body: ActivateRequest | None = None,
     settings: Settings = Depends(get_app_settings),
 ) -> ModelStoreRead:
     """Use version ``number`` from now on; 404 when the store has no such version."""
-    if not 1 <= number <= MAX_VERSIONS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "number: out of range")
     store = store_of(settings)
     try:
         store.activate(number, reason=f"api: {(body or ActivateRequest()).reason}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.routes_models import store_of, store_view
+from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import MAX_INT64
 from groundswell.enrichment.model.store import MAX_VERSIONS, ModelStoreError
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.templating import render
@@ -62,15 +64,20 @@ def models_page(request: Request, user: WebUser) -> Response:
     )
 
 
+def models_admin(user: WebUser) -> UserRead:
+    """Only admins switch the model version; refused before the form is read."""
+    if user.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins switch the model version")
+    return user
+
+
 @router.post("/models/{number}/activate", dependencies=[Csrf])
 def activate_page(
     request: Request,
-    user: WebUser,
-    number: int,
+    _: Annotated[UserRead, Depends(models_admin)],
+    number: Annotated[int, Path(ge=0, le=MAX_INT64)],
     reason: Annotated[str, Form(min_length=1, max_length=200)] = "rollback",
 ) -> Response:
-    if user.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins switch the model version")
     if not 1 <= number <= MAX_VERSIONS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no model version {number}")
     try:

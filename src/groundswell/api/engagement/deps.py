@@ -7,11 +7,12 @@ Every refusal is a 403 naming the role, or a 422 naming the field.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request, status
 
 from groundswell.api.deps import ApiUser
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.channels.base import Capabilities
 from groundswell.channels.registry import ConnectorRegistry, UnknownChannel
@@ -25,20 +26,42 @@ WORKERS = ("agent", "lead", "admin")
 LEADS = ("lead", "admin")
 
 
-def require_role(roles: tuple[str, ...], what: str) -> Any:
-    def check(user: ApiUser) -> UserRead:
-        if user.role not in roles:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"role {user.role!r} may not {what} (needs {' or '.join(roles)})",
-            )
-        return user
-
-    return Depends(check)
+def _require(user: UserRead, roles: tuple[str, ...], what: str) -> UserRead:
+    if user.role not in roles:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role {user.role!r} may not {what} (needs {' or '.join(roles)})",
+        )
+    return user
 
 
-Worker = Annotated[UserRead, require_role(WORKERS, "work cases")]
-Lead = Annotated[UserRead, require_role(LEADS, "do this")]
+def require_worker(user: ApiUser) -> UserRead:
+    """Agents, leads and admins: the roles that work cases.
+
+    Named functions rather than one factory, so each route's policy is visible in its
+    dependencies (the authorization matrix test reads them).
+    """
+    return _require(user, WORKERS, "work cases")
+
+
+def require_lead(user: ApiUser) -> UserRead:
+    """Leads and admins: approvals and the engagement set-up."""
+    return _require(user, LEADS, "do this")
+
+
+def require_self_or_lead(user: ApiUser, user_id: PathId) -> UserRead:
+    """A route about one user: that user themself, or a lead or admin."""
+    if user.id != user_id and user.role not in LEADS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role {user.role!r} may only change its own settings (needs lead or admin)",
+        )
+    return user
+
+
+Worker = Annotated[UserRead, Depends(require_worker)]
+Lead = Annotated[UserRead, Depends(require_lead)]
+SelfOrLead = Annotated[UserRead, Depends(require_self_or_lead)]
 
 
 def connectors(request: Request) -> ConnectorRegistry:

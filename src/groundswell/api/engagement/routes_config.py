@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from starlette.responses import Response
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep
-from groundswell.api.engagement.deps import Lead
+from groundswell.api.engagement.deps import LEADS, Lead, SelfOrLead
+from groundswell.api.params import PathId
 from groundswell.core.clock import utcnow
 from groundswell.engagement import config
 from groundswell.engagement.reply_models import CsatSurvey
@@ -61,16 +62,11 @@ def api_agents(session: SessionDep, _: ApiUser) -> list[AgentRead]:
     summary="Set an agent's capacity, away status, skills",
 )
 def api_update_agent(
-    session: SessionDep, user: ApiUser, user_id: int, body: AgentUpdate
+    session: SessionDep, user: SelfOrLead, user_id: PathId, body: AgentUpdate
 ) -> AgentRead:
     if (
-        user.id != user_id
-        or body.capacity is not None
-        or body.skills is not None
-        or body.in_training is not None
-    ) and user.role not in ("lead", "admin"):
-        from fastapi import HTTPException
-
+        body.capacity is not None or body.skills is not None or body.in_training is not None
+    ) and user.role not in LEADS:
         raise HTTPException(
             403, f"role {user.role!r} may only set its own away status (needs lead or admin)"
         )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
 
 from groundswell.api.engagement.deps import caps_of as api_caps_of
 from groundswell.auth.schemas import UserRead
 from groundswell.engagement.actions import Actor, CapsOf
+from groundswell.web.deps import WebUser
 
 WORKERS = ("agent", "lead", "admin")
 STANDIN_NOTE = "local stand-in"
@@ -26,6 +29,19 @@ def can_work(user: UserRead) -> bool:
 
 def can_approve(user: UserRead) -> bool:
     return user.role in ("lead", "admin")
+
+
+def web_worker(user: WebUser) -> UserRead:
+    """Agents, leads and admins act on cases; refused before the form is read."""
+    if not can_work(user):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Analysts read the inbox; only agents, leads and admins act on cases.",
+        )
+    return user
+
+
+WebWorker = Annotated[UserRead, Depends(web_worker)]
 
 
 def connector_label(request: Request, channel: str) -> str | None:

@@ -18,7 +18,7 @@ from groundswell.engagement.schemas import InboxFilters
 from groundswell.listening.alert_models import Alert
 from groundswell.notify.models import Delivery
 from groundswell.web.deps import Csrf, WebUser
-from groundswell.web.engagement.common import actor, can_approve, can_work, caps_of
+from groundswell.web.engagement.common import WebWorker, actor, can_approve, can_work, caps_of
 from groundswell.web.templating import render
 
 router = APIRouter()
@@ -107,7 +107,7 @@ def inbox_list(request: Request, session: SessionDep, user: WebUser) -> Response
 def inbox_bulk(
     request: Request,
     session: SessionDep,
-    user: WebUser,
+    user: WebWorker,
     case_ids: Annotated[list[int], Form(max_length=200)],
     action: Annotated[str, Form(max_length=20)],
     user_id: Annotated[str, Form(max_length=20)] = "",
@@ -115,10 +115,6 @@ def inbox_bulk(
     canned_id: Annotated[str, Form(max_length=20)] = "",
     back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    if not can_work(user):
-        return _refused(
-            request, user, "Analysts read the inbox; only agents, leads and admins act on cases."
-        )
     if action not in ("assign", "tag", "resolve", "canned_reply"):
         return _refused(request, user, f"Unknown bulk action {action!r}.", status=422)
     s = request.app.state.settings
@@ -196,10 +192,8 @@ def proactive_page(
 
 @router.post("/inbox/proactive/{interaction_id}", dependencies=[Csrf])
 def proactive_open(
-    request: Request, session: SessionDep, user: WebUser, interaction_id: int
+    request: Request, session: SessionDep, user: WebWorker, interaction_id: int
 ) -> Response:
-    if not can_work(user):
-        return _refused(request, user, "Only agents, leads and admins open cases.")
     row = session.get(Interaction, interaction_id)
     if row is None:
         return _refused(request, user, f"There is no post #{interaction_id}.", status=404)
@@ -218,10 +212,8 @@ def proactive_open(
 
 @router.post("/inbox/crisis", dependencies=[Csrf])
 def crisis_open(
-    request: Request, session: SessionDep, user: WebUser, alert_id: Annotated[int, Form()]
+    request: Request, session: SessionDep, user: WebWorker, alert_id: Annotated[int, Form()]
 ) -> Response:
-    if not can_work(user):
-        return _refused(request, user, "Only agents, leads and admins open cases.")
     from groundswell.core.errors import InvalidInputError
 
     try:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from groundswell.core.bounds import Count, Id
+
 View = Literal["mine", "unassigned", "team", "all", "breaching", "approval"]
 
 
@@ -160,9 +162,9 @@ class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(default=None, max_length=20000)
-    canned_id: int | None = None
+    canned_id: Id | None = None
     visibility: Literal["public", "private"] | None = None
-    seen_version: int | None = None
+    seen_version: Count | None = None
     """The case version the composer showed; a newer one answers 409 unless ``force``."""
     force: bool = False
 
@@ -170,8 +172,8 @@ class ReplyCreate(BaseModel):
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int | None = None
-    queue_id: int | None = None
+    user_id: Id | None = None
+    queue_id: Id | None = None
     auto: bool = False
 
 
@@ -191,11 +193,11 @@ class TagBody(BaseModel):
 class BulkBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    case_ids: list[int] = Field(min_length=1, max_length=200)
+    case_ids: list[Id] = Field(min_length=1, max_length=200)
     action: Literal["assign", "tag", "resolve", "canned_reply"]
-    user_id: int | None = None
+    user_id: Id | None = None
     tag: str | None = Field(default=None, max_length=50)
-    canned_id: int | None = None
+    canned_id: Id | None = None
 
 
 class BulkResult(BaseModel):
@@ -219,7 +221,7 @@ class QueueCreate(BaseModel):
     strategy: Literal["round_robin", "least_loaded"] = "least_loaded"
     skills: list[str] = Field(default_factory=list, max_length=20)
     languages: list[str] = Field(default_factory=list, max_length=20)
-    member_ids: list[int] = Field(default_factory=list, max_length=500)
+    member_ids: list[Id] = Field(default_factory=list, max_length=500)
 
 
 class QueueRead(BaseModel):

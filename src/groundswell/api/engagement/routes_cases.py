@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep
 from groundswell.api.engagement.deps import Worker, actor, caps_of, refuse, settings_of
+from groundswell.api.params import PathId, QueryId
+from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
 from groundswell.engagement import actions, cases, inbox
 from groundswell.engagement.actions import Collision
@@ -40,7 +42,7 @@ def api_inbox(
     user: ApiUser,
     view: View = "all",
     channel: Annotated[str | None, Query(max_length=64)] = None,
-    queue_id: int | None = None,
+    queue_id: QueryId = None,
     status: Literal["new", "open", "pending", "resolved", "closed", "active"] = "active",
     priority: Literal["low", "normal", "high", "urgent"] | None = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
@@ -74,7 +76,7 @@ def api_inbox(
     summary="One case: thread, notes, timeline, customer",
     response_model=CaseDetail,
 )
-def api_case(session: SessionDep, _: ApiUser, case_id: int) -> CaseDetail:
+def api_case(session: SessionDep, _: ApiUser, case_id: PathId) -> CaseDetail:
     return inbox.case_detail(session, case_id=case_id)
 
 
@@ -85,7 +87,7 @@ def api_case(session: SessionDep, _: ApiUser, case_id: int) -> CaseDetail:
     dependencies=CSRF_CHECKED,
 )
 def api_status(
-    request: Request, session: SessionDep, user: Worker, case_id: int, body: StatusBody
+    request: Request, session: SessionDep, user: Worker, case_id: PathId, body: StatusBody
 ) -> CaseRead:
     now = utcnow()
     if body.action == "resolve":
@@ -113,7 +115,7 @@ def api_status(
     response_model=CaseRead,
     dependencies=CSRF_CHECKED,
 )
-def api_assign(session: SessionDep, user: Worker, case_id: int, body: AssignBody) -> CaseRead:
+def api_assign(session: SessionDep, user: Worker, case_id: PathId, body: AssignBody) -> CaseRead:
     case = cases.assign(
         session,
         case_id=case_id,
@@ -132,7 +134,7 @@ def api_assign(session: SessionDep, user: Worker, case_id: int, body: AssignBody
     response_model=CaseRead,
     dependencies=CSRF_CHECKED,
 )
-def api_tags(session: SessionDep, user: Worker, case_id: int, body: TagBody) -> CaseRead:
+def api_tags(session: SessionDep, user: Worker, case_id: PathId, body: TagBody) -> CaseRead:
     case = cases.set_tags(
         session, case_id=case_id, add=body.add, remove=body.remove, actor_id=user.id, now=utcnow()
     )
@@ -146,7 +148,7 @@ def api_tags(session: SessionDep, user: Worker, case_id: int, body: TagBody) -> 
     status_code=201,
     dependencies=CSRF_CHECKED,
 )
-def api_note(session: SessionDep, user: Worker, case_id: int, body: NoteCreate) -> NoteRead:
+def api_note(session: SessionDep, user: Worker, case_id: PathId, body: NoteCreate) -> NoteRead:
     return NoteRead.model_validate(
         cases.add_note(session, case_id=case_id, author_id=user.id, text=body.text, now=utcnow())
     )
@@ -160,7 +162,7 @@ def api_note(session: SessionDep, user: Worker, case_id: int, body: NoteCreate) 
     dependencies=CSRF_CHECKED,
 )
 def api_reply(
-    request: Request, session: SessionDep, user: Worker, case_id: int, body: ReplyCreate
+    request: Request, session: SessionDep, user: Worker, case_id: PathId, body: ReplyCreate
 ) -> ReplyRead:
     """Checked before anything is queued (length, visibility, reply window, role); a reply
     that needs approval answers ``awaiting_approval``. With ``seen_version`` a case that
@@ -228,7 +230,7 @@ class PresenceRead(BaseModel):
     dependencies=CSRF_CHECKED,
 )
 def api_presence(
-    session: SessionDep, user: ApiUser, case_id: int, body: PresenceBody
+    session: SessionDep, user: ApiUser, case_id: PathId, body: PresenceBody
 ) -> list[PresenceRead]:
     cases.get_case(session, case_id)
     board.touch(case_id, user.id, user.name or user.email, body.state)
@@ -239,11 +241,11 @@ def api_presence(
 
 
 class CrisisBody(BaseModel):
-    alert_id: int
+    alert_id: Id
 
 
 class CrisisReplyBody(BaseModel):
-    canned_id: int
+    canned_id: Id
 
 
 class CrisisReplyResult(BaseModel):
@@ -271,7 +273,7 @@ def api_crisis(session: SessionDep, user: Worker, body: CrisisBody) -> CaseRead:
     dependencies=CSRF_CHECKED,
 )
 def api_crisis_reply(
-    request: Request, session: SessionDep, user: Worker, case_id: int, body: CrisisReplyBody
+    request: Request, session: SessionDep, user: Worker, case_id: PathId, body: CrisisReplyBody
 ) -> CrisisReplyResult:
     queued, refused = actions.crisis_bulk_reply(
         session,

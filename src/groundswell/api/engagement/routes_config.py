@@ -126,14 +126,14 @@ def api_create_rule(session: SessionDep, _: Lead, body: RuleSpec) -> RuleSpec:
 @router.put(
     "/rules/{rule_id}", response_model=RuleSpec, dependencies=CSRF_CHECKED, summary="Replace a rule"
 )
-def api_update_rule(session: SessionDep, _: Lead, rule_id: int, body: RuleSpec) -> RuleSpec:
+def api_update_rule(session: SessionDep, _: Lead, rule_id: PathId, body: RuleSpec) -> RuleSpec:
     return config.update_rule(session, rule_id=rule_id, spec=body, now=utcnow())
 
 
 @router.delete(
     "/rules/{rule_id}", status_code=204, dependencies=CSRF_CHECKED, summary="Delete a rule"
 )
-def api_delete_rule(session: SessionDep, _: Lead, rule_id: int) -> Response:
+def api_delete_rule(session: SessionDep, _: Lead, rule_id: PathId) -> Response:
     config.delete_rule(session, rule_id=rule_id)
     return Response(status_code=204)
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep
 from groundswell.api.engagement.deps import Lead, actor, caps_of, refuse
+from groundswell.api.params import PathId
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import NotFoundError
 from groundswell.engagement import replies
@@ -28,7 +29,7 @@ def api_awaiting(session: SessionDep, _: ApiUser) -> list[ReplyRead]:
 @router.get(
     "/replies/{reply_id}", summary="One reply and its delivery status", response_model=ReplyRead
 )
-def api_reply(session: SessionDep, _: ApiUser, reply_id: int) -> ReplyRead:
+def api_reply(session: SessionDep, _: ApiUser, reply_id: PathId) -> ReplyRead:
     row = session.get(OutboundReply, reply_id)
     if row is None:
         raise NotFoundError("reply", reply_id)
@@ -42,7 +43,7 @@ def api_reply(session: SessionDep, _: ApiUser, reply_id: int) -> ReplyRead:
     dependencies=CSRF_CHECKED,
 )
 def api_decide(
-    request: Request, session: SessionDep, user: Lead, reply_id: int, body: ApprovalBody
+    request: Request, session: SessionDep, user: Lead, reply_id: PathId, body: ApprovalBody
 ) -> ReplyRead:
     row = session.get(OutboundReply, reply_id)
     caps = caps_of(request)(row.channel) if row is not None else None

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from groundswell.core.bounds import Count, Id, Int64
+
 Word = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -15,7 +17,7 @@ class Conditions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channels: list[Word] | None = Field(default=None, max_length=50)
-    subject_ids: list[int] | None = Field(default=None, max_length=200)
+    subject_ids: list[Id] | None = Field(default=None, max_length=200)
     sentiments: list[Literal["negative", "neutral", "positive"]] | None = None
     sentiment_below: float | None = Field(default=None, ge=-1, le=1)
     intents: list[Word] | None = Field(default=None, max_length=50)
@@ -40,11 +42,11 @@ class Action(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ActionType
-    queue_id: int | None = None
-    user_id: int | None = None
+    queue_id: Id | None = None
+    user_id: Id | None = None
     priority: Literal["low", "normal", "high", "urgent"] | None = None
     tag: str | None = Field(default=None, min_length=1, max_length=50)
-    canned_id: int | None = None
+    canned_id: Id | None = None
     notify_kind: Literal["in_app", "email", "webhook", "slack"] | None = None
     notify_to: str | None = Field(default=None, max_length=2000)
 
@@ -52,9 +54,10 @@ class Action(BaseModel):
 class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: int = 0
+    id: Count = 0
+    """0 for a rule not saved yet."""
     name: str = Field(min_length=1, max_length=200)
-    position: int = 0
+    position: Int64 = 0
     stop: bool = False
     """Stop here: no later rule is looked at once this one matched."""
     active: bool = True

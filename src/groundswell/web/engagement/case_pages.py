@@ -9,6 +9,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
+from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.engagement import actions, cases, config, inbox, replies
@@ -83,13 +85,13 @@ def _page(
 
 
 @router.get("/inbox/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, session: SessionDep, user: WebUser, case_id: int) -> Response:
+def case_page(request: Request, session: SessionDep, user: WebUser, case_id: PathId) -> Response:
     board.touch(case_id, user.id, user.name or user.email, "viewing")
     return _page(request, session, user, case_id)
 
 
 @router.get("/inbox/cases/{case_id}/thread", response_class=HTMLResponse)
-def case_thread(request: Request, session: SessionDep, user: WebUser, case_id: int) -> Response:
+def case_thread(request: Request, session: SessionDep, user: WebUser, case_id: PathId) -> Response:
     """The thread alone, polled so reply status and new messages appear live."""
     try:
         detail = inbox.case_detail(session, case_id=case_id)
@@ -102,7 +104,7 @@ def case_thread(request: Request, session: SessionDep, user: WebUser, case_id: i
 def presence(
     request: Request,
     user: WebUser,
-    case_id: int,
+    case_id: PathId,
     state: Annotated[str, Form(max_length=10)] = "viewing",
 ) -> Response:
     board.touch(
@@ -118,7 +120,7 @@ def reply(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    case_id: int,
+    case_id: PathId,
     text: Annotated[str, Form(max_length=20000)] = "",
     canned_id: Annotated[str, Form(max_length=20)] = "",
     visibility: Annotated[str, Form(max_length=10)] = "",
@@ -184,7 +186,7 @@ def note(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    case_id: int,
+    case_id: PathId,
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     if not can_work(user):
@@ -212,7 +214,7 @@ def status(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    case_id: int,
+    case_id: PathId,
     action: Annotated[str, Form(max_length=10)],
 ) -> Response:
     if not can_work(user):
@@ -261,7 +263,7 @@ def assign(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    case_id: int,
+    case_id: PathId,
     user_id: Annotated[str, Form(max_length=20)] = "",
     queue_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -297,7 +299,7 @@ def decide(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    reply_id: int,
+    reply_id: PathId,
     decision: Annotated[str, Form(max_length=10)],
     text: Annotated[str, Form(max_length=20000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -351,8 +353,8 @@ def crisis_reply(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    case_id: int,
-    canned_id: Annotated[int, Form()],
+    case_id: PathId,
+    canned_id: Annotated[int, Form(ge=1, le=MAX_INT64)],
 ) -> Response:
     if not can_work(user):
         return _page(

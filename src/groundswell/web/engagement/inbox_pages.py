@@ -10,6 +10,8 @@ from sqlalchemy import and_, exists, select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
+from groundswell.core.bounds import MAX_INT64, Id
 from groundswell.core.clock import utcnow
 from groundswell.crm.models import Interaction, InteractionSubject
 from groundswell.engagement import actions, cases, config, inbox, replies
@@ -108,7 +110,7 @@ def inbox_bulk(
     request: Request,
     session: SessionDep,
     user: WebWorker,
-    case_ids: Annotated[list[int], Form(max_length=200)],
+    case_ids: Annotated[list[Id], Form(max_length=200)],
     action: Annotated[str, Form(max_length=20)],
     user_id: Annotated[str, Form(max_length=20)] = "",
     tag: Annotated[str, Form(max_length=50)] = "",
@@ -192,7 +194,7 @@ def proactive_page(
 
 @router.post("/inbox/proactive/{interaction_id}", dependencies=[Csrf])
 def proactive_open(
-    request: Request, session: SessionDep, user: WebWorker, interaction_id: int
+    request: Request, session: SessionDep, user: WebWorker, interaction_id: PathId
 ) -> Response:
     row = session.get(Interaction, interaction_id)
     if row is None:
@@ -212,7 +214,10 @@ def proactive_open(
 
 @router.post("/inbox/crisis", dependencies=[Csrf])
 def crisis_open(
-    request: Request, session: SessionDep, user: WebWorker, alert_id: Annotated[int, Form()]
+    request: Request,
+    session: SessionDep,
+    user: WebWorker,
+    alert_id: Annotated[int, Form(ge=1, le=MAX_INT64)],
 ) -> Response:
     from groundswell.core.errors import InvalidInputError
 
@@ -243,7 +248,7 @@ def setup_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    dry_run: Annotated[int | None, Query(ge=1)] = None,
+    dry_run: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
     last: Annotated[int, Query(ge=1, le=2000)] = 200,
 ) -> Response:
     """Queues, agents, rules (with a dry-run over the last N posts), SLA policies, canned."""

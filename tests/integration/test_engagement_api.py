@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engagement_world import FileNetwork, store_post
+from groundswell.api.engagement.deps import CollisionBody
 from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
@@ -161,6 +162,8 @@ def test_collision_warns_before_sending(client: TestClient, db: Database) -> Non
         headers=ann,
     )
     assert r.status_code == 409 and "colleague" in r.text
+    # the body the description documents for 409
+    assert CollisionBody.model_validate(r.json()).detail.version >= 1
     r = client.post(
         f"/api/v1/engagement/cases/{case_id}/replies",
         json={"text": "Ann here", "seen_version": version, "force": True},

@@ -7,9 +7,10 @@ Every refusal is a 403 naming the role, or a 422 naming the field.
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel
 
 from groundswell.api.deps import ApiUser
 from groundswell.api.params import PathId
@@ -88,6 +89,23 @@ def actor(user: UserRead) -> Actor:
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+class CollisionDetail(BaseModel):
+    detail: str
+    what: list[str]
+    version: int
+
+
+class CollisionBody(BaseModel):
+    """The 409 of a reply on a case that changed since ``seen_version``."""
+
+    detail: CollisionDetail
+
+
+COLLISION_RESPONSE: dict[int | str, dict[str, Any]] = {
+    409: {"model": CollisionBody, "description": "the case changed since seen_version"}
+}
 
 
 def refuse(exc: ReplyRefused | Collision) -> NoReturn:

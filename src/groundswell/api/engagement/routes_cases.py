@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep
-from groundswell.api.engagement.deps import Worker, actor, caps_of, refuse, settings_of
+from groundswell.api.engagement.deps import (
+    COLLISION_RESPONSE,
+    Worker,
+    actor,
+    caps_of,
+    refuse,
+    settings_of,
+)
 from groundswell.api.params import PathId, QueryId
 from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
@@ -160,6 +167,7 @@ def api_note(session: SessionDep, user: Worker, case_id: PathId, body: NoteCreat
     response_model=ReplyRead,
     status_code=201,
     dependencies=CSRF_CHECKED,
+    responses=COLLISION_RESPONSE,
 )
 def api_reply(
     request: Request, session: SessionDep, user: Worker, case_id: PathId, body: ReplyCreate

@@ -56,7 +56,7 @@ def test_every_integer_parameter_of_every_route_is_bounded(settings: Settings) -
     app = create_app(settings, embedded_worker=False)
     unbounded = []
     for route in _routes(app):
-        for kind in ("path_params", "query_params", "form_params"):
+        for kind in ("path_params", "query_params", "body_params"):
             for field in getattr(route.dependant, kind, []):
                 if _is_int(field.field_info.annotation) and not _bounded(field):
                     unbounded.append(f"{route.path} {kind[:-7]} {field.name}")

@@ -50,7 +50,7 @@ PASSWORD = "password123"
 # Dependency → policy. The first match in this order wins.
 POLICIES = (
     ("require_admin", "admin"),
-    ("_admin", "admin"),
+    ("channels_admin", "admin"),
     ("admin_only", "admin"),
     ("web_admin", "admin"),
     ("require_lead", "lead"),

@@ -22,13 +22,13 @@ from groundswell.settings import Settings
 router = APIRouter(tags=["channels"])
 
 
-def _admin(user: ApiUser) -> UserRead:
+def channels_admin(user: ApiUser) -> UserRead:
     if user.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins manage channels")
     return user
 
 
-Admin = Annotated[UserRead, Depends(_admin)]
+Admin = Annotated[UserRead, Depends(channels_admin)]
 
 
 def _settings(request: Request) -> Settings:

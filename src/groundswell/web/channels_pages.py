@@ -25,13 +25,13 @@ from groundswell.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-def _admin(user: WebUser) -> UserRead:
+def channels_admin(user: WebUser) -> UserRead:
     if user.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins manage channels")
     return user
 
 
-Admin = Annotated[UserRead, Depends(_admin)]
+Admin = Annotated[UserRead, Depends(channels_admin)]
 
 
 def _settings(request: Request) -> Settings:

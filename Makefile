@@ -74,3 +74,7 @@ eval-spikes: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) groundswell.db groundswell.db-wal groundswell.db-shm
+
+## Customer lifetime value: BG/NBD and Gamma-Gamma on CDNOW against the published fits.
+eval-clv: $(DEV_STAMP)
+	$(PY) -m bench.eval_clv

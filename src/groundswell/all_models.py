@@ -8,7 +8,9 @@ from groundswell.core.base import Base
 def load_all_models() -> type[Base]:
     import groundswell.auth.models
     import groundswell.channels.models
+    import groundswell.crm.clv_models
     import groundswell.crm.correction_models
+    import groundswell.crm.match_models
     import groundswell.crm.models
     import groundswell.ingestion.models
     import groundswell.listening.alert_models

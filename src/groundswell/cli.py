@@ -26,6 +26,9 @@ def _add_command_groups() -> None:
     app.add_typer(model.app, name="model")
     app.add_typer(listening.app, name="listening")
     app.add_typer(rescore.app, name="rescore")
+    from groundswell.commands import clv
+
+    app.add_typer(clv.app, name="clv")
 
 
 _add_command_groups()

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     webhook_secret: SecretStr = SecretStr(DEV_SECRET)
     """Signs alert webhooks (HMAC-SHA256) so receivers can tell they came from us."""
+    clv_horizon_weeks: float = Field(default=52.0, gt=0, le=520)
+    """Customer lifetime value is the discounted value of purchases over this many weeks."""
+    clv_annual_discount_rate: float = Field(default=0.10, ge=0, le=1)
+    clv_refit_interval_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    """`groundswell clv schedule` refits when the latest fit is older than this."""
 
     @field_validator("database_url")
     @classmethod

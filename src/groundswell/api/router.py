@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from groundswell.api import (
     routes_alerts,
+    routes_clv,
     routes_corrections,
     routes_drilldown,
     routes_ingest,
@@ -21,5 +22,6 @@ for module in (
     routes_alerts,
     routes_drilldown,
     routes_corrections,
+    routes_clv,
 ):
     api_router.include_router(module.router)

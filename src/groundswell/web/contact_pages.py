@@ -7,6 +7,7 @@ from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
 from groundswell.core.errors import NotFoundError
+from groundswell.crm.clv_service import customer_value
 from groundswell.crm.read import contact_timeline, get_contact, search_contacts
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
@@ -50,6 +51,11 @@ def contact_page(request: Request, session: SessionDep, user: WebUser, contact_i
     return render(
         request,
         "contact.html",
-        {"active": "contacts", "contact": contact, "timeline": timeline},
+        {
+            "active": "contacts",
+            "contact": contact,
+            "timeline": timeline,
+            "value": customer_value(session, contact_id=contact_id),
+        },
         user=user,
     )

@@ -78,3 +78,7 @@ clean:
 ## Customer lifetime value: BG/NBD and Gamma-Gamma on CDNOW against the published fits.
 eval-clv: $(DEV_STAMP)
 	$(PY) -m bench.eval_clv
+
+## Identity resolution: Splink on FEBRL (dedup and linkage) against an exact-key baseline.
+eval-identity: $(DEV_STAMP)
+	$(PY) -m bench.eval_identity

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     clv_annual_discount_rate: float = Field(default=0.10, ge=0, le=1)
     clv_refit_interval_hours: float = Field(default=24.0, gt=0, le=24 * 365)
     """`groundswell clv schedule` refits when the latest fit is older than this."""
+    identity_auto_merge_threshold: float = Field(default=0.99, gt=0, le=1)
+    """Candidate pairs at or above this match probability are merged without review."""
+    identity_review_threshold: float = Field(default=0.5, gt=0, le=1)
+    """Pairs from here up to the auto-merge threshold wait in the review queue."""
 
     @field_validator("database_url")
     @classmethod

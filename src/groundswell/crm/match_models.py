@@ -55,3 +55,19 @@ class MergeEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     undone_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class MatchKey(Base):
+    """A blocking key of a contact (crm/match_model.py ``blocking_keys``).
+
+    Kept in a table so a new identity finds the few contacts worth comparing with one
+    indexed lookup, however many contacts there are.
+    """
+
+    __tablename__ = "match_keys"
+    __table_args__ = (Index("ix_match_keys_contact_id", "contact_id"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -141,6 +141,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_events")),
     )
     op.create_index("ix_merge_events_kept", "merge_events", ["kept_contact_id", "id"])
+    op.create_table(
+        "match_keys",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_match_keys_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("key", "contact_id", name=op.f("pk_match_keys")),
+    )
+    op.create_index("ix_match_keys_contact_id", "match_keys", ["contact_id"])
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
@@ -150,6 +163,8 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("merged_into_id")
+    op.drop_index("ix_match_keys_contact_id", table_name="match_keys")
+    op.drop_table("match_keys")
     op.drop_index("ix_merge_events_kept", table_name="merge_events")
     op.drop_table("merge_events")
     op.drop_index("ix_match_candidates_status", table_name="match_candidates")

@@ -192,11 +192,13 @@ def _compare_handles(a: Profile, b: Profile) -> tuple[Level | None, str]:
     if sim >= 0.92:
         return HANDLE_LEVELS[1], f"{sim:.2f}"
     contained = [
-        (a, b) for a in left for b in right if min(len(a), len(b)) >= 4 and (a in b or b in a)
+        f"{x} / {y}"
+        for x in sorted(left)
+        for y in sorted(right)
+        if min(len(x), len(y)) >= 4 and (x in y or y in x)
     ]
     if contained:
-        a, b = contained[0]
-        return HANDLE_LEVELS[2], f"{a} / {b}"
+        return HANDLE_LEVELS[2], contained[0]
     if sim >= 0.80:
         return HANDLE_LEVELS[2], f"{sim:.2f}"
     return HANDLE_LEVELS[3], f"{sim:.2f}"

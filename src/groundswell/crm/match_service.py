@@ -48,7 +48,7 @@ def load_profiles(session: Session, contact_ids: Iterable[int]) -> dict[int, Pro
             active.append(cid)
             fields[cid]["names"].append(name)
             fields[cid]["emails"].append(email)
-        for cid, platform, handle, display, url in session.execute(
+        for owner, platform, handle, display, url in session.execute(
             select(
                 Identity.contact_id,
                 Identity.platform,
@@ -57,7 +57,9 @@ def load_profiles(session: Session, contact_ids: Iterable[int]) -> dict[int, Pro
                 Identity.profile_url,
             ).where(Identity.contact_id.in_(part), Identity.is_brand.is_(False))
         ):
-            f = fields[cid]
+            if owner is None:
+                continue
+            f = fields[owner]
             f["platforms"].append(platform)
             f["handles"].append(handle)
             f["names"].append(display)
@@ -70,14 +72,16 @@ def load_profiles(session: Session, contact_ids: Iterable[int]) -> dict[int, Pro
             )
         ):
             fields[cid]["emails"].append(value)
-        for cid, language, conversation in session.execute(
+        for author, language, conversation in session.execute(
             select(Interaction.contact_id, Interaction.language, Interaction.conversation_id)
             .where(Interaction.contact_id.in_(part), Interaction.direction == "in")
             .distinct()
         ):
-            fields[cid]["languages"].append(language)
+            if author is None:
+                continue
+            fields[author]["languages"].append(language)
             if conversation is not None:
-                fields[cid]["threads"].append(conversation)
+                fields[author]["threads"].append(conversation)
     return {
         cid: profile_of(cid, **{k: v for k, v in fields[cid].items()})  # type: ignore[arg-type]
         for cid in active
@@ -272,12 +276,13 @@ def _reads(session: Session, rows: Sequence[MatchCandidate]) -> list[CandidateRe
     )
     handles: dict[int, list[str]] = defaultdict(list)
     if ids:
-        for cid, platform, handle in session.execute(
+        for owner, platform, handle in session.execute(
             select(Identity.contact_id, Identity.platform, Identity.handle).where(
                 Identity.contact_id.in_(ids)
             )
         ):
-            handles[cid].append(f"{platform}:{handle}" if handle else platform)
+            if owner is not None:
+                handles[owner].append(f"{platform}:{handle}" if handle else platform)
     return [
         CandidateRead(
             id=r.id,

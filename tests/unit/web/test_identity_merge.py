@@ -158,19 +158,14 @@ def test_unmerge_out_of_order_restores_too(factory: Factory, db: Database) -> No
 
 def test_concurrent_merge_one_wins_the_other_fails_cleanly(factory: Factory, db: Database) -> None:
     people = _jane(factory)
-    winner = db.session()
-    loser = db.session()
-    with winner as s1:
-        # The loser has read the contacts before the winner commits.
-        with loser as s2:
-            s2.get(Contact, people["b"])
-            merge_contacts(s1, kept_id=people["a"], merged_id=people["b"], actor="one", reason="t")
-            s1.commit()
-            with pytest.raises(MergeConflictError):
-                merge_contacts(
-                    s2, kept_id=people["c"], merged_id=people["b"], actor="two", reason="t"
-                )
-            s2.rollback()
+    # The loser has read the contacts before the winner commits.
+    with db.session() as s1, db.session() as s2:
+        s2.get(Contact, people["b"])
+        merge_contacts(s1, kept_id=people["a"], merged_id=people["b"], actor="one", reason="t")
+        s1.commit()
+        with pytest.raises(MergeConflictError):
+            merge_contacts(s2, kept_id=people["c"], merged_id=people["b"], actor="two", reason="t")
+        s2.rollback()
     with db.session() as s:
         b = s.get(Contact, people["b"])
         assert b is not None and b.merged_into_id == people["a"]

@@ -29,6 +29,9 @@ def _add_command_groups() -> None:
     from groundswell.commands import clv
 
     app.add_typer(clv.app, name="clv")
+    from groundswell.commands import identity
+
+    app.add_typer(identity.app, name="identity")
 
 
 _add_command_groups()

@@ -9,6 +9,7 @@ from groundswell.api import (
     routes_clv,
     routes_corrections,
     routes_drilldown,
+    routes_identity,
     routes_ingest,
     routes_listening,
     routes_read,
@@ -23,5 +24,6 @@ for module in (
     routes_drilldown,
     routes_corrections,
     routes_clv,
+    routes_identity,
 ):
     api_router.include_router(module.router)

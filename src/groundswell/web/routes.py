@@ -11,6 +11,7 @@ from groundswell.web import (
     contact_pages,
     correction_pages,
     drilldown_pages,
+    identity_pages,
     listening_pages,
     stream_pages,
     subject_pages,
@@ -36,5 +37,6 @@ def install_web(app: FastAPI) -> None:
         alert_pages,
         drilldown_pages,
         correction_pages,
+        identity_pages,
     ):
         app.include_router(module.router)

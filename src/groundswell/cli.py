@@ -190,6 +190,14 @@ def demo_setup(
             )
             stored = setup.load_history(settings, db, history, progress=sys.stderr.isatty())
             typer.echo(f"loaded {stored} demo posts")
+        from groundswell.demo.crm_setup import ensure_crm_demo
+
+        if crm := ensure_crm_demo(settings, db, load=setup.load_history):
+            typer.echo(
+                "customer record demo: {posts} cross-channel posts, {merged} contacts merged "
+                "automatically, {candidates} candidate pairs, {purchases} purchases of "
+                "{buyers} buyers".format(**crm)
+            )
     finally:
         db.dispose()
 

@@ -2,13 +2,13 @@
 
 Pure (no database). A pair of contacts is compared field by field; each field lands on an
 agreement level whose weight is ``log2(m / u)`` — m the chance of that level for the same
-person, u for two different people — the model Splink fits (docs/adr/0012-identity-
+person, u for two different people — the model Splink fits (docs/adr/0011-identity-
 matching.md). The weights are summed with the prior and turned into a probability, and
 every field's level and weight is kept as the evidence a reviewer sees.
 
 The m and u values below are priors set from the FEBRL runs and from how handles are made;
-they are deliberately conservative: no single field short of an exact email local part or a
-shared profile link carries a pair over the automatic-merge threshold on its own.
+they are deliberately conservative: no single field on its own carries a pair over the
+automatic-merge threshold (0.99 by default).
 """
 
 from __future__ import annotations

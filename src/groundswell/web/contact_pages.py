@@ -1,41 +1,94 @@
-"""Contacts: search, and one contact's identities and cross-channel timeline."""
+"""Contacts: the paged, sortable list, and one contact's identities, value and timeline."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.clv_service import customer_value
-from groundswell.crm.read import contact_timeline, get_contact, search_contacts
+from groundswell.crm.contact_list import (
+    SORT_KEYS,
+    first_touch,
+    list_contacts,
+    parse_cursor,
+    timeline_page,
+)
+from groundswell.crm.read import get_contact, list_channels
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-TIMELINE_LIMIT = 500
+PAGE_SIZE = 50
+TIMELINE_PAGE = 50
 
 
 @router.get("/contacts", response_class=HTMLResponse)
 def contacts_page(
-    request: Request, session: SessionDep, user: WebUser, q: str | None = None
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "last_touch",
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     query = (q or "").strip()[:200]
-    contacts = search_contacts(session, q=query, limit=100)
+    key = sort if sort in SORT_KEYS else "last_touch"
+    listing = list_contacts(
+        session,
+        q=query,
+        sort=key,  # type: ignore[arg-type]
+        descending=order == "desc",
+        page=page,
+        page_size=PAGE_SIZE,
+    )
     return render(
         request,
         "contacts.html",
-        {"active": "contacts", "q": query, "contacts": contacts},
+        {
+            "active": "contacts",
+            "q": query,
+            "contacts": listing.items,
+            "listing": listing,
+            "sort": key,
+            "order": order,
+            "has_next": page * PAGE_SIZE < listing.total,
+        },
         user=user,
     )
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
-def contact_page(request: Request, session: SessionDep, user: WebUser, contact_id: int) -> Response:
+def contact_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    contact_id: int,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+    direction: Annotated[str | None, Query(max_length=8)] = None,
+    before: Annotated[str | None, Query(max_length=80)] = None,
+) -> Response:
+    cursor = None
+    if before:
+        try:
+            cursor = parse_cursor(before)
+        except ValueError:
+            cursor = None
     try:
         contact = get_contact(session, contact_id=contact_id)
-        timeline = contact_timeline(session, contact_id=contact_id, limit=TIMELINE_LIMIT)
+        timeline = timeline_page(
+            session,
+            contact_id=contact_id,
+            channel=channel or None,
+            direction="in" if direction == "in" else "out" if direction == "out" else None,
+            before=cursor,
+            limit=TIMELINE_PAGE,
+        )
     except NotFoundError:
         return render(
             request,
@@ -56,6 +109,10 @@ def contact_page(request: Request, session: SessionDep, user: WebUser, contact_i
             "contact": contact,
             "timeline": timeline,
             "value": customer_value(session, contact_id=contact_id),
+            "first_touch": first_touch(session, contact_id=contact_id),
+            "channels": list_channels(session),
+            "channel": channel or "",
+            "direction": direction if direction in ("in", "out") else "",
         },
         user=user,
     )

@@ -1,0 +1,218 @@
+"""Contacts at scale: the paged, sortable list and a paged, filtered timeline.
+
+The list sorts by name, value (CLV), last touch or mean sentiment; each page costs one
+query for the rows (aggregates joined from a grouped sub-query) and one for handles.
+Merged-away contacts are hidden (they live on inside the contact they were merged into).
+The timeline is newest first and pages with a (time, id) cursor, so a page deep in a
+10,000-interaction history costs what the first one does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from groundswell.channels.models import Channel
+from groundswell.core.errors import NotFoundError
+from groundswell.crm.clv_models import CustomerValue
+from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.read import _like, _timeline_condition, _to_reads
+from groundswell.crm.schemas import InteractionRead
+
+SortKey = Literal["name", "value", "last_touch", "sentiment"]
+SORT_KEYS: tuple[str, ...] = ("name", "value", "last_touch", "sentiment")
+
+
+class ContactRow(BaseModel):
+    id: int
+    display_name: str | None
+    email: str | None
+    handles: list[str]
+    interaction_count: int
+    first_touch: datetime | None
+    last_touch: datetime | None
+    sentiment: float | None
+    """Mean sentiment score of the contact's inbound interactions."""
+    clv: float | None
+    p_alive: float | None
+
+
+class ContactPage(BaseModel):
+    items: list[ContactRow]
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    descending: bool
+
+
+class TimelinePage(BaseModel):
+    contact_id: int
+    items: list[InteractionRead]
+    next_cursor: str | None
+    """``<iso time>|<id>`` of the last item when older ones exist."""
+
+
+def _stats() -> Select[tuple[int | None, int, datetime | None, datetime | None, float | None]]:
+    return (
+        select(
+            Interaction.contact_id.label("contact_id"),
+            func.count().label("n"),
+            func.min(Interaction.created_at).label("first"),
+            func.max(Interaction.created_at).label("last"),
+            func.avg(Interaction.sentiment_score).label("sentiment"),
+        )
+        .where(Interaction.contact_id.is_not(None), Interaction.direction == "in")
+        .group_by(Interaction.contact_id)
+    )
+
+
+def list_contacts(
+    session: Session,
+    *,
+    q: str | None = None,
+    sort: SortKey = "last_touch",
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+) -> ContactPage:
+    stats = _stats().subquery()
+    conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
+    query = (q or "").strip()
+    if query:
+        pattern = _like(query.lstrip("@"))
+        conditions.append(
+            or_(
+                func.lower(Contact.display_name).like(pattern, escape="\\"),
+                func.lower(Contact.email).like(pattern, escape="\\"),
+                Contact.phone.like(pattern, escape="\\"),
+                exists().where(
+                    Identity.contact_id == Contact.id,
+                    or_(
+                        func.lower(Identity.handle).like(pattern, escape="\\"),
+                        func.lower(Identity.display_name).like(pattern, escape="\\"),
+                    ),
+                ),
+            )
+        )
+    column: ColumnElement[object] = {  # type: ignore[assignment]
+        "name": func.lower(Contact.display_name),
+        "value": CustomerValue.clv,
+        "last_touch": stats.c.last,
+        "sentiment": stats.c.sentiment,
+    }[sort]
+    ordered = column.desc() if descending else column.asc()
+    stmt = (
+        select(
+            Contact.id,
+            Contact.display_name,
+            Contact.email,
+            func.coalesce(stats.c.n, 0),
+            stats.c.first,
+            stats.c.last,
+            stats.c.sentiment,
+            CustomerValue.clv,
+            CustomerValue.p_alive,
+        )
+        .outerjoin(stats, stats.c.contact_id == Contact.id)
+        .outerjoin(CustomerValue, CustomerValue.contact_id == Contact.id)
+        .where(*conditions)
+        .order_by(ordered.nulls_last(), Contact.id.desc() if descending else Contact.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = session.execute(stmt).all()
+    total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
+    ids = [r[0] for r in rows]
+    handles: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for owner, platform, handle in session.execute(
+            select(Identity.contact_id, Identity.platform, Identity.handle)
+            .where(Identity.contact_id.in_(ids))
+            .order_by(Identity.id)
+        ):
+            if owner is not None:
+                handles[owner].append(f"{platform}:{handle}" if handle else platform)
+    return ContactPage(
+        items=[
+            ContactRow(
+                id=r[0],
+                display_name=r[1],
+                email=r[2],
+                handles=handles[r[0]],
+                interaction_count=r[3],
+                first_touch=r[4],
+                last_touch=r[5],
+                sentiment=float(r[6]) if r[6] is not None else None,
+                clv=r[7],
+                p_alive=r[8],
+            )
+            for r in rows
+        ],
+        total=total,
+        page=page,
+        page_size=page_size,
+        sort=sort,
+        descending=descending,
+    )
+
+
+def first_touch(session: Session, *, contact_id: int) -> datetime | None:
+    """When the contact first appeared on any channel (not when the record was made)."""
+    return session.scalar(
+        select(func.min(Interaction.created_at)).where(Interaction.contact_id == contact_id)
+    )
+
+
+def parse_cursor(value: str) -> tuple[datetime, int]:
+    """``<iso time>|<id>``; ValueError when malformed."""
+    when, _, ident = value.partition("|")
+    parsed = datetime.fromisoformat(when)
+    if parsed.tzinfo is None:
+        raise ValueError("cursor time lacks a zone")
+    return parsed, int(ident)
+
+
+def timeline_page(
+    session: Session,
+    *,
+    contact_id: int,
+    channel: str | None = None,
+    direction: Literal["in", "out"] | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> TimelinePage:
+    """One page of the contact's timeline, newest first, filtered by channel and direction."""
+    if session.get(Contact, contact_id) is None:
+        raise NotFoundError("contact", contact_id)
+    conditions = [_timeline_condition(contact_id)]
+    if channel:
+        conditions.append(
+            Interaction.channel_id.in_(select(Channel.id).where(Channel.key == channel))
+        )
+    if direction:
+        conditions.append(Interaction.direction == direction)
+    if before is not None:
+        when, ident = before
+        conditions.append(
+            or_(
+                Interaction.created_at < when,
+                and_(Interaction.created_at == when, Interaction.id < ident),
+            )
+        )
+    rows = list(
+        session.scalars(
+            select(Interaction)
+            .where(*conditions)
+            .order_by(Interaction.created_at.desc(), Interaction.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
+    return TimelinePage(contact_id=contact_id, items=_to_reads(session, rows), next_cursor=cursor)

@@ -20,7 +20,7 @@ from groundswell.channels.models import Channel
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.clv_models import CustomerValue
 from groundswell.crm.models import Contact, Identity, Interaction
-from groundswell.crm.read import _like, _timeline_condition, _to_reads
+from groundswell.crm.read import _like, _to_reads
 from groundswell.crm.schemas import InteractionRead
 
 SortKey = Literal["name", "value", "last_touch", "sentiment"]
@@ -189,29 +189,57 @@ def timeline_page(
     """One page of the contact's timeline, newest first, filtered by channel and direction."""
     if session.get(Contact, contact_id) is None:
         raise NotFoundError("contact", contact_id)
-    conditions = [_timeline_condition(contact_id)]
+    filters: list[ColumnElement[bool]] = []
     if channel:
-        conditions.append(
-            Interaction.channel_id.in_(select(Channel.id).where(Channel.key == channel))
-        )
+        filters.append(Interaction.channel_id.in_(select(Channel.id).where(Channel.key == channel)))
     if direction:
-        conditions.append(Interaction.direction == direction)
+        filters.append(Interaction.direction == direction)
     if before is not None:
         when, ident = before
-        conditions.append(
+        filters.append(
             or_(
                 Interaction.created_at < when,
                 and_(Interaction.created_at == when, Interaction.id < ident),
             )
         )
+    newest = (Interaction.created_at.desc(), Interaction.id.desc())
+    # Two index-ordered reads merged here, instead of one OR that the planner answers by
+    # sorting the whole history: the contact's own posts (contact, time index) and our
+    # replies in their threads (conversation index).
     rows = list(
         session.scalars(
             select(Interaction)
-            .where(*conditions)
-            .order_by(Interaction.created_at.desc(), Interaction.id.desc())
+            .where(Interaction.contact_id == contact_id, *filters)
+            .order_by(*newest)
             .limit(limit + 1)
         )
     )
+    if direction != "in":
+        threads = list(
+            session.scalars(
+                select(Interaction.conversation_id)
+                .where(
+                    Interaction.contact_id == contact_id,
+                    Interaction.conversation_id.is_not(None),
+                )
+                .distinct()
+            )
+        )
+        for start in range(0, len(threads), 500):
+            rows.extend(
+                session.scalars(
+                    select(Interaction)
+                    .where(
+                        Interaction.conversation_id.in_(threads[start : start + 500]),
+                        Interaction.direction == "out",
+                        or_(Interaction.contact_id.is_(None), Interaction.contact_id != contact_id),
+                        *filters,
+                    )
+                    .order_by(*newest)
+                    .limit(limit + 1)
+                )
+            )
+        rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None

@@ -112,7 +112,7 @@ def profile_of(
 def blocking_keys(p: Profile) -> set[str]:
     """Cheap keys: two contacts are compared only when they share one.
 
-    Full folded name, surname + first initial, and squashed handles and email local
+    Full folded name, first + last name squashed, and squashed handles and email local
     parts in one namespace (so ``@janedoe`` meets ``jane.doe@example.com``), plus the
     handle at the end of each profile URL (``mastodon.social/@jdoe`` → ``jdoe``).
     """
@@ -121,7 +121,6 @@ def blocking_keys(p: Profile) -> set[str]:
         keys.add(f"n:{name}")
         parts = name.split()
         if len(parts) >= 2:
-            keys.add(f"s:{parts[-1]}:{parts[0][0]}")
             keys.add(f"h:{parts[0]}{parts[-1]}")
     for h in p.handles | p.email_locals:
         keys.add(f"h:{h}")

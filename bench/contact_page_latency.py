@@ -35,7 +35,7 @@ from groundswell.crm.clv_service import refit
 from groundswell.crm.models import Contact, Identity, Interaction
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-PASSWORD = "bench-password-123"
+PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away bench database
 
 
 def build(db: Database, heavy: int) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from groundswell.channels.models import Channel
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.clv_models import CustomerValue
 from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.note_models import ContactTag
 from groundswell.crm.read import _like, _to_reads
 from groundswell.crm.schemas import InteractionRead
 
@@ -79,9 +80,14 @@ def list_contacts(
     descending: bool = True,
     page: int = 1,
     page_size: int = 50,
+    tag: str | None = None,
 ) -> ContactPage:
     stats = _stats().subquery()
     conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
+    if tag:
+        conditions.append(
+            exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == tag.lower())
+        )
     query = (q or "").strip()
     if query:
         pattern = _like(query.lstrip("@"))

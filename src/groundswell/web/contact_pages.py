@@ -17,6 +17,7 @@ from groundswell.crm.contact_list import (
     parse_cursor,
     timeline_page,
 )
+from groundswell.crm.notes import notes_of, tags_of
 from groundswell.crm.read import get_contact, list_channels
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
@@ -36,6 +37,7 @@ def contacts_page(
     sort: Annotated[str, Query(max_length=20)] = "last_touch",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     query = (q or "").strip()[:200]
     key = sort if sort in SORT_KEYS else "last_touch"
@@ -46,6 +48,7 @@ def contacts_page(
         descending=order == "desc",
         page=page,
         page_size=PAGE_SIZE,
+        tag=tag or None,
     )
     return render(
         request,
@@ -53,6 +56,7 @@ def contacts_page(
         {
             "active": "contacts",
             "q": query,
+            "tag": tag or "",
             "contacts": listing.items,
             "listing": listing,
             "sort": key,
@@ -109,6 +113,8 @@ def contact_page(
             "contact": contact,
             "timeline": timeline,
             "value": customer_value(session, contact_id=contact_id),
+            "tags": tags_of(session, contact_id=contact_id),
+            "notes": notes_of(session, contact_id=contact_id),
             "first_touch": first_touch(session, contact_id=contact_id),
             "channels": list_channels(session),
             "channel": channel or "",

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from groundswell.web import (
     alert_pages,
     auth_pages,
+    contact_note_pages,
     contact_pages,
     correction_pages,
     drilldown_pages,
@@ -38,5 +39,6 @@ def install_web(app: FastAPI) -> None:
         drilldown_pages,
         correction_pages,
         identity_pages,
+        contact_note_pages,
     ):
         app.include_router(module.router)

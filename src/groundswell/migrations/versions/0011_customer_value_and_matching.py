@@ -154,6 +154,39 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", "contact_id", name=op.f("pk_match_keys")),
     )
     op.create_index("ix_match_keys_contact_id", "match_keys", ["contact_id"])
+    op.create_table(
+        "contact_tags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_contact_tags_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_tags")),
+    )
+    op.create_index("ix_contact_tags_contact", "contact_tags", ["contact_id"])
+    op.create_index("ix_contact_tags_tag", "contact_tags", ["tag"])
+    op.create_table(
+        "contact_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_contact_notes_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_notes")),
+    )
+    op.create_index("ix_contact_notes_contact", "contact_notes", ["contact_id", "id"])
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
@@ -163,6 +196,11 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("merged_into_id")
+    op.drop_index("ix_contact_notes_contact", table_name="contact_notes")
+    op.drop_table("contact_notes")
+    op.drop_index("ix_contact_tags_tag", table_name="contact_tags")
+    op.drop_index("ix_contact_tags_contact", table_name="contact_tags")
+    op.drop_table("contact_tags")
     op.drop_index("ix_match_keys_contact_id", table_name="match_keys")
     op.drop_table("match_keys")
     op.drop_index("ix_merge_events_kept", table_name="merge_events")

@@ -13,6 +13,7 @@ def load_all_models() -> type[Base]:
     import groundswell.crm.match_models
     import groundswell.crm.models
     import groundswell.crm.note_models
+    import groundswell.crm.privacy_models
     import groundswell.ingestion.models
     import groundswell.listening.alert_models
     import groundswell.listening.models  # noqa: F401

@@ -12,6 +12,7 @@ from groundswell.api import (
     routes_identity,
     routes_ingest,
     routes_listening,
+    routes_privacy,
     routes_read,
 )
 
@@ -25,5 +26,6 @@ for module in (
     routes_corrections,
     routes_clv,
     routes_identity,
+    routes_privacy,
 ):
     api_router.include_router(module.router)

@@ -187,6 +187,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_notes")),
     )
     op.create_index("ix_contact_notes_contact", "contact_notes", ["contact_id", "id"])
+    op.create_table(
+        "privacy_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("counts", _JSON, nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_requests")),
+    )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
@@ -196,6 +206,7 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("merged_into_id")
+    op.drop_table("privacy_requests")
     op.drop_index("ix_contact_notes_contact", table_name="contact_notes")
     op.drop_table("contact_notes")
     op.drop_index("ix_contact_tags_tag", table_name="contact_tags")

@@ -32,6 +32,9 @@ def _add_command_groups() -> None:
     from groundswell.commands import identity
 
     app.add_typer(identity.app, name="identity")
+    from groundswell.commands import privacy
+
+    app.add_typer(privacy.app, name="privacy")
 
 
 _add_command_groups()

@@ -14,6 +14,7 @@ from groundswell.web import (
     drilldown_pages,
     identity_pages,
     listening_pages,
+    privacy_pages,
     stream_pages,
     subject_pages,
 )
@@ -40,5 +41,6 @@ def install_web(app: FastAPI) -> None:
         correction_pages,
         identity_pages,
         contact_note_pages,
+        privacy_pages,
     ):
         app.include_router(module.router)

@@ -142,3 +142,54 @@ def test_agents_may_not_export_or_erase(client: TestClient, factory: Factory, db
         ).status_code
         == 404
     )
+
+
+def test_contact_page_export_and_erase(client: TestClient, factory: Factory, db: Database) -> None:
+    from gs_webtest import login, page_csrf
+
+    factory.user(role="analyst")
+    ids = _person(factory, db)
+    login(client)
+    page = client.get(f"/contacts/{ids['main']}").text
+    assert "export.json" in page and "Erase" in page
+    download = client.get(f"/contacts/{ids['main']}/export.json")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    assert download.json()["counts"]["contacts"] == 2
+    csrf = page_csrf(client, f"/contacts/{ids['main']}")
+    unconfirmed = client.post(f"/contacts/{ids['main']}/erase", data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 422
+    done = client.post(
+        f"/contacts/{ids['main']}/erase",
+        data={"csrf_token": csrf, "confirm": "erase"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert _hits(db) == []
+    assert client.get(f"/contacts/{ids['main']}").status_code == 404
+
+
+def test_cli_export_and_erase(
+    tmp_path: Any, factory: Factory, db: Database, settings: Any, monkeypatch: Any
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from groundswell.cli import app
+    from groundswell.settings import get_settings
+
+    ids = _person(factory, db)
+    monkeypatch.setenv("GROUNDSWELL_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "p.json"
+        res = CliRunner().invoke(app, ["privacy", "export", str(ids["main"]), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert json.loads(out.read_text())["counts"]["identities"] == 2
+        refused = CliRunner().invoke(app, ["privacy", "erase", str(ids["main"])])
+        assert refused.exit_code == 2
+        res = CliRunner().invoke(app, ["privacy", "erase", str(ids["main"]), "--yes"])
+        assert res.exit_code == 0, res.output
+    finally:
+        get_settings.cache_clear()
+    assert _hits(db) == []

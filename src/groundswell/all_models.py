@@ -9,6 +9,7 @@ def load_all_models() -> type[Base]:
     import groundswell.auth.models
     import groundswell.channels.models
     import groundswell.crm.clv_models
+    import groundswell.crm.consent_models
     import groundswell.crm.correction_models
     import groundswell.crm.match_models
     import groundswell.crm.models

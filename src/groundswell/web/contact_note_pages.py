@@ -9,6 +9,8 @@ from starlette.responses import RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
 from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.crm.consent import record_consent
+from groundswell.crm.models import Identity
 from groundswell.crm.notes import add_note, add_tag, remove_tag
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.templating import render
@@ -78,6 +80,36 @@ def note_add(
         add_note(session, contact_id=contact_id, text=text, actor=f"user:{user.email}")
     except NotFoundError as exc:
         return _refused(request, user, exc, 404)
+    except InvalidInputError as exc:
+        return _refused(request, user, exc, 422)
+    session.commit()
+    return _back(contact_id)
+
+
+@router.post("/contacts/{contact_id}/consents", dependencies=[Csrf])
+def consent_add(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    contact_id: int,
+    identity_id: Annotated[int, Form(ge=1)],
+    purpose: Annotated[str, Form(max_length=20)] = "",
+    granted: Annotated[str, Form(max_length=5)] = "",
+    source: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.contact_id != contact_id:
+        return _refused(request, user, NotFoundError("identity of this contact", identity_id), 404)
+    if granted not in ("yes", "no"):
+        return _refused(request, user, InvalidInputError("consent is given or withdrawn"), 422)
+    try:
+        record_consent(
+            session,
+            identity_id=identity_id,
+            purpose=purpose,
+            granted=granted == "yes",
+            source=f"{source.strip()} (recorded by {user.email})" if source.strip() else "",
+        )
     except InvalidInputError as exc:
         return _refused(request, user, exc, 422)
     session.commit()

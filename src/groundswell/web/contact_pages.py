@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from groundswell.api.deps import SessionDep
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.clv_service import customer_value
+from groundswell.crm.consent import PRIVATE_CHANNELS, consents_of, may_see_private
 from groundswell.crm.contact_list import (
     SORT_KEYS,
     first_touch,
@@ -114,6 +115,9 @@ def contact_page(
             "timeline": timeline,
             "value": customer_value(session, contact_id=contact_id),
             "tags": tags_of(session, contact_id=contact_id),
+            "consents": consents_of(session, contact_id=contact_id),
+            "private_ok": may_see_private(user.role),
+            "private_channels": PRIVATE_CHANNELS,
             "notes": notes_of(session, contact_id=contact_id),
             "first_touch": first_touch(session, contact_id=contact_id),
             "channels": list_channels(session),

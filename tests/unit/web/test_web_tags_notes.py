@@ -67,3 +67,51 @@ def test_merge_moves_tags_and_notes_and_unmerge_returns_them(
         assert tags_of(s, contact_id=a) == ["vip"]
         assert tags_of(s, contact_id=b) == ["press", "vip"]
         assert [n.text for n in notes_of(s, contact_id=b)] == ["B's note"]
+
+
+def test_consent_recorded_and_private_messages_hidden_from_analysts(
+    client: TestClient, factory: Factory, db: Database
+) -> None:
+    from gs_webtest import PASSWORD
+
+    factory.user(role="agent")
+    factory.user(email="an@example.com", role="analyst")
+    email = factory.channel("email")
+    jane = factory.contact("Jane Doe")
+    ident = factory.identity("email", "jane@example.com", jane)
+    factory.post(email, "my card number is secret", identity_id=ident, contact_id=jane)
+    login(client)
+    page = client.get(f"/contacts/{jane}").text
+    assert "my card number is secret" in page and "not asked" in page
+    csrf = page_csrf(client, f"/contacts/{jane}")
+    done = client.post(
+        f"/contacts/{jane}/consents",
+        data={
+            "csrf_token": csrf,
+            "identity_id": ident,
+            "purpose": "marketing",
+            "granted": "yes",
+            "source": "said so on the phone",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get(f"/contacts/{jane}").text
+    assert "said so on the phone (recorded by ana@example.com)" in page
+    assert 'class="consent-yes">given' in page
+    bad = client.post(
+        f"/contacts/{jane}/consents",
+        data={
+            "csrf_token": csrf,
+            "identity_id": ident,
+            "purpose": "spam",
+            "granted": "yes",
+            "source": "x",
+        },
+    )
+    assert bad.status_code == 422
+    client.post("/logout", data={"csrf_token": csrf})
+    client.cookies.clear()
+    login(client, "an@example.com", PASSWORD)
+    hidden = client.get(f"/contacts/{jane}").text
+    assert "my card number is secret" not in hidden and "not shown to your role" in hidden

@@ -197,6 +197,23 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_requests")),
     )
+    op.create_table(
+        "consents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("recorded_at", _TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["identity_id"],
+            ["identities.id"],
+            name=op.f("fk_consents_identity_id_identities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
+    )
+    op.create_index("ix_consents_identity_purpose", "consents", ["identity_id", "purpose", "id"])
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
@@ -206,6 +223,8 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("merged_into_id")
+    op.drop_index("ix_consents_identity_purpose", table_name="consents")
+    op.drop_table("consents")
     op.drop_table("privacy_requests")
     op.drop_index("ix_contact_notes_contact", table_name="contact_notes")
     op.drop_table("contact_notes")

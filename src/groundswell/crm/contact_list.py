@@ -81,9 +81,12 @@ def list_contacts(
     page: int = 1,
     page_size: int = 50,
     tag: str | None = None,
+    account_id: int | None = None,
 ) -> ContactPage:
     stats = _stats().subquery()
     conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
+    if account_id is not None:
+        conditions.append(Contact.account_id == account_id)
     if tag:
         conditions.append(
             exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == tag.lower())

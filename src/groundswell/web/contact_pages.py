@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
 from groundswell.core.errors import NotFoundError
+from groundswell.crm.accounts import list_accounts
 from groundswell.crm.clv_service import customer_value
 from groundswell.crm.consent import PRIVATE_CHANNELS, consents_of, may_see_private
 from groundswell.crm.contact_list import (
@@ -115,6 +116,7 @@ def contact_page(
             "timeline": timeline,
             "value": customer_value(session, contact_id=contact_id),
             "tags": tags_of(session, contact_id=contact_id),
+            "accounts": list_accounts(session),
             "consents": consents_of(session, contact_id=contact_id),
             "private_ok": may_see_private(user.role),
             "private_channels": PRIVATE_CHANNELS,

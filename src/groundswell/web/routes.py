@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from groundswell.web import (
+    account_pages,
     alert_pages,
     auth_pages,
     contact_note_pages,
@@ -42,5 +43,6 @@ def install_web(app: FastAPI) -> None:
         identity_pages,
         contact_note_pages,
         privacy_pages,
+        account_pages,
     ):
         app.include_router(module.router)

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     """Candidate pairs at or above this match probability are merged without review."""
     identity_review_threshold: float = Field(default=0.5, gt=0, le=1)
     """Pairs from here up to the auto-merge threshold wait in the review queue."""
+    retention_private_days: int | None = Field(default=None, ge=1, le=36500)
+    """Private messages (email, SMS, chat, DMs) older than this are purged; None keeps them."""
+    retention_public_days: int | None = Field(default=None, ge=1, le=36500)
+    retention_dead_letter_days: int | None = Field(default=90, ge=1, le=36500)
+    """Refused records may hold raw personal data; `groundswell privacy purge` drops old ones."""
 
     @field_validator("database_url")
     @classmethod

@@ -62,3 +62,38 @@ def erase_command(
     finally:
         db.dispose()
     typer.echo("erased: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+
+
+@app.command("purge")
+def purge_command(
+    every: Annotated[
+        float | None, typer.Option(min=60.0, help="Repeat every N seconds (a schedule).")
+    ] = None,
+) -> None:
+    """Apply the retention rules (GROUNDSWELL_RETENTION_*_DAYS); rollup counts are kept."""
+    import threading
+
+    from groundswell.core.db import Database
+    from groundswell.crm.retention import purge
+    from groundswell.settings import get_settings
+
+    settings = get_settings()
+    stop = threading.Event()
+    while True:
+        db = Database(settings)
+        try:
+            with db.session() as session:
+                done = purge(
+                    session,
+                    private_days=settings.retention_private_days,
+                    public_days=settings.retention_public_days,
+                    dead_letter_days=settings.retention_dead_letter_days,
+                )
+        finally:
+            db.dispose()
+        typer.echo(
+            f"purged {done['private']} private and {done['public']} public interactions, "
+            f"{done['dead_letters']} dead letters"
+        )
+        if every is None or stop.wait(every):
+            return

@@ -193,3 +193,43 @@ def test_cli_export_and_erase(
     finally:
         get_settings.cache_clear()
     assert _hits(db) == []
+
+
+def test_retention_purges_by_class_and_keeps_the_rest(factory: Factory, db: Database) -> None:
+    from datetime import timedelta
+
+    from groundswell.core.clock import utcnow
+    from groundswell.crm.retention import purge
+    from groundswell.ingestion.models import RejectedRecord
+
+    email, tw = factory.channel("email"), factory.channel("twitter")
+    c = factory.contact("A")
+    old_mail = factory.post(email, "old private", contact_id=c)
+    old_tweet = factory.post(tw, "old public", contact_id=c)
+    with db.session() as s:
+        new_mail = Interaction(
+            channel_id=email,
+            external_id="fresh",
+            direction="in",
+            contact_id=c,
+            text="fresh private",
+            created_at=utcnow(),
+            subject_ids=[],
+            entities={},
+            enrichment_versions={},
+        )
+        s.add(new_mail)
+        s.add(
+            RejectedRecord(
+                source="t", record_ref="r", reason="x", created_at=utcnow() - timedelta(days=400)
+            )
+        )
+        s.flush()
+        fresh_id = new_mail.id
+    with db.session() as s:
+        done = purge(s, private_days=30, public_days=None, dead_letter_days=90)
+    assert done == {"private": 1, "public": 0, "dead_letters": 1}
+    with db.session() as s:
+        assert s.get(Interaction, old_mail) is None
+        assert s.get(Interaction, old_tweet) is not None
+        assert s.get(Interaction, fresh_id) is not None

@@ -124,6 +124,7 @@ class Interaction(Base):
         Index("ix_interactions_contact_created", "contact_id", "created_at"),
         Index("ix_interactions_conversation_id", "conversation_id"),
         Index("ix_interactions_identity_id", "identity_id"),
+        Index("ix_interactions_contact_conversation", "contact_id", "conversation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

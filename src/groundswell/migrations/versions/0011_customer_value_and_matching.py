@@ -214,6 +214,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
     )
     op.create_index("ix_consents_identity_purpose", "consents", ["identity_id", "purpose", "id"])
+    # The contact page's "our replies in their threads" reads the contact's thread ids
+    # from this index alone instead of visiting every one of their interactions.
+    op.create_index(
+        "ix_interactions_contact_conversation",
+        "interactions",
+        ["contact_id", "conversation_id"],
+    )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
@@ -223,6 +230,7 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("merged_into_id")
+    op.drop_index("ix_interactions_contact_conversation", table_name="interactions")
     op.drop_index("ix_consents_identity_purpose", table_name="consents")
     op.drop_table("consents")
     op.drop_table("privacy_requests")

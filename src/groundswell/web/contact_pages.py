@@ -19,6 +19,7 @@ from groundswell.crm.contact_list import (
     parse_cursor,
     timeline_page,
 )
+from groundswell.crm.journey import journey_of
 from groundswell.crm.notes import notes_of, tags_of
 from groundswell.crm.read import get_contact, list_channels
 from groundswell.web.deps import WebUser
@@ -116,6 +117,7 @@ def contact_page(
             "timeline": timeline,
             "value": customer_value(session, contact_id=contact_id),
             "tags": tags_of(session, contact_id=contact_id),
+            "journey": journey_of(session, contact_id=contact_id),
             "accounts": list_accounts(session),
             "consents": consents_of(session, contact_id=contact_id),
             "private_ok": may_see_private(user.role),

@@ -172,3 +172,24 @@ def test_cli_imports_a_file(
     assert result.exit_code == 0, result.output
     assert "1 imported" in result.output and "1 refused" in result.output
     assert "row 3 [customer_key]: unknown customer" in result.output
+
+
+def test_contact_page_shows_journey_and_trend(
+    client: TestClient, factory: Factory, db: Database
+) -> None:
+    factory.user()
+    ch = factory.channel()
+    contact = _buyers(factory, 1)[0]
+    factory.post(ch, "thinking of buying", contact_id=contact, sentiment=("neutral", 0.1))
+    with db.session() as s:
+        from groundswell.crm.clv_schemas import TransactionIn
+
+        import_transactions(
+            s,
+            source="t",
+            items=[("r", TransactionIn(customer_key="C0000", date=date(2024, 6, 1), amount=9))],
+        )
+    login(client)
+    page = client.get(f"/contacts/{contact}").text
+    assert 'class="stage">purchase<' in page and "a purchase was imported" in page
+    assert "2024-05" in page and "+0.10" in page

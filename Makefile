@@ -82,3 +82,8 @@ eval-clv: $(DEV_STAMP)
 ## Identity resolution: Splink on FEBRL (dedup and linkage) against an exact-key baseline.
 eval-identity: $(DEV_STAMP)
 	$(PY) -m bench.eval_identity
+
+## Customer record benchmarks: contact page latency (10,000 interactions) and identity blocking (1M).
+bench-crm: $(DEV_STAMP)
+	$(PY) -m bench.contact_page_latency
+	$(PY) -m bench.identity_blocking

@@ -10,10 +10,10 @@ The timeline is newest first and pages with a (time, id) cursor, so a page deep 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
@@ -58,7 +58,7 @@ class TimelinePage(BaseModel):
     """``<iso time>|<id>`` of the last item when older ones exist."""
 
 
-def _stats() -> Select[tuple[int | None, int, datetime | None, datetime | None, float | None]]:
+def _stats() -> Any:
     return (
         select(
             Interaction.contact_id.label("contact_id"),
@@ -83,7 +83,6 @@ def list_contacts(
     tag: str | None = None,
     account_id: int | None = None,
 ) -> ContactPage:
-    stats = _stats().subquery()
     conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
     if account_id is not None:
         conditions.append(Contact.account_id == account_id)
@@ -108,66 +107,98 @@ def list_contacts(
                 ),
             )
         )
-    column: ColumnElement[object] = {  # type: ignore[assignment]
+    inbound = (Interaction.contact_id == Contact.id, Interaction.direction == "in")
+    # Sort keys as correlated sub-queries: one index probe per contact, instead of joining
+    # an aggregate over every interaction (which PostgreSQL may re-run per contact).
+    column: ColumnElement[Any] = {
         "name": func.lower(Contact.display_name),
-        "value": CustomerValue.clv,
-        "last_touch": stats.c.last,
-        "sentiment": stats.c.sentiment,
+        "value": select(CustomerValue.clv)
+        .where(CustomerValue.contact_id == Contact.id)
+        .correlate(Contact)
+        .scalar_subquery(),
+        "last_touch": select(func.max(Interaction.created_at))
+        .where(*inbound)
+        .correlate(Contact)
+        .scalar_subquery(),
+        "sentiment": select(func.avg(Interaction.sentiment_score))
+        .where(*inbound)
+        .correlate(Contact)
+        .scalar_subquery(),
     }[sort]
     ordered = column.desc() if descending else column.asc()
-    stmt = (
-        select(
-            Contact.id,
-            Contact.display_name,
-            Contact.email,
-            func.coalesce(stats.c.n, 0),
-            stats.c.first,
-            stats.c.last,
-            stats.c.sentiment,
-            CustomerValue.clv,
-            CustomerValue.p_alive,
+    page_ids = list(
+        session.scalars(
+            select(Contact.id)
+            .where(*conditions)
+            .order_by(ordered.nulls_last(), Contact.id.desc() if descending else Contact.id)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
         )
-        .outerjoin(stats, stats.c.contact_id == Contact.id)
-        .outerjoin(CustomerValue, CustomerValue.contact_id == Contact.id)
-        .where(*conditions)
-        .order_by(ordered.nulls_last(), Contact.id.desc() if descending else Contact.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
     )
-    rows = session.execute(stmt).all()
     total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
-    ids = [r[0] for r in rows]
-    handles: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        for owner, platform, handle in session.execute(
-            select(Identity.contact_id, Identity.platform, Identity.handle)
-            .where(Identity.contact_id.in_(ids))
-            .order_by(Identity.id)
-        ):
-            if owner is not None:
-                handles[owner].append(f"{platform}:{handle}" if handle else platform)
+    rows = _page_rows(session, page_ids)
     return ContactPage(
-        items=[
-            ContactRow(
-                id=r[0],
-                display_name=r[1],
-                email=r[2],
-                handles=handles[r[0]],
-                interaction_count=r[3],
-                first_touch=r[4],
-                last_touch=r[5],
-                sentiment=float(r[6]) if r[6] is not None else None,
-                clv=r[7],
-                p_alive=r[8],
-            )
-            for r in rows
-        ],
+        items=rows,
         total=total,
         page=page,
         page_size=page_size,
         sort=sort,
         descending=descending,
     )
+
+
+def _page_rows(session: Session, ids: list[int]) -> list[ContactRow]:
+    """The page's contacts with their figures, in the order of ``ids``."""
+    if not ids:
+        return []
+    contacts = {
+        cid: (name, email)
+        for cid, name, email in session.execute(
+            select(Contact.id, Contact.display_name, Contact.email).where(Contact.id.in_(ids))
+        )
+    }
+    stats: dict[int, tuple[Any, Any, Any, Any]] = {}
+    for owner, n, first, last, mean in session.execute(
+        _stats().where(Interaction.contact_id.in_(ids))
+    ):
+        if isinstance(owner, int):
+            stats[owner] = (n, first, last, mean)
+    values = {
+        cid: (clv, alive)
+        for cid, clv, alive in session.execute(
+            select(CustomerValue.contact_id, CustomerValue.clv, CustomerValue.p_alive).where(
+                CustomerValue.contact_id.in_(ids)
+            )
+        )
+    }
+    handles: dict[int, list[str]] = {i: [] for i in ids}
+    for owner, platform, handle in session.execute(
+        select(Identity.contact_id, Identity.platform, Identity.handle)
+        .where(Identity.contact_id.in_(ids))
+        .order_by(Identity.id)
+    ):
+        if owner is not None:
+            handles[owner].append(f"{platform}:{handle}" if handle else platform)
+    out = []
+    for cid in ids:
+        name, email = contacts[cid]
+        n, first, last, sentiment = stats.get(cid, (0, None, None, None))
+        clv, alive = values.get(cid, (None, None))
+        out.append(
+            ContactRow(
+                id=cid,
+                display_name=name,
+                email=email,
+                handles=handles[cid],
+                interaction_count=n or 0,
+                first_touch=first,
+                last_touch=last,
+                sentiment=float(sentiment) if sentiment is not None else None,
+                clv=clv,
+                p_alive=alive,
+            )
+        )
+    return out
 
 
 def first_touch(session: Session, *, contact_id: int) -> datetime | None:

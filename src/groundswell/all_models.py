@@ -14,11 +14,11 @@ def load_all_models() -> type[Base]:
     import groundswell.crm.correction_models
     import groundswell.crm.match_models
     import groundswell.crm.models
+    import groundswell.crm.note_models
+    import groundswell.crm.privacy_models
     import groundswell.engagement.config_models
     import groundswell.engagement.models
     import groundswell.engagement.reply_models
-    import groundswell.crm.note_models
-    import groundswell.crm.privacy_models
     import groundswell.ingestion.models
     import groundswell.listening.alert_models
     import groundswell.listening.models

@@ -10,6 +10,7 @@ from groundswell.web import (
     account_pages,
     alert_pages,
     auth_pages,
+    channels_pages,
     contact_note_pages,
     contact_pages,
     correction_pages,
@@ -22,7 +23,6 @@ from groundswell.web import (
     stream_pages,
     subject_pages,
 )
-from groundswell.web import channels_pages
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
 from groundswell.web.engagement import router as engagement_router

@@ -1,0 +1,71 @@
+"""Run the product's series-relative detector over the NAB files, all files in one bank.
+
+Count series (realTweets: mentions per 5 minutes) are judged in Anscombe-root space with
+a Poisson floor on their scale, rises only, as the product judges post volume; every other
+file is a level judged both ways, as net sentiment is. The detector learns during NAB's
+probationary rows (its warm-up) and emits 1 at the first step of each alert episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from bench.nab.data import NabFile
+from bench.nab.scorer import Floats, probationary_rows
+from groundswell.listening.detection.robust import RobustParams, robust_layout, robust_step
+
+COUNT_CATEGORIES = {"realTweets"}
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    scores: Floats
+    """1 at the step that opened an episode, else 0 (NAB's anomaly_score)."""
+    active: Floats
+
+
+def _hours(file: NabFile) -> np.ndarray:
+    return np.fromiter(
+        (datetime.fromisoformat(s).hour for s in file.timestamps), np.intp, len(file.timestamps)
+    )
+
+
+def run_group(files: list[NabFile], params: RobustParams, counts: bool) -> list[Output]:
+    if not files:
+        return []
+    p = RobustParams(**{**{f: getattr(params, f) for f in params.__dataclass_fields__}, "two_sided": not counts})
+    lay = robust_layout(len(p.window_half_lives))
+    n = len(files)
+    length = max(len(f.values) for f in files)
+    values = np.zeros((n, length))
+    hours = np.zeros((n, length), dtype=np.intp)
+    for i, f in enumerate(files):
+        values[i, : len(f.values)] = f.values
+        values[i, len(f.values) :] = f.values[-1]
+        h = _hours(f)
+        hours[i, : len(h)] = h
+    ys = 2.0 * np.sqrt(np.maximum(values, 0.0) + 0.375) if counts else values
+    warmup = np.array([probationary_rows(len(f.values)) for f in files])
+    state = np.zeros((n, lay.size))
+    opened = np.zeros((n, length))
+    active = np.zeros((n, length))
+    for t in range(length):
+        y = ys[:, t]
+        floor = p.count_scale_floor if counts else 1e-3 * np.abs(y) + 1e-9
+        out = robust_step(state, lay, p, y, hours[:, t], warmup <= t, floor)
+        opened[:, t] = out.opened
+        active[:, t] = out.active
+    return [Output(opened[i, : len(f.values)], active[i, : len(f.values)]) for i, f in enumerate(files)]
+
+
+def run_all(files: list[NabFile], params: RobustParams | None = None) -> dict[str, Output]:
+    params = params or RobustParams()
+    out: dict[str, Output] = {}
+    for counts in (True, False):
+        group = [f for f in files if (f.category in COUNT_CATEGORIES) == counts]
+        for f, o in zip(group, run_group(group, params, counts), strict=True):
+            out[f.key] = o
+    return out

@@ -68,7 +68,8 @@ bench: $(DEV_STAMP)
 eval-sentiment: $(DEV_STAMP)
 	$(PY) -m bench.eval_sentiment
 
-## Spike detector quality on labelled synthetic and airline series, against a z-score baseline.
+## Spike detector quality on labelled synthetic and airline series (against a z-score baseline)
+## and on the NAB development set (NAB scores beside the published detectors).
 eval-spikes: $(DEV_STAMP)
 	$(PY) -m bench.eval_spikes
 

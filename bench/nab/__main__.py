@@ -6,20 +6,31 @@ import time
 
 from bench.nab.data import load_files
 from bench.nab.report import alert_figures, score_table
-from bench.nab.run import run_all
+from bench.nab.run import run_all, run_product
+
+
+def report() -> list[str]:
+    """The NAB section: scores beside the anchors, then alert-level figures."""
+    files = load_files()
+    tweets = [f for f in files if f.category == "realTweets"]
+    product = run_product(tweets)
+    candidate = run_all(files)
+    lines = score_table(files, {"gs-spike-1 (product)": product, "candidate": candidate})
+    lines.append("Alert figures at default settings (episode openings; NAB rows, not minutes):")
+    for name, group, outputs in (
+        ("gs-spike-1, realTweets", tweets, product),
+        ("candidate, realTweets", tweets, candidate),
+        ("candidate, all dev", files, candidate),
+    ):
+        figs = alert_figures(group, outputs)
+        lines.append(f"  {name}: " + "; ".join(f"{k} {v}" for k, v in figs.items()))
+    return lines
 
 
 def main() -> None:
     began = time.perf_counter()
-    files = load_files()
-    outputs = run_all(files)
-    for line in score_table(files, outputs, "gs-spike-2"):
+    for line in report():
         print(line)
-    tweets = [f for f in files if f.category == "realTweets"]
-    print("Alert figures at default settings:")
-    for name, group in (("realTweets", tweets), ("all dev", files)):
-        figs = alert_figures(group, outputs)
-        print(f"  {name}: " + "; ".join(f"{k} {v}" for k, v in figs.items()))
     print(f"\n({time.perf_counter() - began:.0f} s)")
 
 

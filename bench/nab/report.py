@@ -11,32 +11,56 @@ from bench.nab.scorer import PROFILES, normalised, probationary_rows, score_file
 
 GROUPS = (*[c for c in CATEGORIES if c != "artificialNoAnomaly"], "all_dev")
 SHORT = {"reward_low_FP_rate": "low-FP", "reward_low_FN_rate": "low-FN", "standard": "standard"}
-SHOWN = ("ARTime", "numenta", "contextOSE", "knncad", "relativeEntropy", "windowedGaussian", "random")
+SHOWN = (
+    "ARTime",
+    "numenta",
+    "contextOSE",
+    "knncad",
+    "relativeEntropy",
+    "windowedGaussian",
+    "random",
+)
 
 
-def group_scores(files: list[NabFile], outputs: dict[str, Output], profile: str) -> dict[str, float]:
+def group_scores(
+    files: list[NabFile], outputs: dict[str, Output], profile: str
+) -> dict[str, float | None]:
+    """Normalised score per group over the files ``outputs`` covers (None: no such file)."""
     prof = PROFILES[profile]
-    sums: dict[str, float] = {g: 0.0 for g in GROUPS}
-    wins: dict[str, int] = {g: 0 for g in GROUPS}
+    sums: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
+    wins: dict[str, int] = dict.fromkeys(GROUPS, 0)
+    seen: set[str] = set()
     for f in files:
+        if f.key not in outputs:
+            continue
         raw = score_file(outputs[f.key].scores, f.windows, 0.5, prof).raw
         for g in (f.category, "all_dev"):
             if g in sums:
                 sums[g] += raw
                 wins[g] += len(f.windows)
-    return {g: normalised(sums[g], wins[g], prof) for g in GROUPS}
+                seen.add(g)
+    complete = all(f.key in outputs for f in files)
+    return {
+        g: normalised(sums[g], wins[g], prof)
+        if g in seen and wins[g] and (g != "all_dev" or complete)
+        else None
+        for g in GROUPS
+    }
 
 
-def score_table(files: list[NabFile], outputs: dict[str, Output], name: str) -> list[str]:
+def score_table(files: list[NabFile], ours: dict[str, dict[str, Output]]) -> list[str]:
+    """One table per profile: each of ``ours`` (name → outputs) above the published rows."""
     anchors = load_anchors()
     lines: list[str] = []
     for profile in PROFILES:
-        ours = group_scores(files, outputs, profile)
         header = ["detector", *[g.replace("artificial", "art") for g in GROUPS]]
-        rows = [[name, *[f"{ours[g]:.1f}" for g in GROUPS]]]
+        rows: list[list[str]] = []
+        for name, outputs in ours.items():
+            got = group_scores(files, outputs, profile)
+            rows.append([name, *["-" if got[g] is None else f"{got[g]:.1f}" for g in GROUPS]])
         for det in SHOWN:
             rows.append([det, *[f"{anchors[(det, g, profile)]:.1f}" for g in GROUPS]])
-        lines.append(f"NAB normalised score, {SHORT[profile]} profile (threshold 0.5 on alert openings)")
+        lines.append(f"NAB normalised score, {SHORT[profile]} profile (published rows: NAB's own)")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines.append(" | ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
         lines.append("-|-".join("-" * w for w in widths))
@@ -73,6 +97,10 @@ def alert_figures(files: list[NabFile], outputs: dict[str, Output]) -> dict[str,
         "series": str(len(files)),
         "series-days": f"{days:.0f}",
         "false episodes / series-day": f"{false / days:.3f}" if days else "-",
-        "windows alerted": f"{caught}/{windows} ({100 * caught / windows:.0f} %)" if windows else "-",
-        "median delay from window start (min)": f"{statistics.median(delays):.0f}" if delays else "-",
+        "windows alerted": f"{caught}/{windows} ({100 * caught / windows:.0f} %)"
+        if windows
+        else "-",
+        "median delay from window start (min)": f"{statistics.median(delays):.0f}"
+        if delays
+        else "-",
     }

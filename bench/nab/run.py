@@ -9,13 +9,17 @@ probationary rows (its warm-up) and emits 1 at the first step of each alert epis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
+from bench.nab.candidate import RobustParams, robust_layout, robust_step
 from bench.nab.data import NabFile
 from bench.nab.scorer import Floats, probationary_rows
-from groundswell.listening.detection.robust import RobustParams, robust_layout, robust_step
+from groundswell.listening.detection.kernel import step
+from groundswell.listening.detection.layout import build_layout
+from groundswell.listening.detection.params import DetectorParams
+from groundswell.listening.detection.types import minute_index
 
 COUNT_CATEGORIES = {"realTweets"}
 
@@ -36,7 +40,9 @@ def _hours(file: NabFile) -> np.ndarray:
 def run_group(files: list[NabFile], params: RobustParams, counts: bool) -> list[Output]:
     if not files:
         return []
-    p = RobustParams(**{**{f: getattr(params, f) for f in params.__dataclass_fields__}, "two_sided": not counts})
+    p = RobustParams(
+        **{**{f: getattr(params, f) for f in params.__dataclass_fields__}, "two_sided": not counts}
+    )
     lay = robust_layout(len(p.window_half_lives))
     n = len(files)
     length = max(len(f.values) for f in files)
@@ -58,7 +64,9 @@ def run_group(files: list[NabFile], params: RobustParams, counts: bool) -> list[
         out = robust_step(state, lay, p, y, hours[:, t], warmup <= t, floor)
         opened[:, t] = out.opened
         active[:, t] = out.active
-    return [Output(opened[i, : len(f.values)], active[i, : len(f.values)]) for i, f in enumerate(files)]
+    return [
+        Output(opened[i, : len(f.values)], active[i, : len(f.values)]) for i, f in enumerate(files)
+    ]
 
 
 def run_all(files: list[NabFile], params: RobustParams | None = None) -> dict[str, Output]:
@@ -68,4 +76,28 @@ def run_all(files: list[NabFile], params: RobustParams | None = None) -> dict[st
         group = [f for f in files if (f.category in COUNT_CATEGORIES) == counts]
         for f, o in zip(group, run_group(group, params, counts), strict=True):
             out[f.key] = o
+    return out
+
+
+def run_product(files: list[NabFile]) -> dict[str, Output]:
+    """The product's count detector (gs-spike-1) over count files, one row per step.
+
+    Each row is stepped at its own timestamp's minute so the hour-of-day profile is right;
+    its half-lives then count rows (5 minutes here), not minutes. A row scores 1 when it
+    fires on volume and the previous row did not (the alert layer's episode start).
+    Warm-up is NAB's probationary period, as for the candidate.
+    """
+    out: dict[str, Output] = {}
+    for f in files:
+        params = DetectorParams(warmup_minutes=probationary_rows(len(f.values)))
+        layout = build_layout(len(params.window_half_lives))
+        state = np.zeros((1, layout.size))
+        zero = np.zeros(1)
+        fired = np.zeros(len(f.values))
+        for t, stamp in enumerate(f.timestamps):
+            minute = minute_index(datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+            volume, _, _ = step(state, layout, params, minute, f.values[t : t + 1], zero, zero)
+            fired[t] = float(volume.fired[0])
+        opened = fired * (1.0 - np.concatenate([[0.0], fired[:-1]]))
+        out[f.key] = Output(opened, fired)
     return out

@@ -4,11 +4,10 @@ alert episodes (one opening per burst, a new one only once the series has settle
 
 It is not wired into the product: see "NAB" in ``docs/spike-detection.md`` for why.
 
-Residuals are taken in a variance-stabilised space (the Anscombe root for counts, the value itself for levels),
-and each evidence window keeps an exponentially weighted mean absolute deviation of its
-own past window means: a series that is bursty, or whose minutes are correlated, learns a
-wide scale and needs a larger move to surprise. One threshold on the resulting deviate
-then means the same on quiet and busy series.
+Residuals are taken in a variance-stabilised space (the Anscombe root for counts, the
+value itself for levels), and each evidence window keeps an exponentially weighted mean
+absolute deviation of its own past window means: a series that is bursty, or whose
+minutes are correlated, learns a wide scale and needs a larger move to surprise.
 
 State is an (N, L) float64 matrix like the rest of the detector; each row may sit at its
 own hour-of-day slot, so series on different clocks step together.

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -14,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.nab.data import ROOT as NAB  # noqa: E402
-from bench.nab.data import load_windows, read_series
+from bench.nab.data import load_windows, read_series  # noqa: E402
 from bench.nab.scorer import (  # noqa: E402
     PROFILES,
     normalised,
@@ -65,7 +66,6 @@ def test_reproduces_published_raw_scores(row: dict[str, str]) -> None:
     thresholds = json.loads((CHECK / "thresholds.json").read_text())
     threshold = thresholds[det][row["profile"]]
     assert threshold == pytest.approx(float(row["threshold"]))
-    import numpy as np
 
     got = score_file(
         np.asarray(scores), window_rows(stamps, windows), threshold, PROFILES[row["profile"]]

@@ -8,7 +8,7 @@ probationary rows (its warm-up) and emits 1 at the first step of each alert epis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -79,25 +79,47 @@ def run_all(files: list[NabFile], params: RobustParams | None = None) -> dict[st
     return out
 
 
+STEP_MINUTES = 5.0
+"""NAB's count series are 5-minute rows; the rarity settings are real time."""
+
+
+def product_params(warmup: int, **changes: float) -> DetectorParams:
+    """The product's defaults with its real-time rarity settings counted in 5-minute rows."""
+    d = replace(DetectorParams(), **changes)
+    return replace(
+        d,
+        warmup_minutes=warmup,
+        min_wait_minutes=d.min_wait_minutes / STEP_MINUTES,
+        rarity_half_life_minutes=d.rarity_half_life_minutes / STEP_MINUTES,
+        rarity_prior_minutes=d.rarity_prior_minutes / STEP_MINUTES,
+    )
+
+
 def run_product(files: list[NabFile]) -> dict[str, Output]:
-    """The product's count detector (gs-spike-1) over count files, one row per step.
+    """The product's count detector (gs-spike-2) over count files, one row per step.
 
     Each row is stepped at its own timestamp's minute so the hour-of-day profile is right;
-    its half-lives then count rows (5 minutes here), not minutes. A row scores 1 when it
-    fires on volume and the previous row did not (the alert layer's episode start).
-    Warm-up is NAB's probationary period, as for the candidate.
+    the detector's half-lives then count rows (5 minutes here), while its rarity settings
+    are converted to rows (``product_params``). Files with the same timestamps (the
+    Twitter series) step together as one bank. Warm-up is NAB's probationary period.
     """
-    out: dict[str, Output] = {}
+    groups: dict[tuple[str, ...], list[NabFile]] = {}
     for f in files:
-        params = DetectorParams(warmup_minutes=probationary_rows(len(f.values)))
+        groups.setdefault(tuple(f.timestamps), []).append(f)
+    out: dict[str, Output] = {}
+    for stamps, members in groups.items():
+        params = product_params(probationary_rows(len(stamps)))
         layout = build_layout(len(params.window_half_lives))
-        state = np.zeros((1, layout.size))
-        zero = np.zeros(1)
-        fired = np.zeros(len(f.values))
-        for t, stamp in enumerate(f.timestamps):
+        state = np.zeros((len(members), layout.size))
+        zero = np.zeros(len(members))
+        values = np.stack([f.values for f in members])
+        fired = np.zeros_like(values)
+        opened = np.zeros_like(values)
+        for t, stamp in enumerate(stamps):
             minute = minute_index(datetime.fromisoformat(stamp).replace(tzinfo=UTC))
-            volume, _, _ = step(state, layout, params, minute, f.values[t : t + 1], zero, zero)
-            fired[t] = float(volume.fired[0])
-        opened = fired * (1.0 - np.concatenate([[0.0], fired[:-1]]))
-        out[f.key] = Output(opened, fired)
+            volume, _, _ = step(state, layout, params, minute, values[:, t], zero, zero)
+            fired[:, t] = volume.fired
+            opened[:, t] = volume.opened
+        for i, f in enumerate(members):
+            out[f.key] = Output(opened[i], fired[i])
     return out

@@ -5,17 +5,20 @@ heavy tails: on a bursty brand a 6-deviate hour comes every day, on a quiet one 
 the detector does not alert on a deviate; it counts, per series, how often the evidence
 has *crossed upwards* through each of a ladder of levels (2, 2.8, 4, … 32: one crossing
 is one event, however long it lasts), with a memory of weeks, and turns the evidence of
-this step into an expected waiting time between such events on this series. An alert
+this step into an expected waiting time between such events on this series (at the
+highest level it reaches). An alert
 opens when that wait is longer than ``min_wait_minutes``; the severity is the same wait
 on a fixed scale (a few times a day ≤ 3, rarer than once a week ≥ 8), so it means the
 same on every series.
 
 Before a series has history, a prior of ``rarity_prior_steps`` steps with normal-tail
-crossing rates stands in; it fades as the series' own crossings are counted.
+crossing rates stands in; it fades as the series' own crossings are counted. A level
+never crossed counts as half an event (``UNSEEN``), so rarity is bounded by how much
+history there is.
 
 An episode opens with the first step rare enough and stays open (its steps keep firing
-while their evidence is above ``settle_deviate``) until every window has stayed below
-that for ``settle_steps`` steps: a sustained surge is one episode, and a new one needs the
+while their evidence is still significant) until every window has stayed below
+``settle_deviate`` for ``settle_steps`` steps: a sustained surge is one episode, and a new one needs the
 series to have settled first.
 """
 
@@ -39,6 +42,11 @@ _LOG_A_WEEK = math.log10(10080.0)
 
 PRIOR_RATE = np.maximum([0.5 * math.erfc(v / math.sqrt(2.0)) for v in LEVELS], 1e-12)
 """Normal-tail probability of each level: the crossing rate assumed before any history."""
+
+UNSEEN = 0.5
+"""Half an event added to every level's count, so a level this series has never crossed
+is judged about twice as rare as its history is long, not infinitely rare: evidence
+beyond anything seen yet is rare, by as much as the history can tell."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +91,22 @@ class Rarity:
 
 
 def wait_minutes(state: Array, r: RarityLayout, p: RarityParams, e: Array, step: float) -> Array:
-    """The expected wait between upcrossings of ``e``, interpolated in log rate."""
+    """The expected wait between upcrossings of the highest level at or below ``e``.
+
+    Taking the level below (not interpolating towards the next one, whose rate may rest
+    on no crossing at all) keeps a series' routine bursts, which peak between two
+    levels, from looking rarer than they are. Below the first level, a step is routine.
+    """
     n = len(LEVELS)
     mass = state[:, r.mass : r.mass + 1]
-    rate = (state[:, r.counts : r.counts + n] + p.prior_steps * PRIOR_RATE) / (mass + p.prior_steps)
-    log_rate = np.minimum.accumulate(np.log10(rate), axis=1)
-    pos = np.clip(np.log2(np.maximum(e, 1e-9)) * 2.0 - 2.0, 0.0, None)
-    i = np.minimum(np.floor(pos).astype(np.intp), n - 2)
+    rate = (state[:, r.counts : r.counts + n] + p.prior_steps * PRIOR_RATE + UNSEEN) / (
+        mass + p.prior_steps
+    )
+    rate = np.minimum.accumulate(rate, axis=1)
+    i = np.searchsorted(LEVELS, e, side="right") - 1
     rows = np.arange(e.shape[0])
-    lo, hi = log_rate[rows, i], log_rate[rows, i + 1]
-    t = (e - LEVELS[i]) / (LEVELS[i + 1] - LEVELS[i])
-    # Below the first level, log rate runs linearly from 0 (every step) at e = 0.
-    value = np.where(e < LEVELS[0], lo * np.maximum(e, 0.0) / LEVELS[0], lo + t * (hi - lo))
-    return np.asarray(step * 10.0 ** (-value), dtype=np.float64)
+    at = rate[rows, np.maximum(i, 0)]
+    return np.asarray(np.where(i >= 0, step / at, step), dtype=np.float64)
 
 
 def severity_of_wait(wait: float) -> int:
@@ -122,7 +133,7 @@ def rarity_step(
     opened = rare & ~active
     calm = np.where(e < p.settle_deviate, state[:, r.calm] + 1.0, 0.0)
     settled = active & (calm >= p.settle_steps)
-    continuing = active & ~settled & gate & (e >= p.settle_deviate)
+    continuing = active & ~settled & gate & (e >= p.min_deviate)
     now_active = (active & ~settled) | opened
     state[:, r.calm] = np.where(now_active, calm, 0.0)
     state[:, r.active] = now_active.astype(np.float64)

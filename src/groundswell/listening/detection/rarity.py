@@ -18,8 +18,8 @@ history there is.
 
 An episode opens with the first step rare enough and stays open (its steps keep firing
 while their evidence is still significant) until every window has stayed below
-``settle_deviate`` for ``settle_steps`` steps: a sustained surge is one episode, and a new one needs the
-series to have settled first.
+``settle_deviate`` for ``settle_steps`` steps: a sustained surge is one episode, and a
+new one needs the series to have settled first.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import time
 from bench.nab.data import load_files
 from bench.nab.report import alert_figures, score_table
 from bench.nab.run import run_all, run_product
+from groundswell.listening.spikes import SpikeDetector
 
 
 def report() -> list[str]:
@@ -15,10 +16,11 @@ def report() -> list[str]:
     tweets = [f for f in files if f.category == "realTweets"]
     product = run_product(tweets)
     candidate = run_all(files)
-    lines = score_table(files, {"gs-spike-1 (product)": product, "candidate": candidate})
+    name = f"{SpikeDetector.VERSION} (product)"
+    lines = score_table(files, {name: product, "candidate": candidate})
     lines.append("Alert figures at default settings (episode openings; NAB rows, not minutes):")
     for name, group, outputs in (
-        ("gs-spike-1, realTweets", tweets, product),
+        (f"{SpikeDetector.VERSION}, realTweets", tweets, product),
         ("candidate, realTweets", tweets, candidate),
         ("candidate, all dev", files, candidate),
     ):

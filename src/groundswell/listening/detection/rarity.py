@@ -13,8 +13,8 @@ same on every series.
 
 Before a series has history, a prior of ``rarity_prior_steps`` steps with normal-tail
 crossing rates stands in; it fades as the series' own crossings are counted. A level
-never crossed counts as half an event (``UNSEEN``), so rarity is bounded by how much
-history there is.
+never crossed counts a fraction of an event (``UNSEEN``), so rarity is bounded by how
+much history there is.
 
 An episode opens with the first step rare enough and stays open (its steps keep firing
 while their evidence is still significant) until every window has stayed below
@@ -43,10 +43,11 @@ _LOG_A_WEEK = math.log10(10080.0)
 PRIOR_RATE = np.maximum([0.5 * math.erfc(v / math.sqrt(2.0)) for v in LEVELS], 1e-12)
 """Normal-tail probability of each level: the crossing rate assumed before any history."""
 
-UNSEEN = 0.5
-"""Half an event added to every level's count, so a level this series has never crossed
-is judged about twice as rare as its history is long, not infinitely rare: evidence
-beyond anything seen yet is rare, by as much as the history can tell."""
+UNSEEN = 0.5 * (LEVELS[0] / LEVELS) ** 2
+"""Pseudo-events added to each level's count: half an event at the first level, four
+times fewer per doubling of the deviate. A level this series has never crossed is then
+judged rare by as much as its history can tell (not infinitely rare), and a larger
+surprise still rarer than a smaller one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +139,12 @@ def rarity_step(
     state[:, r.calm] = np.where(now_active, calm, 0.0)
     state[:, r.active] = now_active.astype(np.float64)
 
+    # Only judged steps count: during warm-up the baseline is still forming, and its
+    # deviates say more about the detector than about the series.
     n = len(LEVELS)
-    up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS)
-    decay = math.exp2(-1.0 / p.half_life_steps)
-    state[:, r.counts : r.counts + n] = state[:, r.counts : r.counts + n] * decay + up
-    state[:, r.mass] = state[:, r.mass] * decay + 1.0
+    up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS) & warm[:, None]
+    decay = np.where(warm, math.exp2(-1.0 / p.half_life_steps), 1.0)
+    state[:, r.counts : r.counts + n] = state[:, r.counts : r.counts + n] * decay[:, None] + up
+    state[:, r.mass] = state[:, r.mass] * decay + warm
     state[:, r.prev] = e
     return Rarity(opened | continuing, opened, wait)

@@ -80,7 +80,8 @@ eval-sentiment: $(DEV_STAMP)
 eval-language: $(DEV_STAMP)
 	$(PY) -m bench.eval_language
 
-## Spike detector quality on labelled synthetic and airline series, against a z-score baseline.
+## Spike detector quality on labelled synthetic and airline series (against a z-score baseline)
+## and on the NAB development set (NAB scores beside the published detectors).
 eval-spikes: $(DEV_STAMP)
 	$(PY) -m bench.eval_spikes
 

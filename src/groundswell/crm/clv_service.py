@@ -248,7 +248,8 @@ def customer_value(session: Session, *, contact_id: int) -> CustomerValueRead | 
     """What one contact is worth by the latest fit, or None if they never bought.
 
     For the case priority score: ``clv`` (currency, over ``horizon_weeks``), ``p_alive``
-    (0–1) and ``percentile`` (0–1, the share of valued contacts worth less) — use the
+    (0–1) and ``percentile`` (0–1, mid-rank: the share of valued contacts worth less, plus
+    half of those worth the same, so a lone customer sits at the neutral 0.5) — use the
     percentile to mix value with other signals without caring about the currency scale.
     """
     row = session.execute(
@@ -262,6 +263,9 @@ def customer_value(session: Session, *, contact_id: int) -> CustomerValueRead | 
     total = session.scalar(select(func.count()).select_from(CustomerValue)) or 1
     lower = session.scalar(
         select(func.count()).select_from(CustomerValue).where(CustomerValue.clv < value.clv)
+    )
+    same = session.scalar(
+        select(func.count()).select_from(CustomerValue).where(CustomerValue.clv == value.clv)
     )
     return CustomerValueRead(
         contact_id=value.contact_id,
@@ -277,7 +281,7 @@ def customer_value(session: Session, *, contact_id: int) -> CustomerValueRead | 
         horizon_weeks=run.horizon_weeks,
         annual_discount_rate=run.annual_discount_rate,
         computed_at=value.computed_at,
-        percentile=(lower or 0) / total,
+        percentile=((lower or 0) + 0.5 * (same or 1)) / total,
     )
 
 

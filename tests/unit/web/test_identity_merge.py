@@ -170,3 +170,17 @@ def test_concurrent_merge_one_wins_the_other_fails_cleanly(factory: Factory, db:
         b = s.get(Contact, people["b"])
         assert b is not None and b.merged_into_id == people["a"]
         assert len(merge_log(s)) == 1
+
+
+def test_the_worker_matches_contacts_as_they_arrive(factory: Factory, db: Database) -> None:
+    """The embedded worker's customer-record loop runs the same matcher, round by round."""
+    from groundswell.workers.crm_loop import CrmLoop
+
+    people = _jane(factory)
+    loop = CrmLoop(db.settings, db)
+    first = loop.match_once()
+    assert first.contacts == 4 and first.merged >= 1
+    assert loop.match_once().contacts == 0  # nothing new arrived: nothing re-read
+    with db.session() as s:
+        merged = s.get(Contact, people["a"]), s.get(Contact, people["c"])
+        assert any(c is not None and c.merged_into_id is not None for c in merged)

@@ -8,6 +8,8 @@ from bench.eval_spikes.airline import describe_labels, load_airlines
 from bench.eval_spikes.runners import Hits, run_spike_detector, run_zscore
 from bench.eval_spikes.scoring import Score, score
 from bench.eval_spikes.synthetic import START, Series, synthetic_suite
+from bench.nab.__main__ import report as nab_report
+from bench.nab.data import ROOT as NAB_ROOT
 from groundswell.listening.spikes import DetectorParams, SpikeDetector
 
 
@@ -63,6 +65,10 @@ def main() -> None:
             )
     _table(kind_rows)
     print("\nAirline labels:", "; ".join(describe_labels(air_start, airlines)))
+    if NAB_ROOT.exists():
+        print("\nNumenta Anomaly Benchmark, development set (bench/nab):\n")
+        for line in nab_report():
+            print(line)
     print(f"\n({time.perf_counter() - began:.0f} s)")
 
 

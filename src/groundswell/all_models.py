@@ -9,8 +9,13 @@ def load_all_models() -> type[Base]:
     import groundswell.auth.models
     import groundswell.channels.models
     import groundswell.channels.runtime.models
+    import groundswell.crm.clv_models
+    import groundswell.crm.consent_models
     import groundswell.crm.correction_models
+    import groundswell.crm.match_models
     import groundswell.crm.models
+    import groundswell.crm.note_models
+    import groundswell.crm.privacy_models
     import groundswell.engagement.config_models
     import groundswell.engagement.models
     import groundswell.engagement.reply_models

@@ -34,6 +34,15 @@ def _add_command_groups() -> None:
 
     app.add_typer(channels.app, name="channels")
     app.add_typer(channels.connectors_app, name="connectors")
+    from groundswell.commands import clv
+
+    app.add_typer(clv.app, name="clv")
+    from groundswell.commands import identity
+
+    app.add_typer(identity.app, name="identity")
+    from groundswell.commands import privacy
+
+    app.add_typer(privacy.app, name="privacy")
 
 
 _add_command_groups()
@@ -228,6 +237,14 @@ def demo_setup(
 
         for line in ensure_engagement(db, password=setup.DEMO_PASSWORD):
             typer.echo(f"engagement: {line}")
+        from groundswell.demo.crm_setup import ensure_crm_demo
+
+        if crm := ensure_crm_demo(settings, db, load=setup.load_history):
+            typer.echo(
+                "customer record demo: {posts} cross-channel posts, {merged} contacts merged "
+                "automatically, {candidates} candidate pairs, {purchases} purchases of "
+                "{buyers} buyers".format(**crm)
+            )
     finally:
         db.dispose()
 

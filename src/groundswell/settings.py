@@ -107,6 +107,20 @@ class Settings(BaseSettings):
     private or other non-public addresses (e.g. an in-house webhook receiver)."""
     max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     """Bodies larger than this are refused with 413 before they are read."""
+    clv_horizon_weeks: float = Field(default=52.0, gt=0, le=520)
+    """Customer lifetime value is the discounted value of purchases over this many weeks."""
+    clv_annual_discount_rate: float = Field(default=0.10, ge=0, le=1)
+    clv_refit_interval_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    """`groundswell clv schedule` refits when the latest fit is older than this."""
+    identity_auto_merge_threshold: float = Field(default=0.99, gt=0, le=1)
+    """Candidate pairs at or above this match probability are merged without review."""
+    identity_review_threshold: float = Field(default=0.5, gt=0, le=1)
+    """Pairs from here up to the auto-merge threshold wait in the review queue."""
+    retention_private_days: int | None = Field(default=None, ge=1, le=36500)
+    """Private messages (email, SMS, chat, DMs) older than this are purged; None keeps them."""
+    retention_public_days: int | None = Field(default=None, ge=1, le=36500)
+    retention_dead_letter_days: int | None = Field(default=90, ge=1, le=36500)
+    """Refused records may hold raw personal data; `groundswell privacy purge` drops old ones."""
 
     @field_validator("database_url")
     @classmethod

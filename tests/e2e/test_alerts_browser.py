@@ -105,6 +105,13 @@ def test_alerts_page_live(server: tuple[str, Database], request: pytest.FixtureR
             expect(page.locator("#alerts-badge")).to_have_text("2", timeout=15_000)
             assert page.evaluate("document.body.dataset.loadedOnce") == "yes"
             page.screenshot(path=str(ARTIFACTS / "alerts-live.png"), full_page=True)
+            # Severity first by default (8 before the newer 6); "Most recent" flips them.
+            expect(rows.first).to_have_attribute("id", f"alert-{first}")
+            page.locator("a[data-sort=recent]").click()
+            expect(page).to_have_url(base + "/alerts?view=active&sort=recent")
+            expect(rows.first).not_to_have_attribute("id", f"alert-{first}")
+            page.screenshot(path=str(ARTIFACTS / "alerts-by-recency.png"), full_page=True)
+            page.locator("a[data-sort=severity]").click()
 
             page.locator(f"#alert-{first} .ack-button").click()
             expect(page.locator(f"#alert-{first}")).to_contain_text("acknowledged by")

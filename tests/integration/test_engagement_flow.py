@@ -405,3 +405,59 @@ def test_message_after_the_reopen_window_starts_a_new_case(db: Database) -> None
         assert new is not None and new.id != case.id and new.status == "open"
         old = s.get(Case, case.id)
         assert old is not None and old.status == "resolved"
+
+
+def _value(db: Database, contact_id: int, clv: float, run_id: int | None = None) -> int:
+    from datetime import date
+
+    from groundswell.crm.clv_models import ClvModelRun, CustomerValue
+
+    with db.session() as s:
+        if run_id is None:
+            run = ClvModelRun(
+                triggered_by="test",
+                cutoff=date(2026, 1, 1),
+                customers=2,
+                repeat_customers=2,
+                horizon_weeks=52.0,
+                annual_discount_rate=0.1,
+                status="fitted",
+            )
+            s.add(run)
+            s.flush()
+            run_id = run.id
+        s.add(
+            CustomerValue(
+                contact_id=contact_id,
+                run_id=run_id,
+                purchases=3,
+                repeat_purchases=2,
+                total_amount=clv,
+                first_purchase=date(2025, 1, 1),
+                last_purchase=date(2025, 12, 1),
+                p_alive=0.9,
+                expected_purchases=1.0,
+                expected_spend=clv,
+                clv=clv,
+            )
+        )
+        return run_id
+
+
+def test_case_priority_takes_the_customers_lifetime_value(db: Database) -> None:
+    setup_team(db)
+    cheap = store_post(db, "v1", "dora")
+    dear = store_post(db, "v2", "emil")
+    unknown = store_post(db, "v3", "finn")
+    with db.session() as s:
+        from groundswell.crm.models import Interaction
+
+        contact = {i: s.get(Interaction, i).contact_id for i in (cheap, dear, unknown)}  # type: ignore[union-attr]
+    run_id = _value(db, contact[cheap], 10.0)
+    _value(db, contact[dear], 900.0, run_id)
+    by = {i: run_rules(db, i) for i in (cheap, dear, unknown)}
+    assert all(case is not None for case in by.values())
+    assert by[dear].customer_value > 0.5 > by[cheap].customer_value  # type: ignore[union-attr]
+    assert by[unknown].customer_value == 0.5  # type: ignore[union-attr]
+    assert by[dear].priority_score > by[cheap].priority_score  # type: ignore[union-attr]
+    assert any("customer value" in str(r) for r in by[dear].priority_reasons)  # type: ignore[union-attr]

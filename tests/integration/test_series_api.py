@@ -304,3 +304,25 @@ def test_saving_a_subject_through_the_api_backfills_it(
         end="2024-05-01T12:01:00Z",
     )
     assert series["totals"]["volume"] == 1
+
+
+def test_series_as_csv_matches_the_json(
+    client: TestClient, db: Database, world: dict[str, int]
+) -> None:
+    h = _headers(db)
+    params = {"start": "2024-05-01T12:00:00Z", "end": "2024-05-01T12:10:00Z", "resolution": "1m"}
+    url = f"/api/v1/subjects/{world['acme']}/series"
+    response = client.get(url + ".csv", headers=h, params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == "bucket_start_utc,volume,negative,neutral,positive,net_sentiment"
+    assert lines[1] == "2024-05-01T12:00:00Z,4,3,0,1,-0.5000"
+    assert lines[2] == "2024-05-01T12:01:00Z,0,0,0,0,"
+    assert len(lines) == 11
+    assert (
+        sum(int(x.split(",")[1]) for x in lines[1:])
+        == _get(client, h, url, **params)["totals"]["volume"]
+    )
+    bad = client.get(url + ".csv", headers=h, params={**params, "resolution": "2m"})
+    assert bad.status_code == 422

@@ -7,14 +7,19 @@ from fastapi import APIRouter
 from groundswell.api import (
     routes_admin,
     routes_alerts,
+    routes_channels,
+    routes_clv,
     routes_corrections,
     routes_drilldown,
+    routes_identity,
     routes_ingest,
     routes_listening,
     routes_models,
+    routes_privacy,
     routes_read,
     routes_webhooks,
 )
+from groundswell.api.engagement import router as engagement_router
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (
@@ -26,14 +31,11 @@ for module in (
     routes_corrections,
     routes_models,
     routes_webhooks,
+    routes_clv,
+    routes_identity,
+    routes_privacy,
+    routes_admin,
+    routes_channels,
 ):
     api_router.include_router(module.router)
-api_router.include_router(routes_admin.router)
-
-from groundswell.api import routes_channels  # noqa: E402
-
-api_router.include_router(routes_channels.router)
-
-from groundswell.api.engagement import router as engagement_router  # noqa: E402
-
 api_router.include_router(engagement_router)

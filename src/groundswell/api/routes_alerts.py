@@ -33,6 +33,7 @@ from groundswell.listening.alert_schemas import (
     AlertRuleCreate,
     AlertRuleRead,
     AlertRuleUpdate,
+    AlertSort,
     AlertStatus,
     AssignRequest,
     DeliveryFilter,
@@ -66,10 +67,17 @@ def api_list_alerts(
     metric: Metric | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
+    sort: AlertSort = "severity",
 ) -> AlertPage:
-    """Open and ongoing first, then resolved; newest anomaly first within each."""
+    """Open and ongoing first, then resolved; within each by severity (then newest) or,
+    with ``sort=recent``, newest anomaly first."""
     filters = AlertFilter(
-        status=status_, subject_id=subject_id, metric=metric, limit=limit, offset=offset
+        status=status_,
+        subject_id=subject_id,
+        metric=metric,
+        limit=limit,
+        offset=offset,
+        sort=sort,
     )
     return alert_service.list_alerts(session, filters=filters)
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import PlainTextResponse
 
 from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, browser_csrf
 from groundswell.api.params import PathId
@@ -22,6 +23,7 @@ from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
 from groundswell.listening.models import ALL_POSTS
 from groundswell.listening.schemas import SubjectKind
 from groundswell.listening.series import share_of_voice, subject_name, subject_series
+from groundswell.listening.series_csv import series_csv
 from groundswell.listening.series_schemas import (
     Resolution,
     Series,
@@ -101,6 +103,31 @@ def api_subject_series(
     spikes the detector marked. Read from per-minute rollups; subject 0 is every post.
     Ranges are limited to 10,080 buckets (a week at 1m, 35 days at 5m, 420 days at 1h)."""
     return _series(session, subject_id, start, end, resolution, channel)
+
+
+@router.get(
+    "/subjects/{subject_id}/series.csv",
+    summary="A subject's series as CSV",
+    response_class=PlainTextResponse,
+)
+def api_subject_series_csv(
+    session: SessionDep,
+    _: ApiUser,
+    subject_id: int,
+    start: StartParam = None,
+    end: EndParam = None,
+    resolution: ResolutionParam = "1m",
+    channel: ChannelParam = None,
+) -> PlainTextResponse:
+    """The same buckets as the JSON series (subject 0 is every post), one CSV row each."""
+    series = _series(session, subject_id, start, end, resolution, channel)
+    return PlainTextResponse(
+        series_csv(series),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="series-{subject_id}-{resolution}.csv"'
+        },
+    )
 
 
 @router.get("/series/all", summary="The series of every post", response_model=Series)

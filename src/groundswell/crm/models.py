@@ -46,6 +46,10 @@ class Contact(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Set while this contact is merged into another (kept so unmerge restores the id)."""
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every merge and unmerge: a concurrent merge of the same contact fails."""
 
 
 class ContactKey(Base):
@@ -120,6 +124,7 @@ class Interaction(Base):
         Index("ix_interactions_contact_created", "contact_id", "created_at"),
         Index("ix_interactions_conversation_id", "conversation_id"),
         Index("ix_interactions_identity_id", "identity_id"),
+        Index("ix_interactions_contact_conversation", "contact_id", "conversation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

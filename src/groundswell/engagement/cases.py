@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
 from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.crm.clv_service import customer_value
 from groundswell.crm.models import Contact, ContactKey, Interaction
 from groundswell.engagement import lifecycle, sla
 from groundswell.engagement.assignment import Candidate, choose
@@ -29,10 +30,19 @@ from groundswell.engagement.models import (
     Queue,
     QueueMember,
 )
-from groundswell.engagement.priority import PRIORITY_BOOST, PriorityInputs, score
+from groundswell.engagement.priority import NEUTRAL_VALUE, PRIORITY_BOOST, PriorityInputs, score
 
 DEFAULT_REOPEN_WINDOW = timedelta(hours=72)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
+
+
+def value_of(session: Session, contact_id: int | None) -> float:
+    """The priority score's customer-value input: the contact's CLV percentile among valued
+    customers (0–1), or the neutral 0.5 when nothing is known (no purchases, no fit yet)."""
+    if contact_id is None:
+        return NEUTRAL_VALUE
+    value = customer_value(session, contact_id=contact_id)
+    return NEUTRAL_VALUE if value is None else float(value.percentile)
 
 
 def record(
@@ -159,7 +169,7 @@ def open_or_attach(
             channel=channel,
             opened_at=now,
             last_activity_at=now,
-            customer_value=0.5,
+            customer_value=value_of(session, interaction.contact_id),
             tags=[],
             intents=[],
             priority_reasons=[],

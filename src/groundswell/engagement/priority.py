@@ -1,8 +1,9 @@
 """The case priority score (0–100) and why: the inbox is sorted by it.
 
 Each input adds points; the reasons are kept so the case can say "why is this first".
-``customer_value`` is a documented input in [0, 1] that customer-lifetime-value work will
-fill; until then every contact has the neutral 0.5, which adds nothing.
+``customer_value`` is an input in [0, 1]: the contact's customer-lifetime-value percentile
+among valued customers (``cases.value_of``, from the latest BG/NBD + Gamma-Gamma fit); a
+contact with no purchases, or a store with no fit yet, has the neutral 0.5, which adds nothing.
 """
 
 from __future__ import annotations

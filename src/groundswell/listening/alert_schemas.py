@@ -220,6 +220,10 @@ class DeliveryPage(BaseModel):
     offset: int
 
 
+AlertSort = Literal["severity", "recent"]
+"""``severity``: highest peak severity first, then newest; ``recent``: newest first."""
+
+
 class AlertFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -228,6 +232,7 @@ class AlertFilter(BaseModel):
     metric: Metric | None = None
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
+    sort: AlertSort = "severity"
 
 
 class DeliveryFilter(BaseModel):

@@ -71,7 +71,8 @@ def _read(row: Any) -> AlertRead:
 
 
 def list_alerts(session: Session, *, filters: AlertFilter) -> AlertPage:
-    """Newest episodes first; open and ongoing before resolved when no status is given."""
+    """Open and ongoing before resolved; within each, by ``filters.sort``: highest peak
+    severity then newest anomaly (the default), or newest anomaly first."""
     stmt = _ALERT_ROWS
     count = select(func.count()).select_from(Alert)
     conditions: list[ColumnElement[bool]] = []
@@ -84,7 +85,12 @@ def list_alerts(session: Session, *, filters: AlertFilter) -> AlertPage:
     for condition in conditions:
         stmt, count = stmt.where(condition), count.where(condition)
     resolved_last = (Alert.status == "resolved").asc()
-    stmt = stmt.order_by(resolved_last, Alert.last_anomaly_at.desc(), Alert.id.desc())
+    if filters.sort == "severity":
+        stmt = stmt.order_by(
+            resolved_last, Alert.severity.desc(), Alert.last_anomaly_at.desc(), Alert.id.desc()
+        )
+    else:
+        stmt = stmt.order_by(resolved_last, Alert.last_anomaly_at.desc(), Alert.id.desc())
     rows = session.execute(stmt.limit(filters.limit).offset(filters.offset)).all()
     return AlertPage(
         items=[_read(r) for r in rows],

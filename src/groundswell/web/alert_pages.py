@@ -23,7 +23,12 @@ from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import parse_id
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening import alert_service
-from groundswell.listening.alert_schemas import AlertFilter, AlertStatus, SuppressRequest
+from groundswell.listening.alert_schemas import (
+    AlertFilter,
+    AlertSort,
+    AlertStatus,
+    SuppressRequest,
+)
 from groundswell.web import alert_rule_pages
 from groundswell.web.alert_deps import AlertManager
 from groundswell.web.deps import Csrf, WebUser
@@ -45,23 +50,36 @@ def _view(value: str | None) -> str:
     return value if value in VIEWS else "active"
 
 
-def _context(session: SessionDep, view: str) -> dict[str, object]:
+SORTS: dict[str, str] = {"severity": "Severity", "recent": "Most recent"}
+
+
+def _sort(value: str | None) -> AlertSort:
+    return "recent" if value == "recent" else "severity"
+
+
+def _context(session: SessionDep, view: str, sort: AlertSort = "severity") -> dict[str, object]:
     page = alert_service.list_alerts(
-        session, filters=AlertFilter(status=VIEWS[view], limit=PAGE_SIZE)
+        session, filters=AlertFilter(status=VIEWS[view], limit=PAGE_SIZE, sort=sort)
     )
     fingerprint = alert_service.fingerprint(session)
     return {
         "alerts": page.items,
         "total": page.total,
         "view": view,
+        "sort": sort,
+        "sorts": SORTS,
         "fingerprint": fingerprint,
-        "poll_url": f"/alerts/list?view={view}&v={fingerprint}",
+        "poll_url": f"/alerts/list?view={view}&sort={sort}&v={fingerprint}",
     }
 
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(
-    request: Request, session: SessionDep, user: WebUser, view: str | None = None
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    view: str | None = None,
+    sort: str | None = None,
 ) -> Response:
     chosen = _view(view)
     context = {
@@ -70,7 +88,7 @@ def alerts_page(
         "users": alert_service.list_assignable_users(session),
         "suppress_choices": SUPPRESS_CHOICES,
         "counts": alert_service.count_by_status(session),
-        **_context(session, chosen),
+        **_context(session, chosen, _sort(sort)),
     }
     return render(request, "alerts.html", context, user=user)
 
@@ -82,6 +100,7 @@ def alerts_list(
     user: WebUser,
     view: str | None = None,
     v: str | None = None,
+    sort: str | None = None,
 ) -> Response:
     """The list partial, or 204 when the alerts are as the page last saw them."""
     if v is not None and v == alert_service.fingerprint(session):
@@ -89,7 +108,7 @@ def alerts_list(
     context = {
         "users": alert_service.list_assignable_users(session),
         "suppress_choices": SUPPRESS_CHOICES,
-        **_context(session, _view(view)),
+        **_context(session, _view(view), _sort(sort)),
     }
     return render(request, "_alerts_list.html", context, user=user)
 

@@ -8,6 +8,7 @@ while a job runs.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 from groundswell.api.deps import SessionDep
 from groundswell.api.params import PathId
 from groundswell.core.bounds import parse_id
+from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.read import list_channels
 from groundswell.listening.backfill_jobs import JOBS, BackfillStatus
@@ -97,6 +99,18 @@ def listening_page(
                 for key in RESOLUTIONS
             ],
             "range_seconds": seconds,
+            "csv_url": f"/api/v1/subjects/{subject_id}/series.csv?"
+            + urlencode(
+                {
+                    k: v
+                    for k, v in {
+                        "start": (utcnow() - timedelta(seconds=seconds)).isoformat(),
+                        "resolution": resolution,
+                        "channel": channel_key,
+                    }.items()
+                    if v
+                }
+            ),
             "backfill": JOBS.status(_db(request), subject_id) if subject_id else None,
         },
         user=user,

@@ -10,16 +10,22 @@ from groundswell.web import (
     account_pages,
     alert_pages,
     auth_pages,
+    channels_pages,
+    contact_note_pages,
     contact_pages,
     correction_pages,
+    crm_account_pages,
     drilldown_pages,
+    identity_pages,
     listening_pages,
     model_pages,
+    privacy_pages,
     stream_pages,
     subject_pages,
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
+from groundswell.web.engagement import router as engagement_router
 from groundswell.web.login_limits import LoginLimiter
 from groundswell.web.response_policy import ResponsePolicyMiddleware
 from groundswell.web.security import SecurityHeadersMiddleware
@@ -45,13 +51,13 @@ def install_web(app: FastAPI) -> None:
         drilldown_pages,
         correction_pages,
         model_pages,
+        identity_pages,
+        contact_note_pages,
+        privacy_pages,
+        crm_account_pages,
+        access_pages,
+        account_pages,
     ):
         app.include_router(module.router)
-    app.include_router(access_pages.router)
-    app.include_router(account_pages.router)
-    from groundswell.web import channels_pages
-
     app.include_router(channels_pages.router)
-    from groundswell.web.engagement import router as engagement_router
-
     app.include_router(engagement_router)

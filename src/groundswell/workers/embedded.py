@@ -9,6 +9,7 @@ from groundswell.core.brokers import Broker
 from groundswell.core.db import Database
 from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
+from groundswell.workers.crm_loop import CrmLoop
 from groundswell.workers.engage_loop import EngageLoop
 from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
@@ -26,6 +27,7 @@ class EmbeddedWorker:
         if settings.connectors_enabled:
             self.connectors = ConnectorRunner(settings, db, broker)
         self.engage = EngageLoop(settings, db, broker)
+        self.crm = CrmLoop(settings, db)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -37,6 +39,7 @@ class EmbeddedWorker:
         if self.connectors is not None:
             self.connectors.start()
         self.engage.start()
+        self.crm.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -44,4 +47,5 @@ class EmbeddedWorker:
             self.connectors.stop(timeout)
         self.listen.stop(timeout)
         self.engage.stop(timeout)
+        self.crm.stop(timeout)
         self._thread.join(timeout)

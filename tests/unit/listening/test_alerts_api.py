@@ -186,3 +186,14 @@ def test_a_browser_session_needs_the_csrf_header(client: TestClient, world: Worl
     assert client.post(f"/api/v1/alerts/{alert_id}/acknowledge").status_code == 403
     ok = client.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers={"X-CSRF-Token": token})
     assert ok.status_code == 200
+
+
+def test_sorted_by_severity_by_default_or_by_recency(client: TestClient, world: World) -> None:
+    mild_new = world.alert(severity=3, minutes=0)
+    grave_old = world.alert(severity=9, minutes=-30)
+    h = bearer(world.agent_token)
+    by_severity = client.get("/api/v1/alerts", headers=h).json()["items"]
+    assert [a["id"] for a in by_severity] == [grave_old, mild_new]
+    recent = client.get("/api/v1/alerts?sort=recent", headers=h).json()["items"]
+    assert [a["id"] for a in recent] == [mild_new, grave_old]
+    assert client.get("/api/v1/alerts?sort=loudest", headers=h).status_code == 422

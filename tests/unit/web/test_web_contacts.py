@@ -52,7 +52,7 @@ def test_contact_page_shows_identities_keys_and_timeline(
     assert "1,234" in html
     assert "<code>email:jane@example.com</code>" in html and "<code>new</code>" in html
     assert "from post:tw-1" in html
-    assert _entries(html) == [question, answer, late_email]
+    assert _entries(html) == [late_email, answer, question]  # newest first
     assert "↗ outbound" in html and "↘ inbound" in html
     assert f"↳ thread #{thread}" in html
     assert "same-thread" in html
@@ -83,3 +83,48 @@ def test_contact_search(client: TestClient, factory: Factory) -> None:
     assert "Jane Doe" in by_email and "Bob Stone" not in by_email
     # LIKE wildcards are literal characters in a search.
     assert "No contact matches" in client.get("/contacts?q=%25").text
+
+
+def test_contacts_list_pages_and_sorts(client: TestClient, factory: Factory) -> None:
+    factory.user()
+    ch = factory.channel()
+    ids = [factory.contact(f"Person {i:03d}") for i in range(60)]
+    for n, cid in enumerate(ids):
+        factory.post(ch, "hello", contact_id=cid, minutes=n, sentiment=("neutral", n / 100))
+    login(client)
+    first = client.get("/contacts").text
+    rows = [int(i) for i in re.findall(r'id="contact-(\d+)"', first)]
+    assert len(rows) == 50 and rows[0] == ids[-1]  # most recent touch first
+    assert "60 contacts" in first and 'rel="next"' in first
+    second = client.get("/contacts?page=2").text
+    assert [int(i) for i in re.findall(r'id="contact-(\d+)"', second)] == ids[:10][::-1]
+    by_name = client.get("/contacts?sort=name&order=asc").text
+    assert re.findall(r'id="contact-(\d+)"', by_name)[0] == str(ids[0])
+    by_sentiment = client.get("/contacts?sort=sentiment&order=asc").text
+    assert re.findall(r'id="contact-(\d+)"', by_sentiment)[0] == str(ids[0])
+    # An unknown sort key falls back to the default instead of failing.
+    assert client.get("/contacts?sort=password").status_code == 200
+
+
+def test_timeline_newest_first_paged_and_filtered(client: TestClient, factory: Factory) -> None:
+    factory.user()
+    tw = factory.channel("twitter")
+    em = factory.channel("email")
+    jane = factory.contact("Jane Doe")
+    posts = [
+        factory.post(tw if n % 2 else em, f"post {n}", contact_id=jane, minutes=n)
+        for n in range(120)
+    ]
+    login(client)
+    page = client.get(f"/contacts/{jane}").text
+    assert _entries(page) == posts[::-1][:50]
+    older = re.search(r'rel="next" href="([^"]+)"', page)
+    assert older
+    page2 = client.get(older.group(1).replace("&amp;", "&")).text
+    assert _entries(page2) == posts[::-1][50:100]
+    only_email = client.get(f"/contacts/{jane}?channel=email").text
+    assert _entries(only_email) == [p for n, p in enumerate(posts) if n % 2 == 0][::-1][:50]
+    assert _entries(client.get(f"/contacts/{jane}?direction=out").text) == []
+    # Dated from the first touchpoint, not the record's creation.
+    assert "2024-05-01 12:00" in page
+    assert client.get(f"/contacts/{jane}?before=garbage").status_code == 200

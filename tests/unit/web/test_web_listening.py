@@ -26,6 +26,9 @@ def test_page_renders_controls_and_chart_data(client: TestClient, factory: Facto
     # 1m over 7 days is the largest allowed minute range; every resolution is offered.
     assert 'title="Too many points for this range"' not in html
     assert 'aria-current="page">Listening' in html or 'class="active"' in html
+    # The CSV export covers what the chart shows: this subject, range and resolution.
+    assert f'id="series-csv" href="/api/v1/subjects/{acme}/series.csv?start=' in html
+    assert "resolution=1h" in html.split('id="series-csv"')[1].split(">")[0]
 
 
 def test_stale_choices_fall_back_to_defaults(client: TestClient, factory: Factory) -> None:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from groundswell.listening.detection.layout import CountLayout, Layout, SentimentLayout
 from groundswell.listening.detection.params import DetectorParams
+from groundswell.listening.detection.rarity import RarityLayout, rarity_step
 from groundswell.listening.detection.tails import Array, binomial_z, poisson_z
 
 Mask = npt.NDArray[np.bool_]
@@ -29,6 +30,9 @@ class MetricStep:
     expected: Array
     observed: Array
     ratio: Array
+    wait: Array
+    """Expected minutes between events this surprising on this series (severity)."""
+    opened: Mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +85,15 @@ def step(
     day = (local // 1440 + 3) % 7
     warm = state[:, layout.seen] >= params.warmup_minutes
     consts = _constants(params)
-    volume = _count_step(state, layout.counts[0], params, consts, slots, frac, day, warm, total)
-    negatives = _count_step(
-        state, layout.counts[1], params, consts, slots, frac, day, warm, negative
+    volume = _count_step(
+        state, layout.counts[0], layout.rarity[0], params, consts, slots, frac, day, warm, total
     )
-    net = _sentiment_step(state, layout.sentiment, params, consts, warm, total, negative, positive)
+    negatives = _count_step(
+        state, layout.counts[1], layout.rarity[1], params, consts, slots, frac, day, warm, negative
+    )
+    net = _sentiment_step(
+        state, layout.sentiment, layout.rarity[2], params, consts, warm, total, negative, positive
+    )
     state[:, layout.seen] += 1.0
     state[:, layout.last_minute] = float(minute)
     return volume, negatives, net
@@ -94,6 +102,7 @@ def step(
 def _count_step(
     state: Array,
     c: CountLayout,
+    rl: RarityLayout,
     params: DetectorParams,
     consts: _Constants,
     slots: tuple[int, int],
@@ -133,7 +142,12 @@ def _count_step(
     rows = np.arange(x.shape[0])
     ratio = obs[rows, best] / exp[rows, best]
     suspicious = warm & (zbest > consts.z_learn)
-    fired = warm & (zbest > consts.z_alpha)
+    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm)
+    fired = rare.fired
+    # The firing window's own figures, per minute: its weighted mean observed and expected.
+    per_minute = 1.0 - consts.decay[best]
+    window_obs = obs[rows, best] * per_minute
+    window_exp = exp[rows, best] * per_minute
 
     w = np.where(suspicious, params.anomaly_weight, 1.0)
     wd = w * warm
@@ -159,12 +173,13 @@ def _count_step(
     dec = _decay(w, params.level_half_life_minutes)
     state[:, c.level_x] = state[:, c.level_x] * dec + w * xl
     state[:, c.level_s] = state[:, c.level_s] * dec + w * season
-    return MetricStep(fired, zbest, mu, x, ratio)
+    return MetricStep(fired, zbest, window_exp, window_obs, ratio, rare.wait_minutes, rare.opened)
 
 
 def _sentiment_step(
     state: Array,
     s: SentimentLayout,
+    rl: RarityLayout,
     params: DetectorParams,
     consts: _Constants,
     warm: Mask,
@@ -205,7 +220,8 @@ def _sentiment_step(
         1.0,
     )
     suspicious = warm & (zbest > consts.z_learn)
-    fired = warm & (zbest > consts.z_alpha)
+    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm)
+    fired = rare.fired
 
     w = np.where(suspicious, params.anomaly_weight, 1.0)
     state[:, s.n : s.n + k] = n
@@ -223,4 +239,6 @@ def _sentiment_step(
     state[:, s.share_neg] = state[:, s.share_neg] * dec + w * negative
     state[:, s.share_pos] = state[:, s.share_pos] * dec + w * positive
     state[:, s.share_tot] = state[:, s.share_tot] * dec + w * total
-    return MetricStep(fired, zbest, net_exp, net_obs[rows, best], ratio)
+    return MetricStep(
+        fired, zbest, net_exp, net_obs[rows, best], ratio, rare.wait_minutes, rare.opened
+    )

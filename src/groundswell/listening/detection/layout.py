@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from groundswell.listening.detection.rarity import RarityLayout, rarity_layout
+
 
 @dataclass(frozen=True, slots=True)
 class CountLayout:
@@ -52,6 +54,8 @@ class Layout:
     seen: int
     counts: tuple[CountLayout, CountLayout]
     sentiment: SentimentLayout
+    rarity: tuple[RarityLayout, RarityLayout, RarityLayout]
+    """Upcrossing counts and episode state of volume, negative volume, net sentiment."""
     size: int
 
 
@@ -82,11 +86,16 @@ def build_layout(windows: int) -> Layout:
     volume = _count(2, windows)
     negative = _count(2 + volume.size, windows)
     sentiment = _sentiment(2 + 2 * volume.size, windows)
+    at = 2 + 2 * volume.size + sentiment.size
+    first = rarity_layout(at)
+    second = rarity_layout(at + first.size)
+    third = rarity_layout(at + 2 * first.size)
     return Layout(
         windows=windows,
         last_minute=0,
         seen=1,
         counts=(volume, negative),
         sentiment=sentiment,
-        size=2 + 2 * volume.size + sentiment.size,
+        rarity=(first, second, third),
+        size=at + 3 * first.size,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from groundswell.listening.detection.rarity import RarityParams
+
 
 @dataclass(frozen=True, slots=True)
 class DetectorParams:
@@ -59,6 +61,18 @@ class DetectorParams:
     max_residual2: float = 16.0
     """Squared residuals are winsorised here so one burst cannot swamp the estimate."""
 
+    min_wait_minutes: float = 2880.0
+    """An alert opens only for evidence rarer, on this series, than once in this many
+    minutes (the expected wait between upcrossings, see ``rarity``): two days."""
+    rarity_half_life_minutes: float = 40320.0
+    """Memory of how often each evidence level is crossed: four weeks."""
+    rarity_prior_minutes: float = 1440.0
+    """Weight of the normal-tail prior on those rates, in minutes of history."""
+    settle_deviate: float = 1.5
+    """An episode stays open while its evidence is above this deviate …"""
+    settle_minutes: float = 10.0
+    """… and closes after this many minutes below it; only then can a new one open."""
+
     share_half_life_minutes: float = 1440.0
     """Memory of the negative and positive shares behind the net-sentiment baseline."""
     share_prior_posts: float = 20.0
@@ -83,6 +97,17 @@ class DetectorParams:
     def z_alpha(self) -> float:
         """The normal deviate that ``alpha`` (shared over the windows) corresponds to."""
         return normal_isf(self.alpha / len(self.window_half_lives))
+
+    @property
+    def rarity(self) -> RarityParams:
+        return RarityParams(
+            min_wait_minutes=self.min_wait_minutes,
+            half_life_steps=self.rarity_half_life_minutes,
+            prior_steps=self.rarity_prior_minutes,
+            settle_deviate=self.settle_deviate,
+            settle_steps=self.settle_minutes,
+            min_deviate=self.z_alpha,
+        )
 
     @property
     def z_learn(self) -> float:

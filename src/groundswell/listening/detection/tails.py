@@ -1,4 +1,4 @@
-"""Tail probabilities for counts and shares, in normal-deviate form, and severity.
+"""Tail probabilities for counts and shares, in normal-deviate form.
 
 The detector decides in z space (vectorised, no special functions needed) and turns the
 few firing minutes into p-values afterwards. The z is the signed root of the likelihood-
@@ -53,13 +53,3 @@ def neg_log10_p(z: float, tests: int) -> float:
         return max(0.0, -math.log10(min(1.0, tests * tail)))
     log_tail = -z * z / 2.0 - math.log(z * math.sqrt(2.0 * math.pi))
     return -(log_tail * _LOG10_E + math.log10(tests))
-
-
-def severity(ratio: float, neg_log10_p_value: float) -> int:
-    """1–10 from how many times the expectation was observed and how improbable it was.
-
-    Both terms grow with the observation, so a bigger spike never gets a lower severity:
-    1.5 points per doubling of the ratio, one point per five decades of probability.
-    """
-    score = 1.5 * math.log2(max(ratio, 1.0)) + min(neg_log10_p_value, 50.0) / 5.0
-    return max(1, min(10, math.ceil(score)))

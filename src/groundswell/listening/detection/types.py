@@ -39,9 +39,12 @@ class MinutePoint:
 class Detection:
     """One metric of one minute judged anomalous, with the evidence an analyst reads.
 
-    For ``volume`` and ``negative``, ``expected`` and ``observed`` are that minute's
-    baseline and count. For ``net_sentiment`` they are the baseline net sentiment and the
-    net sentiment over the window that fired (a single minute often holds too few posts).
+    For ``volume`` and ``negative``, ``expected`` and ``observed`` are those of the
+    evidence window that fired, per minute (its weighted mean expectation and count; for
+    the single-minute window, that minute's). For ``net_sentiment`` they are the baseline
+    net sentiment and the net sentiment over the window that fired. ``severity`` is the
+    expected waiting time between events this surprising on this series, on a fixed
+    1–10 scale (see ``rarity``).
     """
 
     metric: str

@@ -7,7 +7,8 @@ from datetime import datetime
 import numpy as np
 
 from groundswell.listening.detection.kernel import MetricStep
-from groundswell.listening.detection.tails import neg_log10_p, severity
+from groundswell.listening.detection.rarity import severity_of_wait
+from groundswell.listening.detection.tails import neg_log10_p
 from groundswell.listening.detection.types import METRICS, Detection
 
 
@@ -26,7 +27,7 @@ def collect(
                     minute=minute,
                     expected=float(result.expected[i]),
                     observed=float(result.observed[i]),
-                    severity=severity(float(result.ratio[i]), nlp),
+                    severity=severity_of_wait(float(result.wait[i])),
                     p_value=max(10.0**-nlp, 1e-300),
                 )
             )

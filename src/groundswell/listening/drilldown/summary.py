@@ -87,7 +87,11 @@ def _people(d: DrilldownRead) -> str | None:
         name = a.handle or a.display_name or f"identity {a.identity_id}"
         followers = f"{_number(a.followers)} followers, " if a.followers else ""
         posts = "post" if a.posts == 1 else "posts"
-        parts.append(f"the most influential author is {name} ({followers}{a.posts} {posts})")
+        if a.followers:
+            parts.append(f"the most influential author is {name} ({followers}{a.posts} {posts})")
+        elif a.posts > 1:
+            # No influence to rank by: name the most active author, and say so.
+            parts.append(f"the most active author is {name} ({a.posts} {posts})")
     if not parts:
         return None
     text = "; ".join(parts)

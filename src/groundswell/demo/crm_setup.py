@@ -1,0 +1,182 @@
+"""The customer record in the demo: cross-channel duplicates to review, and purchases.
+
+The demo's posts are all from Twitter, where the airline sample gives handles only. So
+that the duplicate review and value have something real to show, this adds, for some of
+the most active Twitter authors:
+
+- an email to the support address from ``<handle>@example.com`` — the handle equals the
+  email's local part and the names agree, so the matcher merges the two contacts itself
+  (see the merge log);
+- a Mastodon reply from a similar handle (``<handle>_ca@mastodon.example``) — the same
+  name but a different handle: probable, not certain, so it waits in the review queue;
+- a customer number and purchases drawn from the BG/NBD and Gamma-Gamma processes with
+  the CDNOW parameters, so value, p(alive) and expected purchases show on contacts.
+
+Everything goes through the real pipeline, matcher and import, and is made only once.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
+from groundswell.crm.clv_models import Transaction
+from groundswell.crm.clv_schemas import TransactionIn
+from groundswell.crm.clv_service import add_customer_key, import_transactions, refit
+from groundswell.crm.match_service import match_pending
+from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.ingestion.schemas import Author, InboundPost
+from groundswell.settings import Settings
+
+MERGED = 8
+REVIEW = 8
+BUYERS = 400
+SEED = 20150217
+
+_EMAILS = (
+    "Hello, I wrote to you on Twitter about my booking, still no answer. Can someone call me?",
+    "Following up on my tweet: the refund for my cancelled flight has not arrived.",
+    "My bag did not arrive with me, as I said on Twitter. Reference attached.",
+    "Thanks for sorting out my seat yesterday, your agent on Twitter was great.",
+)
+
+
+def _top_authors(db: Database, limit: int) -> list[tuple[int, str, str | None]]:
+    with db.session() as session:
+        rows = session.execute(
+            select(Identity.contact_id, Identity.handle, Identity.display_name)
+            .join(Interaction, Interaction.identity_id == Identity.id)
+            .where(Identity.platform == "twitter", Identity.is_brand.is_(False))
+            .where(Identity.contact_id.is_not(None), Identity.handle.is_not(None))
+            .group_by(Identity.contact_id, Identity.handle, Identity.display_name)
+            .order_by(func.count().desc(), Identity.handle)
+            .limit(limit)
+        ).all()
+    return [(cid, handle, name) for cid, handle, name in rows if cid and handle]
+
+
+def cross_channel_posts(authors: list[tuple[int, str, str | None]]) -> list[InboundPost]:
+    now = utcnow().replace(microsecond=0)
+    posts: list[InboundPost] = []
+    for i, (_, handle, name) in enumerate(authors[:MERGED]):
+        local = handle.lstrip("@").lower()
+        posts.append(
+            InboundPost(
+                channel="email",
+                external_id=f"demo-crm-email-{local}",
+                text=_EMAILS[i % len(_EMAILS)],
+                created_at=now - timedelta(hours=2 + i),
+                author=Author(
+                    external_id=f"{local}@example.com",
+                    handle=f"{local}@example.com",
+                    display_name=name or handle,
+                    email=f"{local}@example.com",
+                ),
+            )
+        )
+    for i, (_, handle, name) in enumerate(authors[MERGED : MERGED + REVIEW]):
+        local = handle.lstrip("@")
+        posts.append(
+            InboundPost(
+                channel="mastodon",
+                external_id=f"demo-crm-mastodon-{local.lower()}",
+                text="Same problem again today, does anyone at the airline read this?",
+                created_at=now - timedelta(hours=1 + i),
+                author=Author(
+                    external_id=f"{local}_ca@mastodon.example",
+                    handle=f"{local}_ca@mastodon.example",
+                    display_name=name or handle,
+                    profile_url=f"https://mastodon.example/@{local}_ca",
+                ),
+            )
+        )
+    return posts
+
+
+def simulated_purchases(
+    count: int, *, today: date, seed: int = SEED
+) -> list[list[tuple[date, float]]]:
+    """Purchase histories from BG/NBD (r, α, a, b) and Gamma-Gamma (p, q, γ) of CDNOW."""
+    rng = random.Random(seed)
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    p, q, gamma = 6.25, 3.74, 15.44
+    out = []
+    for _ in range(count):
+        rate = rng.gammavariate(r, 1 / alpha)  # purchases per week
+        drop = rng.betavariate(a, b)
+        nu = rng.gammavariate(q, 1 / gamma)
+        start = today - timedelta(weeks=rng.uniform(30, 78))
+        day, history = start, []
+        while True:
+            history.append((day, round(max(rng.gammavariate(p, 1 / nu), 0.5), 2)))
+            if rng.random() < drop or rate <= 0:
+                break
+            gap = rng.expovariate(rate)
+            if gap >= (today - day).days / 7:
+                break
+            day = day + timedelta(weeks=gap)
+        out.append(history)
+    return out
+
+
+def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[str, int]:
+    """Add the cross-channel posts, match, load purchases and refit, once.
+
+    ``load`` is ``demo.setup.load_history`` (posts through the real pipeline).
+    """
+    with db.session() as session:
+        if session.scalar(select(func.count()).select_from(Transaction)):
+            return {}
+    authors = _top_authors(db, max(BUYERS, MERGED + REVIEW))
+    if not authors:
+        return {}
+    stored = load(settings, db, cross_channel_posts(authors))  # type: ignore[operator]
+    with db.session() as session:
+        report = match_pending(
+            session,
+            auto_threshold=settings.identity_auto_merge_threshold,
+            review_threshold=settings.identity_review_threshold,
+            limit=100_000,
+        )
+    today = utcnow().date()
+    items: list[tuple[str, TransactionIn]] = []
+    with db.session() as session:
+        active = [
+            cid
+            for cid, handle, _ in authors
+            if session.scalar(select(Contact.merged_into_id).where(Contact.id == cid)) is None
+        ]
+        for n, contact_id in enumerate(active[:BUYERS]):
+            add_customer_key(session, contact_id=contact_id, key=f"DEMO-{n:05d}", source="demo")
+        histories = simulated_purchases(len(active[:BUYERS]), today=today)
+        for n, history in enumerate(histories):
+            for k, (day, amount) in enumerate(history):
+                items.append(
+                    (
+                        f"demo {n}/{k}",
+                        TransactionIn(
+                            customer_key=f"DEMO-{n:05d}",
+                            date=day,
+                            amount=amount,
+                            external_id=f"demo-{n}-{k}",
+                        ),
+                    )
+                )
+        imported = import_transactions(session, source="demo", items=items).imported
+        run = refit(
+            session,
+            horizon_weeks=settings.clv_horizon_weeks,
+            annual_discount_rate=settings.clv_annual_discount_rate,
+            triggered_by="demo",
+        )
+    return {
+        "posts": int(stored),
+        "merged": report.merged,
+        "candidates": report.candidates,
+        "purchases": imported,
+        "buyers": run.customers,
+    }

@@ -1,0 +1,85 @@
+"""The customer-record loop: match new contacts as they arrive, refit customer value when due.
+
+Runs beside the pipeline (the embedded worker, ``groundswell worker``) rather than inside
+the ingest transaction: matching reads blocking keys across the store and a refit reads
+every purchase, and neither should slow the stage that stores posts. Each round is one
+transaction, so a crash loses at most a round that the next one redoes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from groundswell.core.db import Database
+from groundswell.crm.clv_service import refit, refit_due
+from groundswell.crm.match_schemas import MatchReport
+from groundswell.crm.match_service import match_pending
+from groundswell.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CrmLoop:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        match_every_s: float = 5.0,
+        refit_every_s: float = 600.0,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.match_every_s = match_every_s
+        self.refit_every_s = refit_every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gs-crm", daemon=True)
+
+    def match_once(self) -> MatchReport:
+        with self.db.session() as session:
+            return match_pending(
+                session,
+                auto_threshold=self.settings.identity_auto_merge_threshold,
+                review_threshold=self.settings.identity_review_threshold,
+            )
+
+    def refit_if_due(self) -> bool:
+        with self.db.session() as session:
+            if not refit_due(session, interval_hours=self.settings.clv_refit_interval_hours):
+                return False
+            refit(
+                session,
+                horizon_weeks=self.settings.clv_horizon_weeks,
+                annual_discount_rate=self.settings.clv_annual_discount_rate,
+                triggered_by="schedule",
+            )
+            return True
+
+    def _run(self) -> None:
+        waited = self.refit_every_s
+        while not self._stop.is_set():
+            try:
+                report = self.match_once()
+                if report.contacts:
+                    log.info(
+                        "identity matching: %d contacts, %d candidates, %d merged",
+                        report.contacts,
+                        report.candidates,
+                        report.merged,
+                    )
+                if waited >= self.refit_every_s:
+                    waited = 0.0
+                    if self.refit_if_due():
+                        log.info("customer value refitted on schedule")
+            except Exception:
+                log.exception("customer-record round failed; trying again")
+            self._stop.wait(self.match_every_s)
+            waited += self.match_every_s
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

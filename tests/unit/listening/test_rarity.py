@@ -1,0 +1,64 @@
+"""Alerts open on evidence that is rare on *this* series; one episode per burst."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from groundswell.listening.detection.rarity import severity_of_wait
+from groundswell.listening.spikes import DetectorBank
+
+START = datetime(2026, 3, 2, tzinfo=UTC)
+DAYS = 10
+
+
+def test_severity_is_a_fixed_scale_of_waiting_time() -> None:
+    assert severity_of_wait(480.0) == 3
+    assert severity_of_wait(10080.0) == 8
+    assert severity_of_wait(60.0) <= 1
+    assert severity_of_wait(60 * 24 * 60.0) == 10
+    waits = [10.0 * 2**i for i in range(20)]
+    grades = [severity_of_wait(w) for w in waits]
+    assert grades == sorted(grades)
+
+
+def _run(bursty_daily: bool) -> tuple[list[int], list[int]]:
+    """Volume openings (minute offsets) of a bursty and a calm series with the same base.
+
+    Both carry 5 posts a minute; the bursty one has the same 30-minute 6× burst at noon
+    every day, the calm one only on the last day.
+    """
+    rng = np.random.default_rng(7)
+    bank = DetectorBank(2)
+    minutes = DAYS * 1440
+    base = rng.poisson(5.0, size=(2, minutes)).astype(np.float64)
+    burst = rng.poisson(30.0, size=30)  # the same burst every time: sizes do not drift
+    for day in range(DAYS):
+        noon = day * 1440 + 720
+        rows = [0, 1] if day == DAYS - 1 else [0] if bursty_daily else []
+        for r in rows:
+            base[r, noon : noon + 30] = burst
+    opened: tuple[list[int], list[int]] = ([], [])
+    last: list[int | None] = [None, None]
+    zeros = np.zeros(2)
+    for t in range(minutes):
+        found = bank.step(START + timedelta(minutes=t), base[:, t], zeros, zeros)
+        for r in (0, 1):
+            if any(d.metric == "volume" for d in found[r]):
+                previous = last[r]
+                if previous is None or t - previous > 30:
+                    opened[r].append(t)
+                last[r] = t
+    return opened
+
+
+def test_a_burst_that_comes_every_day_stops_alerting_but_a_rare_one_does() -> None:
+    bursty, calm = _run(bursty_daily=True)
+    last_noon = (DAYS - 1) * 1440 + 720
+    # The calm series alerts on its burst once, within two minutes of its start.
+    during = [t for t in calm if last_noon <= t < last_noon + 30]
+    assert len(during) == 1 and during[0] <= last_noon + 2
+    # The bursty series has learned that a noon burst comes daily: no alert on the last.
+    assert all(t < last_noon for t in bursty)
+    assert len(bursty) < DAYS - 1

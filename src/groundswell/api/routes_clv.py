@@ -14,6 +14,7 @@ from groundswell.api.deps import (
     get_app_settings,
     require_manager,
 )
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.clv_schemas import (
@@ -102,7 +103,7 @@ def api_latest_run(session: SessionDep, _: ApiUser) -> ClvRunRead | None:
     summary="A contact's value",
     response_model=CustomerValueRead,
 )
-def api_contact_value(session: SessionDep, _: ApiUser, contact_id: int) -> CustomerValueRead:
+def api_contact_value(session: SessionDep, _: ApiUser, contact_id: PathId) -> CustomerValueRead:
     """CLV, p(alive), expected purchases over the horizon; 404 when they never bought."""
     value = customer_value(session, contact_id=contact_id)
     if value is None:

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, get_app_settings
+from groundswell.api.params import PathId
+from groundswell.core.bounds import MAX_INT64
 from groundswell.crm.match_schemas import CandidateRead, MatchReport, MergeEventRead
 from groundswell.crm.match_service import (
     confirm_candidate,
@@ -23,8 +25,8 @@ router = APIRouter(tags=["identity resolution"])
 
 
 class MergeRequest(BaseModel):
-    kept_contact_id: int = Field(ge=1)
-    merged_contact_id: int = Field(ge=1)
+    kept_contact_id: int = Field(ge=1, le=MAX_INT64)
+    merged_contact_id: int = Field(ge=1, le=MAX_INT64)
     reason: str = Field(default="merged by hand", min_length=1, max_length=500)
 
 
@@ -49,7 +51,7 @@ def api_candidates(
     response_model=list[MergeEventRead],
     dependencies=CSRF_CHECKED,
 )
-def api_confirm(session: SessionDep, user: ApiUser, candidate_id: int) -> list[MergeEventRead]:
+def api_confirm(session: SessionDep, user: ApiUser, candidate_id: PathId) -> list[MergeEventRead]:
     try:
         event_id = confirm_candidate(session, candidate_id=candidate_id, actor=f"user:{user.email}")
     except MergeConflictError as exc:
@@ -65,7 +67,7 @@ def api_confirm(session: SessionDep, user: ApiUser, candidate_id: int) -> list[M
     response_model=CandidateRead,
     dependencies=CSRF_CHECKED,
 )
-def api_reject(session: SessionDep, user: ApiUser, candidate_id: int) -> CandidateRead:
+def api_reject(session: SessionDep, user: ApiUser, candidate_id: PathId) -> CandidateRead:
     done = reject_candidate(session, candidate_id=candidate_id, actor=f"user:{user.email}")
     session.commit()
     return done
@@ -101,7 +103,7 @@ def api_merge(session: SessionDep, user: ApiUser, data: MergeRequest) -> MergeEv
     response_model=MergeEventRead,
     dependencies=CSRF_CHECKED,
 )
-def api_unmerge(session: SessionDep, user: ApiUser, event_id: int) -> MergeEventRead:
+def api_unmerge(session: SessionDep, user: ApiUser, event_id: PathId) -> MergeEventRead:
     try:
         event = unmerge(session, event_id=event_id, actor=f"user:{user.email}")
     except MergeConflictError as exc:
@@ -115,7 +117,7 @@ def api_unmerge(session: SessionDep, user: ApiUser, event_id: int) -> MergeEvent
 def api_merge_log(
     session: SessionDep,
     _: ApiUser,
-    contact_id: Annotated[int | None, Query(ge=1)] = None,
+    contact_id: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[MergeEventRead]:
     return merge_log(session, contact_id=contact_id, limit=limit)

@@ -113,7 +113,7 @@ def api_subject_series(
 def api_subject_series_csv(
     session: SessionDep,
     _: ApiUser,
-    subject_id: int,
+    subject_id: PathId,
     start: StartParam = None,
     end: EndParam = None,
     resolution: ResolutionParam = "1m",

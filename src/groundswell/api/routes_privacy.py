@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from groundswell.api.deps import CSRF_CHECKED, SessionDep, require_manager
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.crm.privacy import erase_person, export_person
 
@@ -16,7 +17,7 @@ PrivacyOfficer = Annotated[UserRead, require_manager("export or erase a person's
 
 
 @router.get("/contacts/{contact_id}/export", summary="Export one person's data")
-def api_export(session: SessionDep, user: PrivacyOfficer, contact_id: int) -> dict[str, Any]:
+def api_export(session: SessionDep, user: PrivacyOfficer, contact_id: PathId) -> dict[str, Any]:
     """Every row about the contact (and contacts merged into it), by table, as JSON."""
     data = export_person(session, contact_id=contact_id, actor=f"user:{user.email}")
     session.commit()
@@ -28,7 +29,7 @@ def api_export(session: SessionDep, user: PrivacyOfficer, contact_id: int) -> di
     summary="Erase one person's data",
     dependencies=CSRF_CHECKED,
 )
-def api_erase(session: SessionDep, user: PrivacyOfficer, contact_id: int) -> dict[str, int]:
+def api_erase(session: SessionDep, user: PrivacyOfficer, contact_id: PathId) -> dict[str, int]:
     """Deletes the person everywhere (raw payloads and dead letters included); returns
     rows deleted per table. Aggregate counts (rollups) are kept."""
     counts = erase_person(session, contact_id=contact_id, actor=f"user:{user.email}")

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Request, status
 from starlette.responses import RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
+from groundswell.core.bounds import MAX_INT64
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.consent import record_consent
 from groundswell.crm.models import Identity
@@ -37,7 +39,7 @@ def tag_add(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact_id: int,
+    contact_id: PathId,
     tag: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
@@ -55,7 +57,7 @@ def tag_remove(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact_id: int,
+    contact_id: PathId,
     tag: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
@@ -73,7 +75,7 @@ def note_add(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact_id: int,
+    contact_id: PathId,
     text: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     try:
@@ -91,8 +93,8 @@ def consent_add(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact_id: int,
-    identity_id: Annotated[int, Form(ge=1)],
+    contact_id: PathId,
+    identity_id: Annotated[int, Form(ge=1, le=MAX_INT64)],
     purpose: Annotated[str, Form(max_length=20)] = "",
     granted: Annotated[str, Form(max_length=5)] = "",
     source: Annotated[str, Form(max_length=200)] = "",

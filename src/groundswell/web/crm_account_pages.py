@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.accounts import create_account, get_account, list_accounts, set_contact_account
 from groundswell.web.deps import Csrf, WebUser
@@ -53,7 +54,9 @@ def account_create(
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account_page(request: Request, session: SessionDep, user: WebUser, account_id: int) -> Response:
+def account_page(
+    request: Request, session: SessionDep, user: WebUser, account_id: PathId
+) -> Response:
     try:
         account = get_account(session, account_id=account_id)
     except NotFoundError:
@@ -68,7 +71,7 @@ def contact_account(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact_id: int,
+    contact_id: PathId,
     account_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     try:

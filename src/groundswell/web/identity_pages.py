@@ -13,7 +13,9 @@ from fastapi import APIRouter, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import MAX_INT64
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.match_service import (
     confirm_candidate,
@@ -67,7 +69,7 @@ def matches_page(
 
 
 @router.post("/matches/{candidate_id}/confirm", dependencies=[Csrf])
-def confirm(request: Request, session: SessionDep, user: WebUser, candidate_id: int) -> Response:
+def confirm(request: Request, session: SessionDep, user: WebUser, candidate_id: PathId) -> Response:
     try:
         confirm_candidate(session, candidate_id=candidate_id, actor=_actor(user))
     except NotFoundError:
@@ -80,7 +82,7 @@ def confirm(request: Request, session: SessionDep, user: WebUser, candidate_id: 
 
 
 @router.post("/matches/{candidate_id}/reject", dependencies=[Csrf])
-def reject(request: Request, session: SessionDep, user: WebUser, candidate_id: int) -> Response:
+def reject(request: Request, session: SessionDep, user: WebUser, candidate_id: PathId) -> Response:
     try:
         reject_candidate(session, candidate_id=candidate_id, actor=_actor(user))
     except NotFoundError:
@@ -96,7 +98,7 @@ def merge_log_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    contact: Annotated[int | None, Query(ge=1)] = None,
+    contact: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
 ) -> Response:
     events = merge_log(session, contact_id=contact, limit=200)
     return render(
@@ -108,7 +110,9 @@ def merge_log_page(
 
 
 @router.post("/matches/log/{event_id}/unmerge", dependencies=[Csrf])
-def unmerge_event(request: Request, session: SessionDep, user: WebUser, event_id: int) -> Response:
+def unmerge_event(
+    request: Request, session: SessionDep, user: WebUser, event_id: PathId
+) -> Response:
     try:
         unmerge(session, event_id=event_id, actor=_actor(user))
     except NotFoundError:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from starlette.responses import RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
+from groundswell.api.params import PathId
+from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.privacy import erase_person, export_person
 from groundswell.web.deps import Csrf, WebUser
@@ -27,16 +29,22 @@ def _refused(request: Request, user: WebUser, message: str, code: int) -> Respon
     )
 
 
-def _allowed(user: WebUser) -> bool:
-    return user.role in ("admin", "analyst")
+def privacy_officer(user: WebUser) -> UserRead:
+    """Admins and analysts export or erase a person's data; refused before anything is read."""
+    if user.role not in ("admin", "analyst"):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Only admins and analysts export or erase a person's data."
+        )
+    return user
+
+
+PrivacyOfficer = Annotated[UserRead, Depends(privacy_officer)]
 
 
 @router.get("/contacts/{contact_id}/export.json")
 def export_download(
-    request: Request, session: SessionDep, user: WebUser, contact_id: int
+    request: Request, session: SessionDep, user: PrivacyOfficer, contact_id: PathId
 ) -> Response:
-    if not _allowed(user):
-        return _refused(request, user, "Only admins and analysts export a person's data.", 403)
     try:
         data = export_person(session, contact_id=contact_id, actor=f"user:{user.email}")
     except NotFoundError:
@@ -52,12 +60,10 @@ def export_download(
 def erase(
     request: Request,
     session: SessionDep,
-    user: WebUser,
-    contact_id: int,
+    user: PrivacyOfficer,
+    contact_id: PathId,
     confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if not _allowed(user):
-        return _refused(request, user, "Only admins and analysts erase a person's data.", 403)
     if confirm != "erase":
         return _refused(request, user, "Type “erase” to confirm; nothing was deleted.", 422)
     try:

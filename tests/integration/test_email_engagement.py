@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from imapclient import IMAPClient
 
 from engagement_world import add_user
+from groundswell.channels.base import Capabilities
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.runtime import service
 from groundswell.channels.runtime.schemas import AccountIn
@@ -148,7 +149,7 @@ def test_an_email_case_is_answered_over_smtp_and_the_customers_answer_reopens_it
     engage, _ = engagement_loop(settings, db, broker, consumer="e", registry=registry)
     sender = ReplySender(db, registry)
 
-    def caps_of(channel: str) -> object:
+    def caps_of(channel: str) -> Capabilities | None:
         return registry.capabilities(channel)
 
     def read_mailbox() -> None:
@@ -173,7 +174,7 @@ def test_an_email_case_is_answered_over_smtp_and_the_customers_answer_reopens_it
             s,
             case_id=case_id,
             actor=agent,
-            caps_of=caps_of,  # type: ignore[arg-type]
+            caps_of=caps_of,
             now=utcnow(),
             text="Sorry Maria, a replacement is on its way.",
         )
@@ -202,7 +203,7 @@ def test_an_email_case_is_answered_over_smtp_and_the_customers_answer_reopens_it
             s,
             case_id=case_id,
             actor=agent,
-            caps_of=caps_of,  # type: ignore[arg-type]
+            caps_of=caps_of,
             now=utcnow(),
             secret="s",
             public_url="http://localhost",

@@ -243,3 +243,29 @@ def test_an_email_case_is_answered_over_smtp_and_the_customers_answer_reopens_it
         assert answer.conversation_id == first.conversation_id
         assert answer.text == "It still has not arrived."
     runner.stop()
+
+
+def test_a_separate_engagement_process_registers_the_connected_mailbox(
+    db: Database, settings: Settings, broker: Broker
+) -> None:
+    """``groundswell engagement run`` runs no connector runner, yet must send e-mail."""
+    from groundswell.workers.engage_loop import EngageLoop
+
+    with db.session() as s:
+        service.create_account(
+            s,
+            settings=settings,
+            data=AccountIn(
+                kind="email",
+                name="Support mailbox",
+                settings={"address": "support@example.com", "smtp_host": "127.0.0.1"},
+            ),
+        )
+    registry = ConnectorRegistry()
+    loop = EngageLoop(settings, db, broker, registry=registry, register_channels=True)
+    assert registry.keys() == ["email"]
+    assert registry.capabilities("email").private
+    with db.session() as s:
+        service.set_enabled(s, settings=settings, key="email", enabled=False)
+    assert loop.register_channels() == []
+    assert registry.keys() == []

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as process_registry
+from groundswell.channels.runtime.kinds import Built
 from groundswell.core.brokers import Broker
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
@@ -36,8 +38,12 @@ class EngageLoop:
         registry: ConnectorRegistry | None = None,
         send_every_s: float = 1.0,
         sla_every_s: float = 15.0,
+        register_channels: bool = False,
+        channels_every_s: float = 30.0,
     ) -> None:
         self.db = db
+        self.settings = settings
+        self._channels: dict[str, tuple[datetime, Built]] = {}
         self.registry = registry or process_registry
         if settings.standin_channels:
             from groundswell.demo.standin import register_standins
@@ -55,10 +61,54 @@ class EngageLoop:
             ("gs-replies", self._repeat, (self.sender.run_once, send_every_s, "reply sending")),
             ("gs-sla", self._repeat, (self.check_sla, sla_every_s, "SLA check")),
         ]
+        if register_channels:
+            # a process of its own (``groundswell engagement run``) runs no connector
+            # runner: the sender needs the connected accounts' connectors all the same
+            self.register_channels()
+            jobs.append(
+                (
+                    "gs-channels",
+                    self._repeat,
+                    (self.register_channels, channels_every_s, "channel registration"),
+                )
+            )
         self._threads = [
             threading.Thread(target=target, args=args, name=name, daemon=True)
             for name, target, args in jobs
         ]
+
+    def register_channels(self) -> list[str]:
+        """Register the enabled channel accounts' connectors: new ones, changed ones
+        rebuilt, disabled or deleted ones dropped. Returns the keys registered."""
+        from sqlalchemy import select
+
+        from groundswell.channels.runtime.bootstrap import build_account
+        from groundswell.channels.runtime.models import ChannelAccount
+
+        with self.db.session() as session:
+            accounts = {
+                a.key: a
+                for a in session.scalars(
+                    select(ChannelAccount).where(ChannelAccount.enabled.is_(True))
+                )
+            }
+            for key in list(self._channels):
+                account = accounts.get(key)
+                if account is None or account.updated_at != self._channels[key][0]:
+                    _at, old = self._channels.pop(key)
+                    self.registry.unregister(key)
+                    old.close()
+            for key, account in accounts.items():
+                if key in self._channels:
+                    continue
+                try:
+                    built = build_account(account, self.settings)
+                except Exception as exc:  # unreadable credentials, invalid stored settings
+                    log.warning("channel %s not registered: %s", key, type(exc).__name__)
+                    continue
+                self.registry.register(built.connector)
+                self._channels[key] = (account.updated_at, built)
+        return sorted(self._channels)
 
     def check_sla(self) -> tuple[int, int]:
         with self.db.session() as session:

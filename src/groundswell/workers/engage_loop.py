@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
 
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as process_registry
-from groundswell.channels.runtime.kinds import Built
+from groundswell.channels.runtime.bootstrap import ConfiguredConnectors
 from groundswell.core.brokers import Broker
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
@@ -43,8 +42,8 @@ class EngageLoop:
     ) -> None:
         self.db = db
         self.settings = settings
-        self._channels: dict[str, tuple[datetime, Built]] = {}
         self.registry = registry or process_registry
+        self._configured = ConfiguredConnectors(db, settings, self.registry)
         if settings.standin_channels:
             from groundswell.demo.standin import register_standins
 
@@ -78,37 +77,8 @@ class EngageLoop:
         ]
 
     def register_channels(self) -> list[str]:
-        """Register the enabled channel accounts' connectors: new ones, changed ones
-        rebuilt, disabled or deleted ones dropped. Returns the keys registered."""
-        from sqlalchemy import select
-
-        from groundswell.channels.runtime.bootstrap import build_account
-        from groundswell.channels.runtime.models import ChannelAccount
-
-        with self.db.session() as session:
-            accounts = {
-                a.key: a
-                for a in session.scalars(
-                    select(ChannelAccount).where(ChannelAccount.enabled.is_(True))
-                )
-            }
-            for key in list(self._channels):
-                account = accounts.get(key)
-                if account is None or account.updated_at != self._channels[key][0]:
-                    _at, old = self._channels.pop(key)
-                    self.registry.unregister(key)
-                    old.close()
-            for key, account in accounts.items():
-                if key in self._channels:
-                    continue
-                try:
-                    built = build_account(account, self.settings)
-                except Exception as exc:  # unreadable credentials, invalid stored settings
-                    log.warning("channel %s not registered: %s", key, type(exc).__name__)
-                    continue
-                self.registry.register(built.connector)
-                self._channels[key] = (account.updated_at, built)
-        return sorted(self._channels)
+        """Register the enabled channel accounts' connectors (see ``ConfiguredConnectors``)."""
+        return self._configured.refresh()
 
     def check_sla(self) -> tuple[int, int]:
         with self.db.session() as session:

@@ -8,6 +8,7 @@ uses ``build_account`` for the same construction, so both see the same configura
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.runtime.kinds import Built, get_kind
 from groundswell.channels.runtime.models import ChannelAccount
 from groundswell.channels.runtime.service import resolved_settings
+from groundswell.core.db import Database
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,3 +45,51 @@ def register_configured(
             continue
         registry.register(built[account.key].connector)
     return built
+
+
+class ConfiguredConnectors:
+    """Keeps a registry in step with the enabled channel accounts, for processes that send
+    replies or check a reply against a channel's capabilities without running the readers
+    (``groundswell engagement run``, ``serve`` beside separate workers).
+
+    ``refresh`` registers new accounts, rebuilds changed ones and drops disabled or deleted
+    ones; call it on a timer so a channel an admin connects is usable within one period.
+    """
+
+    def __init__(self, db: Database, settings: Settings, registry: ConnectorRegistry) -> None:
+        self.db = db
+        self.settings = settings
+        self.registry = registry
+        self._built: dict[str, tuple[datetime, Built]] = {}
+
+    def refresh(self) -> list[str]:
+        with self.db.session() as session:
+            accounts = {
+                a.key: a
+                for a in session.scalars(
+                    select(ChannelAccount).where(ChannelAccount.enabled.is_(True))
+                )
+            }
+            for key in list(self._built):
+                account = accounts.get(key)
+                if account is None or account.updated_at != self._built[key][0]:
+                    _at, old = self._built.pop(key)
+                    self.registry.unregister(key)
+                    old.close()
+            for key, account in accounts.items():
+                if key in self._built:
+                    continue
+                try:
+                    built = build_account(account, self.settings)
+                except Exception as exc:  # unreadable credentials, invalid stored settings
+                    log.warning("channel %s not registered: %s", key, type(exc).__name__)
+                    continue
+                self.registry.register(built.connector)
+                self._built[key] = (account.updated_at, built)
+        return sorted(self._built)
+
+    def close(self) -> None:
+        for key, (_at, built) in self._built.items():
+            self.registry.unregister(key)
+            built.close()
+        self._built.clear()

@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 REAUTH_RECHECK = timedelta(hours=1)
 MAX_BACKOFF = 900.0
+MIN_RETRY = 2.0
+"""Shortest wait after a failure: full jitter can draw ~0, which would retry at once."""
 
 
 def runner_name() -> str:
@@ -326,6 +328,7 @@ class ConnectorRunner:
             row = session.get(ChannelSource, source_id)
             attempt = row.error_count if row else 0
             delay = retry_after if retry_after is not None else backoff(attempt, cap=MAX_BACKOFF)
+            delay = max(delay, MIN_RETRY)
             if not retryable:
                 delay = max(delay, MAX_BACKOFF)
             service.record_error(

@@ -38,9 +38,9 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
     app = SimpleNamespace(
         state=SimpleNamespace(settings=settings, broker=broker, db=db, webhooks=hooks)
     )
-    connectors = ConnectorRegistry()
-    demo = DemoChannels(app, interval=3600, connectors=connectors)  # type: ignore[arg-type]
-    assert DemoChannels(app).connectors is registry  # type: ignore[arg-type]
+    connectors = registry  # the process-wide registry the reply sender uses
+    demo = DemoChannels(app, interval=3600)  # type: ignore[arg-type]
+    assert demo.connectors is registry
     demo.start()
     try:
         with db.session() as s:
@@ -51,7 +51,7 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
         assert {*POLLED, "sms", "facebook"} <= set(connectors.keys())
 
         demo.customers_post()
-        runner = ConnectorRunner(settings, db, broker, registry=connectors, webhooks=hooks)
+        runner = ConnectorRunner(settings, db, broker, webhooks=hooks)
         runner.refresh(start_threads=False)
         for key, source in POLLED.items():
             assert runner.cycle(key, source).outcome == "published", key
@@ -63,8 +63,10 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
         assert set(POLLED) <= {p.channel for p in posts}
         assert [p for p in posts if p.channel == "bluesky" and p.reply_to_external_id]
 
+        sent: dict[str, str] = {}
         for key in ("mastodon", "bluesky", "reddit"):
             post = next(p for p in posts if p.channel == key)
+            sent[key] = post.external_id
             result = connectors.get(key).send_reply(
                 Reply(
                     channel=key,
@@ -74,13 +76,17 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
                 )
             )
             assert result.external_id
-        assert demo.bluesky.records[-1]["value"]["reply"]["parent"]["uri"].startswith("at://")
-        assert demo.mastodon.requests_to("POST", "/api/v1/statuses")
-        assert any(r.method == "POST" for r in demo.reddit.requests)
+        assert demo.bluesky.records[-1]["value"]["reply"]["parent"]["uri"] == sent["bluesky"]
+        (toot,) = demo.mastodon.requests_to("POST", "/api/v1/statuses")
+        assert toot.form()["in_reply_to_id"] == [sent["mastodon"]]
+        (comment,) = [r for r in demo.reddit.requests if r.path.rstrip("/") == "/api/comment"]
+        assert comment.form()["thing_id"] == [sent["reddit"]]
         runner.stop()
     finally:
         demo.stop()
         db.dispose()
+        for key in demo.keys:
+            registry.unregister(key)
 
 
 def test_a_second_start_repoints_the_same_channels(tmp_path: Path) -> None:

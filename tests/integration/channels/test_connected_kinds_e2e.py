@@ -277,3 +277,16 @@ def test_meta_and_generic_webhook_registered_at_bootstrap(env: Env) -> None:
     assert {channel for channel, _text in rows} == {"facebook", "crm-events"}
     # a read-only channel refuses a reply with a reason instead of losing it
     assert env.connectors.get("crm-events").capabilities().max_length == 0
+
+
+def test_skipped_items_are_counted_not_stored(env: Env) -> None:
+    with BlueskyStandin() as server:
+        values = _bluesky(server)
+        server.post("cy.bsky.social", "liked", reason="like")
+        env.connect("bluesky", "bluesky", values)
+        runner = env.runner()
+        cycle = runner.cycle("bluesky", "notifications")
+    assert (cycle.posts, cycle.rejected, cycle.ignored) == (1, 0, 1)
+    assert runner.ignored == {"bluesky/notifications": 1}
+    assert env.rejections() == []
+    assert len(env.stored()) == 1

@@ -61,7 +61,7 @@ class DemoChannels:
     ) -> None:
         self.app = app
         self.interval = interval
-        self.connectors = connectors or registry
+        self.connectors = connectors if connectors is not None else registry
         self.stop_event = threading.Event()
         self.mastodon = MastodonStandin()
         self.bluesky = BlueskyStandin()

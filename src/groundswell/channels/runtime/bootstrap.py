@@ -1,7 +1,9 @@
 """Build the connectors of the enabled channel accounts and register them for the sender.
 
 The sender (whatever process sends replies) needs the connector of a reply's channel
-without running the readers; ``register_configured`` gives it exactly that. The runner
+without running the readers, and the API's webhook route needs the ``WebhookSource`` of
+each connected webhook channel (SMS, Meta, the generic webhook); ``register_configured``
+gives both. The runner
 uses ``build_account`` for the same construction, so both see the same configuration.
 """
 
@@ -13,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from groundswell.channels.common.webhooks import WebhookRegistry
+from groundswell.channels.common.webhooks import webhooks as default_webhooks
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.runtime.kinds import Built, get_kind
 from groundswell.channels.runtime.models import ChannelAccount
@@ -31,10 +35,17 @@ def build_account(account: ChannelAccount, settings: Settings) -> Built:
 
 
 def register_configured(
-    session: Session, *, settings: Settings, registry: ConnectorRegistry
+    session: Session,
+    *,
+    settings: Settings,
+    registry: ConnectorRegistry,
+    webhooks: WebhookRegistry | None = None,
 ) -> dict[str, Built]:
-    """Register every enabled account's connector; returns them by key. Failures are logged
-    (without settings) and skipped: one broken account never hides the others."""
+    """Register every enabled account's connector, and its webhook source in ``webhooks``
+    (the process-wide registry the route falls back to, unless given); returns them by
+    key. Failures are logged (without settings) and skipped: one broken account never
+    hides the others."""
+    hooks = webhooks if webhooks is not None else default_webhooks
     built: dict[str, Built] = {}
     accounts = session.scalars(select(ChannelAccount).where(ChannelAccount.enabled.is_(True)))
     for account in accounts:
@@ -44,6 +55,9 @@ def register_configured(
             log.warning("channel %s not registered: %s", account.key, type(exc).__name__)
             continue
         registry.register(built[account.key].connector)
+        hook = built[account.key].webhook
+        if hook is not None:
+            hooks.register(hook)
     return built
 
 

@@ -70,10 +70,17 @@ class ConfiguredConnectors:
     ones; call it on a timer so a channel an admin connects is usable within one period.
     """
 
-    def __init__(self, db: Database, settings: Settings, registry: ConnectorRegistry) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        registry: ConnectorRegistry,
+        webhooks: WebhookRegistry | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.registry = registry
+        self.webhooks = webhooks if webhooks is not None else default_webhooks
         self._built: dict[str, tuple[datetime, Built]] = {}
 
     def refresh(self) -> list[str]:
@@ -88,8 +95,7 @@ class ConfiguredConnectors:
                 account = accounts.get(key)
                 if account is None or account.updated_at != self._built[key][0]:
                     _at, old = self._built.pop(key)
-                    self.registry.unregister(key)
-                    old.close()
+                    self._drop(key, old)
             for key, account in accounts.items():
                 if key in self._built:
                     continue
@@ -99,11 +105,18 @@ class ConfiguredConnectors:
                     log.warning("channel %s not registered: %s", key, type(exc).__name__)
                     continue
                 self.registry.register(built.connector)
+                if built.webhook is not None:
+                    self.webhooks.register(built.webhook)
                 self._built[key] = (account.updated_at, built)
         return sorted(self._built)
 
+    def _drop(self, key: str, built: Built) -> None:
+        self.registry.unregister(key)
+        if built.webhook is not None:
+            self.webhooks.unregister(built.webhook.key)
+        built.close()
+
     def close(self) -> None:
         for key, (_at, built) in self._built.items():
-            self.registry.unregister(key)
-            built.close()
+            self._drop(key, built)
         self._built.clear()

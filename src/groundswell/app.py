@@ -47,6 +47,12 @@ def create_app(
         app.state.worker = worker
         if worker is not None:
             worker.start()
+        sync = None
+        if worker is None and settings.connectors_enabled:
+            from groundswell.workers.channel_sync import ChannelSync
+
+            sync = ChannelSync(settings, db)
+            sync.start()
         demo = None
         if demo_speed is not None:
             from groundswell.demo.runner import DemoReplay
@@ -76,6 +82,8 @@ def create_app(
                 open_networks.stop()
             if worker is not None:
                 worker.stop()
+            if sync is not None:
+                sync.stop()
             broker.close()
             db.dispose()
 

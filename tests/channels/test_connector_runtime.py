@@ -354,3 +354,30 @@ def test_runner_reads_a_mailbox_into_threaded_interactions(
         identity = s.get(Identity, rows["<m1@example.org>"].identity_id)
         assert identity is not None and identity.external_id == "maria@example.org"
     runner.stop()
+
+
+def test_a_process_without_the_runner_follows_the_accounts(
+    db: Database, settings: Settings
+) -> None:
+    """``serve`` beside separate workers: the composer still finds each channel's connector."""
+    from groundswell.channels.registry import UnknownChannel
+    from groundswell.channels.runtime.bootstrap import ConfiguredConnectors
+
+    registry = ConnectorRegistry()
+    configured = ConfiguredConnectors(db, settings, registry)
+    assert configured.refresh() == []
+    with db.session() as s:
+        out = service.create_account(
+            s,
+            settings=settings,
+            data=AccountIn(kind="x", name="X", settings={"user_id": "1", "access_token": "t"}),
+        )
+    assert configured.refresh() == [out.key]
+    assert registry.capabilities(out.key).max_length == 280
+    with db.session() as s:
+        row = s.scalar(sa.select(ChannelAccount))
+        assert row is not None
+        row.enabled = False
+    assert configured.refresh() == []
+    with pytest.raises(UnknownChannel):
+        registry.get(out.key)

@@ -42,7 +42,7 @@ def run() -> None:
         signal.signal(signum, lambda _s, _f: stop.set())
     typer.echo("engagement: rules, replies and SLA clocks (Ctrl-C stops)")
     try:
-        EngageLoop(settings, db, broker).run(stop)
+        EngageLoop(settings, db, broker, register_channels=True).run(stop)
     finally:
         broker.close()
         db.dispose()

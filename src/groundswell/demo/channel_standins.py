@@ -1,11 +1,13 @@
 """The demo's networks: local stand-ins for Mastodon, Bluesky, Reddit, a review feed,
-Twilio and Meta, with customers posting to them, connected through the real connectors.
+YouTube, Twilio and Meta, with customers posting to them, connected as channel accounts.
 
-``make run`` starts them next to the replay so the open networks are visible end to end:
-their posts reach the stream with the network's identities and threads, and a reply
-from the inbox goes out through the connector registry to the stand-in, which records
-it. The polling loop here only feeds the demo; production polling (accounts, leases,
-saved cursors, budgets) belongs to the connectors runner.
+``make run`` starts them next to the replay and connects (or re-points) one channel
+account per network to its stand-in, exactly as an admin would on the channels page, so
+the real connector runner reads them with leases, saved cursors, budgets and back-off,
+and the channels page lists them as "local stand-in". Their posts reach the stream with
+the network's identities and threads; a reply from the inbox goes out through the
+process-wide connector registry to the stand-in, which records it. The webhook channels
+(SMS, Meta, the generic webhook) are registered for ``POST /api/v1/webhooks/<key>``.
 """
 
 from __future__ import annotations
@@ -18,31 +20,24 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from groundswell.channels.base import Source
-from groundswell.channels.bluesky.connector import BlueskyConfig, BlueskyConnector
 from groundswell.channels.bluesky.standin import BlueskyStandin
 from groundswell.channels.common.standin import StandinServer
-from groundswell.channels.common.webhooks import WebhookRegistry
-from groundswell.channels.errors import SourceError
-from groundswell.channels.feeds.connector import FeedConfig, FeedSource
+from groundswell.channels.common.webhooks import WebhookRegistry, webhooks
 from groundswell.channels.feeds.standin import FeedStandin
-from groundswell.channels.mastodon.connector import MastodonConfig, MastodonConnector
 from groundswell.channels.mastodon.standin import MastodonStandin
-from groundswell.channels.meta.connector import MetaChannel, MetaConfig
 from groundswell.channels.meta.standin import GraphStandin
-from groundswell.channels.reddit.connector import RedditConfig, RedditConnector
 from groundswell.channels.reddit.standin import RedditStandin
 from groundswell.channels.registry import ConnectorRegistry, registry
-from groundswell.channels.sms.connector import TwilioConfig, TwilioSms
+from groundswell.channels.runtime.bootstrap import register_configured
 from groundswell.channels.sms.standin import TwilioStandin
-from groundswell.channels.webhook.connector import GenericWebhook, GenericWebhookConfig
-from groundswell.ingestion.formats import Accepted, validate_items
-from groundswell.ingestion.service import submit_posts, validation_context
+from groundswell.channels.youtube.standin import YouTubeStandin
+from groundswell.demo.channels import connect_account
 
 log = logging.getLogger(__name__)
 
 DEMO_WEBHOOK_SECRET = b"demo-webhook-secret"
 """The generic webhook's secret in the demo only (documented, not a credential)."""
+DEMO_VERIFY_TOKEN = "demo-verify-token"  # noqa: S105 - the demo's Meta handshake token
 
 LINES = [
     ("ana", "my bag never made it to Lisbon and nobody answers the phone"),
@@ -55,7 +50,7 @@ LINES = [
 
 
 class DemoChannels:
-    """Start with ``start()``; ``stop()`` stops the stand-ins and the feeder."""
+    """Start with ``start()``; ``stop()`` stops the stand-ins and the customers."""
 
     def __init__(
         self,
@@ -66,7 +61,7 @@ class DemoChannels:
     ) -> None:
         self.app = app
         self.interval = interval
-        self.connectors = connectors or registry
+        self.connectors = connectors if connectors is not None else registry
         self.stop_event = threading.Event()
         self.mastodon = MastodonStandin()
         self.bluesky = BlueskyStandin()
@@ -74,9 +69,8 @@ class DemoChannels:
         self.feed = FeedStandin()
         self.twilio = TwilioStandin()
         self.graph = GraphStandin()
-        self.sources: list[Source] = []
-        self.cursors: dict[str, str | None] = {}
-        self.published = 0
+        self.youtube = YouTubeStandin()
+        self.keys: list[str] = []
         self.rounds = 0
         self._lines = itertools.cycle(LINES)
         self.thread = threading.Thread(
@@ -85,66 +79,127 @@ class DemoChannels:
 
     @property
     def standins(self) -> list[StandinServer]:
-        return [self.mastodon, self.bluesky, self.reddit, self.feed, self.twilio, self.graph]
+        return [
+            self.mastodon,
+            self.bluesky,
+            self.reddit,
+            self.feed,
+            self.youtube,
+            self.twilio,
+            self.graph,
+        ]
+
+    def accounts(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(kind, key, name, settings) of each demo channel, pointing at this run's stand-ins."""
+        return [
+            (
+                "mastodon",
+                "mastodon",
+                "Mastodon (local stand-in)",
+                {
+                    "base_url": self.mastodon.url,
+                    "access_token": self.mastodon.token,
+                    "poll_seconds": 5,
+                    "standin": True,
+                },
+            ),
+            (
+                "bluesky",
+                "bluesky",
+                "Bluesky (local stand-in)",
+                {
+                    "base_url": self.bluesky.url,
+                    "identifier": self.bluesky.account_handle,
+                    "app_password": self.bluesky.password,
+                    "poll_seconds": 5,
+                    "standin": True,
+                },
+            ),
+            (
+                "reddit",
+                "reddit",
+                "Reddit r/acmeair (local stand-in)",
+                {
+                    "client_id": self.reddit.client_id,
+                    "client_secret": self.reddit.client_secret,
+                    "username": self.reddit.username,
+                    "password": self.reddit.password,
+                    "subreddits": ["acmeair"],
+                    "oauth_url": self.reddit.url,
+                    "reddit_url": self.reddit.url,
+                    "poll_seconds": 5,
+                    "standin": True,
+                },
+            ),
+            (
+                "feed",
+                "reviews",
+                "Review feed (local stand-in)",
+                {"url": self.feed.url + "/feed.xml", "poll_seconds": 10, "standin": True},
+            ),
+            (
+                "youtube",
+                "youtube",
+                "YouTube comments (local stand-in)",
+                {
+                    "channel_id": self.youtube.channel_id,
+                    "access_token": self.youtube.token,
+                    "api_base": self.youtube.url,
+                    "poll_seconds": 60,
+                    "standin": True,
+                },
+            ),
+            (
+                "sms",
+                "sms",
+                "SMS via Twilio (local stand-in)",
+                {
+                    "account_sid": self.twilio.account_sid,
+                    "auth_token": self.twilio.auth_token,
+                    "from_number": self.twilio.number,
+                    "webhook_url": "http://127.0.0.1:8000/api/v1/webhooks/sms",
+                    "api_base": self.twilio.url,
+                    "standin": True,
+                },
+            ),
+            (
+                "meta",
+                "facebook",
+                "Facebook page (local stand-in)",
+                {
+                    "app_secret": self.graph.app_secret,
+                    "verify_token": DEMO_VERIFY_TOKEN,
+                    "page_access_token": self.graph.page_token,
+                    "graph_url": self.graph.url,
+                    "standin": True,
+                },
+            ),
+            (
+                "webhook",
+                "webhook",
+                "Generic webhook (demo secret)",
+                {"secret": DEMO_WEBHOOK_SECRET.decode(), "standin": True},
+            ),
+        ]
 
     def start(self) -> None:
         for server in self.standins:
             server.start()
-        mastodon = MastodonConnector(
-            MastodonConfig(base_url=self.mastodon.url, access_token=self.mastodon.token)
-        )
-        bluesky = BlueskyConnector(
-            BlueskyConfig(
-                base_url=self.bluesky.url,
-                identifier=self.bluesky.account_handle,
-                app_password=self.bluesky.password,
-            )
-        )
-        reddit = RedditConnector(
-            RedditConfig(
-                client_id=self.reddit.client_id,
-                client_secret=self.reddit.client_secret,
-                username=self.reddit.username,
-                password=self.reddit.password,
-                subreddits=("acmeair",),
-                oauth_url=self.reddit.url,
-                reddit_url=self.reddit.url,
-            )
-        )
-        feed = FeedSource(FeedConfig(url=self.feed.url + "/feed.xml", channel="reviews"))
-        self.sources = [mastodon, bluesky, reddit, feed]
-        for connector in (mastodon, bluesky, reddit):
-            self.connectors.register(connector)
-        self._register_webhooks()
-        self.thread.start()
-
-    def _register_webhooks(self) -> None:
+        db, settings = self.app.state.db, self.app.state.settings
+        for kind, key, name, values in self.accounts():
+            connect_account(db, settings, kind=kind, key=key, name=name, values=values)
+            self.keys.append(key)
+        # The sender and the webhook route of this process see the channels at once; the
+        # connector runner reads the polled ones on its next refresh.
         hooks = getattr(self.app.state, "webhooks", None)
-        if not isinstance(hooks, WebhookRegistry):
-            hooks = WebhookRegistry()
-            self.app.state.webhooks = hooks
-        hooks.register(GenericWebhook(GenericWebhookConfig(secret=DEMO_WEBHOOK_SECRET)))
-        sms = TwilioSms(
-            TwilioConfig(
-                account_sid=self.twilio.account_sid,
-                auth_token=self.twilio.auth_token,
-                from_number=self.twilio.number,
-                webhook_url="http://127.0.0.1:8000/api/v1/webhooks/sms",
-                api_base=self.twilio.url,
+        with db.session() as session:
+            register_configured(
+                session,
+                settings=settings,
+                registry=self.connectors,
+                webhooks=hooks if isinstance(hooks, WebhookRegistry) else webhooks,
             )
-        )
-        hooks.register(sms)
-        self.connectors.register(sms)
-        meta = MetaChannel(
-            MetaConfig(
-                app_secret=self.graph.app_secret,
-                verify_token="demo-verify-token",  # noqa: S106
-                page_access_token=self.graph.page_token,
-                graph_url=self.graph.url,
-            )
-        )
-        hooks.register(meta)
-        self.connectors.register(meta)
+        self.thread.start()
 
     def customers_post(self) -> None:
         """One new post on each open network (a thread continues on Mastodon and Bluesky)."""
@@ -158,31 +213,12 @@ class DemoChannels:
         link = self.reddit.submission("acmeair", f"{who}_travels", text.capitalize(), "")
         self.reddit.comment(link, "frequent_flyer", "same thing happened to me")
         self.feed.review(who.title(), text.split(",")[0].capitalize(), text)
-
-    def poll_once(self) -> int:
-        settings = self.app.state.settings
-        published = 0
-        for source in self.sources:
-            try:
-                page = source.fetch(self.cursors.get(source.key))
-            except SourceError as exc:
-                log.warning("demo source %s failed: %s", source.key, exc.reason)
-                continue
-            if page.posts:
-                items: list[object] = list(page.posts)
-                parsed = validate_items(items, context=validation_context(settings))
-                posts = [r.post for r in parsed if isinstance(r, Accepted)]
-                submit_posts(self.app.state.broker, settings, posts)
-                published += len(posts)
-            self.cursors[source.key] = page.cursor
-        self.published += published
-        return published
+        self.youtube.comment(who.title(), text)
 
     def _run(self) -> None:
         while not self.stop_event.is_set():
             try:
                 self.customers_post()
-                self.poll_once()
             except Exception:  # the demo's networks must never stop the app
                 log.exception("demo channels round failed")
             self.rounds += 1
@@ -196,8 +232,8 @@ class DemoChannels:
 
     def status(self) -> dict[str, Any]:
         return {
-            "published": self.published,
+            "rounds": self.rounds,
+            "channels": list(self.keys),
             "standins": {s.name: s.url for s in self.standins},
-            "cursors": dict(self.cursors),
             "at": time.time(),
         }

@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 from itertools import cycle
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -63,6 +64,26 @@ def connect_standin(db: Database, settings: Settings, server: StandInServer) -> 
             return
         service.update_account(
             session, settings=settings, key=KEY, data=AccountUpdate(settings=values)
+        )
+
+
+def connect_account(
+    db: Database, settings: Settings, *, kind: str, key: str, name: str, values: dict[str, Any]
+) -> None:
+    """Create the demo's ``key`` channel of ``kind``, or point an existing one at this run's
+    stand-in (each run starts its stand-ins on fresh ports)."""
+    with db.session() as session:
+        try:
+            service.get_account(session, key=key)
+        except service.AccountNotFound:
+            service.create_account(
+                session,
+                settings=settings,
+                data=AccountIn(kind=kind, key=key, name=name, settings=values),
+            )
+            return
+        service.update_account(
+            session, settings=settings, key=key, data=AccountUpdate(settings=values)
         )
 
 

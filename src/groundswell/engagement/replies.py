@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from groundswell.channels.base import Capabilities, Reply
 from groundswell.channels.models import Channel
@@ -254,6 +254,7 @@ SEND_LEASE = timedelta(seconds=60)
 
 
 def to_reply(row: OutboundReply) -> Reply:
+    subject, references = _thread_headers(row)
     return Reply(
         channel=row.channel,
         text=row.text,
@@ -261,7 +262,36 @@ def to_reply(row: OutboundReply) -> Reply:
         visibility="private" if row.visibility == "private" else "public",
         in_reply_to_external_id=row.in_reply_to_external_id,
         recipient=row.recipient,
+        subject=subject,
+        references=references,
     )
+
+
+def _thread_headers(row: OutboundReply) -> tuple[str | None, tuple[str, ...]]:
+    """The answered message's subject (as ``Re: …``) and its ``References``.
+
+    E-mail threads by these headers: without them the customer's client files our
+    answer as a new conversation. Other networks carry neither and get ``(None, ())``.
+    """
+    session = object_session(row)
+    if session is None or not row.in_reply_to_external_id:
+        return None, ()
+    out = session.get(Interaction, row.interaction_id)
+    if out is None:
+        return None, ()
+    answered = session.scalar(
+        select(Interaction).where(
+            Interaction.channel_id == out.channel_id,
+            Interaction.external_id == row.in_reply_to_external_id,
+        )
+    )
+    raw = answered.raw if answered is not None and isinstance(answered.raw, dict) else {}
+    subject = str(raw.get("subject") or "").strip()
+    if subject and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    refs = raw.get("references")
+    references = tuple(str(r) for r in refs if isinstance(r, str)) if isinstance(refs, list) else ()
+    return subject or None, references
 
 
 def claim_due(session: Session, *, now: datetime, limit: int) -> list[OutboundReply]:
@@ -316,6 +346,7 @@ def mark_sent(
     out = session.get(Interaction, row.interaction_id)
     if out is not None:
         out.url = url or out.url
+        _adopt_network_id(session, out, external_id)
     case = session.get(Case, row.case_id)
     if case is not None:
         record(
@@ -327,6 +358,25 @@ def mark_sent(
             reply_id=row.id,
             external_id=external_id,
         )
+
+
+def _adopt_network_id(session: Session, out: Interaction, external_id: str) -> None:
+    """The sent reply takes the network's id (tweet id, e-mail Message-ID…).
+
+    The customer's answer names that id as its parent (``In-Reply-To`` for e-mail), so
+    the pipeline threads it into this conversation and its case reopens instead of a new
+    case starting. Kept as ``gs-out:…`` when the channel already stores that id (our own
+    copy read back from the network), which then threads the answer just the same.
+    """
+    if not external_id or len(external_id) > 200 or out.external_id == external_id:
+        return
+    taken = session.scalar(
+        select(Interaction.id).where(
+            Interaction.channel_id == out.channel_id, Interaction.external_id == external_id
+        )
+    )
+    if taken is None:
+        out.external_id = external_id
 
 
 def mark_failed(

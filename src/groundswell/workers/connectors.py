@@ -9,6 +9,12 @@ pipeline's idempotence by (channel, external id) absorbs the repeat.
 Failures: 401 and refused logins mark the account "needs re-auth" and stop its sources
 until an admin changes the settings; 429s wait for the network's reset; other failures
 back off exponentially with full jitter (``channels.runtime.limits.backoff``).
+
+Items a connector refuses itself (``Polled.rejected``: malformed or unknown payloads) are
+dead-lettered with their reason next to the posts the ingestion contract refuses; items
+it deliberately skips (``Polled.ignored``: favourites, follows, deletes) are counted.
+Webhook channels (SMS, Meta, the generic webhook) have no source to read: the runner puts
+their ``WebhookSource`` in the webhook registry the API route reads.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from groundswell.channels.base import Source
+from groundswell.channels.base import Fetched, Source
+from groundswell.channels.common.results import Polled
+from groundswell.channels.common.webhooks import WebhookRegistry
+from groundswell.channels.common.webhooks import webhooks as default_webhooks
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as default_registry
@@ -46,6 +55,8 @@ log = logging.getLogger(__name__)
 
 REAUTH_RECHECK = timedelta(hours=1)
 MAX_BACKOFF = 900.0
+MIN_RETRY = 2.0
+"""Shortest wait after a failure: full jitter can draw ~0, which would retry at once."""
 
 
 def runner_name() -> str:
@@ -60,6 +71,7 @@ class Cycle:
     """published, idle, leased-elsewhere, waiting, shed, paused, error, needs-reauth."""
     posts: int = 0
     rejected: int = 0
+    ignored: int = 0
     detail: str | None = None
 
 
@@ -81,6 +93,7 @@ class ConnectorRunner:
         *,
         owner: str | None = None,
         registry: ConnectorRegistry | None = None,
+        webhooks: WebhookRegistry | None = None,
         lease_ttl: float = 60.0,
         refresh_seconds: float = 5.0,
     ) -> None:
@@ -89,6 +102,9 @@ class ConnectorRunner:
         self.broker = broker
         self.owner = owner or runner_name()
         self.registry = registry if registry is not None else default_registry
+        self.webhooks = webhooks if webhooks is not None else default_webhooks
+        self.ignored: dict[str, int] = {}
+        """Items skipped on purpose, by ``key/source`` (since this runner started)."""
         self.lease_ttl = timedelta(seconds=lease_ttl)
         self.refresh_seconds = refresh_seconds
         self._running: dict[str, _Running] = {}
@@ -126,6 +142,8 @@ class ConnectorRunner:
                     wanted={name: activity for name, (_s, activity) in built.sources.items()},
                 )
                 self.registry.register(built.connector)
+                if built.webhook is not None:
+                    self.webhooks.register(built.webhook)
                 self._running[key] = _Running(account.id, account.updated_at, built)
                 if "stream" in built.sources:
                     self._sync_stream_rules(session, account, built)
@@ -167,6 +185,8 @@ class ConnectorRunner:
         running = self._running.pop(key)
         running.stop.set()
         self.registry.unregister(key)
+        if running.built.webhook is not None:
+            self.webhooks.unregister(key)
         for thread in running.threads.values():
             thread.join(5)
         running.built.close()
@@ -226,11 +246,12 @@ class ConnectorRunner:
                 )
                 return Cycle("shed", detail=activity)
             cost_per_read = account.cost_per_read
-        return self._fetch(running, source_id, source, cursor, cost_per_read)
+        return self._fetch(running, name, source_id, source, cursor, cost_per_read)
 
     def _fetch(
         self,
         running: _Running,
+        name: str,
         source_id: int,
         source: Source,
         cursor: str | None,
@@ -257,6 +278,12 @@ class ConnectorRunner:
         except Exception as exc:
             return self._failed(running, source_id, exc)
         posts, rejections = self._validate(fetched.posts)
+        rejections.extend(refusals_of(fetched))
+        ignored = fetched.ignored if isinstance(fetched, Polled) else 0
+        if ignored:
+            label = f"{running.built.connector.key}/{name}"
+            self.ignored[label] = self.ignored.get(label, 0) + ignored
+            log.debug("connector %s skipped %d items on purpose", label, ignored)
         if posts:
             submit_posts(self.broker, self.settings, posts)
         newest = max((p.created_at for p in posts), default=None)
@@ -276,7 +303,7 @@ class ConnectorRunner:
                 cost=len(fetched.posts) * cost_per_read,
                 rate_limits=limits() if callable(limits) else None,
             )
-        return Cycle("published" if posts else "idle", len(posts), len(rejections))
+        return Cycle("published" if posts else "idle", len(posts), len(rejections), ignored)
 
     def _validate(
         self, raw: list[dict[str, Any]]
@@ -301,6 +328,7 @@ class ConnectorRunner:
             row = session.get(ChannelSource, source_id)
             attempt = row.error_count if row else 0
             delay = retry_after if retry_after is not None else backoff(attempt, cap=MAX_BACKOFF)
+            delay = max(delay, MIN_RETRY)
             if not retryable:
                 delay = max(delay, MAX_BACKOFF)
             service.record_error(
@@ -337,6 +365,20 @@ class ConnectorRunner:
             self._thread.join(timeout)
         for key in list(self._running):
             self._drop(key)
+
+
+def refusals_of(fetched: Fetched) -> list[tuple[str, str | None, str, str | None]]:
+    """A connector's own refusals as ``record_rejections`` rows (ref, field, reason, payload).
+
+    The reason starts with the field when the connector knows it (``field: message``)."""
+    if not isinstance(fetched, Polled):
+        return []
+    rows: list[tuple[str, str | None, str, str | None]] = []
+    for refusal in fetched.rejected:
+        where, sep, _rest = refusal.reason.partition(": ")
+        field_name = where[:200] if sep and " " not in where else None
+        rows.append((refusal.ref, field_name, refusal.reason, refusal.payload))
+    return rows
 
 
 # --- one-off operations (CLI, channels page) ---------------------------------------------

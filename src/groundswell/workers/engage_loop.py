@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as process_registry
+from groundswell.channels.runtime.bootstrap import ConfiguredConnectors
 from groundswell.core.brokers import Broker
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
@@ -36,9 +37,13 @@ class EngageLoop:
         registry: ConnectorRegistry | None = None,
         send_every_s: float = 1.0,
         sla_every_s: float = 15.0,
+        register_channels: bool = False,
+        channels_every_s: float = 30.0,
     ) -> None:
         self.db = db
+        self.settings = settings
         self.registry = registry or process_registry
+        self._configured = ConfiguredConnectors(db, settings, self.registry)
         if settings.standin_channels:
             from groundswell.demo.standin import register_standins
 
@@ -55,10 +60,25 @@ class EngageLoop:
             ("gs-replies", self._repeat, (self.sender.run_once, send_every_s, "reply sending")),
             ("gs-sla", self._repeat, (self.check_sla, sla_every_s, "SLA check")),
         ]
+        if register_channels:
+            # a process of its own (``groundswell engagement run``) runs no connector
+            # runner: the sender needs the connected accounts' connectors all the same
+            self.register_channels()
+            jobs.append(
+                (
+                    "gs-channels",
+                    self._repeat,
+                    (self.register_channels, channels_every_s, "channel registration"),
+                )
+            )
         self._threads = [
             threading.Thread(target=target, args=args, name=name, daemon=True)
             for name, target, args in jobs
         ]
+
+    def register_channels(self) -> list[str]:
+        """Register the enabled channel accounts' connectors (see ``ConfiguredConnectors``)."""
+        return self._configured.refresh()
 
     def check_sla(self) -> tuple[int, int]:
         with self.db.session() as session:

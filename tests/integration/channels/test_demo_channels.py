@@ -1,60 +1,112 @@
-"""The demo's networks: customers post on the stand-ins, the connectors bring the posts
-in with their threads, and a reply goes out through the registry to the stand-in."""
+"""The demo's networks: each is a channel account pointed at its stand-in, the connector
+runner reads them, and a reply goes out through the connector registry to the stand-in."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 from groundswell.channels.base import Reply
-from groundswell.channels.registry import ConnectorRegistry
+from groundswell.channels.common.webhooks import WebhookRegistry
+from groundswell.channels.registry import ConnectorRegistry, registry
+from groundswell.channels.runtime import service
 from groundswell.core.brokers.memory import MemoryBroker
+from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
 from groundswell.demo.channel_standins import DemoChannels
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
+from groundswell.workers.connectors import ConnectorRunner
 from gs_testing import make_settings
 
+POLLED = {
+    "mastodon": "notifications",
+    "bluesky": "notifications",
+    "reddit": "subreddits",
+    "reviews": "feed",
+    "youtube": "comments",
+}
 
-def test_demo_networks_feed_the_pipeline_and_take_replies(tmp_path: Path) -> None:
+
+def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'gs.db'}"
     upgrade(url)
     settings = make_settings(url)
     broker = MemoryBroker()
-    app = SimpleNamespace(state=SimpleNamespace(settings=settings, broker=broker))
-    connectors = ConnectorRegistry()
-    demo = DemoChannels(app, interval=3600, connectors=connectors)  # type: ignore[arg-type]
+    db = Database(settings)
+    hooks = WebhookRegistry()
+    app = SimpleNamespace(
+        state=SimpleNamespace(settings=settings, broker=broker, db=db, webhooks=hooks)
+    )
+    connectors = registry  # the process-wide registry the reply sender uses
+    demo = DemoChannels(app, interval=3600)  # type: ignore[arg-type]
+    assert demo.connectors is registry
     demo.start()
     try:
-        for _ in range(3000):  # the first round runs in the demo's thread at start
-            if demo.rounds:
-                break
-            time.sleep(0.01)
-        assert demo.rounds == 1 and demo.published > 0
+        with db.session() as s:
+            accounts = {a.key: a for a in service.list_accounts(s, settings=settings)}
+        assert set(accounts) == {*POLLED, "sms", "facebook", "webhook"}
+        assert all(a.standin and a.enabled for a in accounts.values())
+        assert hooks.keys() == ["facebook", "sms", "webhook"]
+        assert {*POLLED, "sms", "facebook"} <= set(connectors.keys())
+
         demo.customers_post()
-        demo.poll_once()
-        assert demo.poll_once() == 0  # cursors saved: nothing read twice
+        runner = ConnectorRunner(settings, db, broker, webhooks=hooks)
+        runner.refresh(start_threads=False)
+        for key, source in POLLED.items():
+            assert runner.cycle(key, source).outcome == "published", key
+            assert runner.cycle(key, source).posts == 0  # the cursor is saved
         stream = posts_stream(settings)
         broker.ensure_group(stream, PROCESS_GROUP)
         messages = broker.read(stream, PROCESS_GROUP, "t", count=1000, block_ms=10)
         posts = [InboundPost.model_validate_json(m.payload) for m in messages]
-        channels = {p.channel for p in posts}
-        assert {"mastodon", "bluesky", "reddit", "reviews"} <= channels
-        replies = [p for p in posts if p.channel == "bluesky" and p.reply_to_external_id]
-        assert replies
-        assert set(connectors.keys()) == {"bluesky", "facebook", "mastodon", "reddit", "sms"}
-        connectors.get("bluesky").send_reply(
-            Reply(
-                channel="bluesky",
-                text="Sorry about that, we are on it.",
-                idempotency_key="demo-1",
-                in_reply_to_external_id=replies[0].external_id,
+        assert set(POLLED) <= {p.channel for p in posts}
+        assert [p for p in posts if p.channel == "bluesky" and p.reply_to_external_id]
+
+        sent: dict[str, str] = {}
+        for key in ("mastodon", "bluesky", "reddit"):
+            post = next(p for p in posts if p.channel == key)
+            sent[key] = post.external_id
+            result = connectors.get(key).send_reply(
+                Reply(
+                    channel=key,
+                    text="Sorry about that, we are on it.",
+                    idempotency_key=f"demo-{key}",
+                    in_reply_to_external_id=post.external_id,
+                )
             )
-        )
-        assert demo.bluesky.records[-1]["value"]["reply"]["parent"]["uri"] == (
-            replies[0].external_id
-        )
-        assert {"webhook", "sms", "facebook"} <= set(app.state.webhooks.keys())  # type: ignore[attr-defined]
+            assert result.external_id
+        assert demo.bluesky.records[-1]["value"]["reply"]["parent"]["uri"] == sent["bluesky"]
+        (toot,) = demo.mastodon.requests_to("POST", "/api/v1/statuses")
+        assert toot.form()["in_reply_to_id"] == [sent["mastodon"]]
+        (comment,) = [r for r in demo.reddit.requests if r.path.rstrip("/") == "/api/comment"]
+        assert comment.form()["thing_id"] == [sent["reddit"]]
+        runner.stop()
     finally:
         demo.stop()
+        db.dispose()
+        for key in demo.keys:
+            registry.unregister(key)
+
+
+def test_a_second_start_repoints_the_same_channels(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gs.db'}"
+    upgrade(url)
+    settings = make_settings(url)
+    db = Database(settings)
+    app = SimpleNamespace(
+        state=SimpleNamespace(
+            settings=settings, broker=MemoryBroker(), db=db, webhooks=WebhookRegistry()
+        )
+    )
+    for _ in range(2):  # each run's stand-ins listen on new ports
+        demo = DemoChannels(app, interval=3600, connectors=ConnectorRegistry())  # type: ignore[arg-type]
+        demo.start()
+        last_url = demo.mastodon.url
+        demo.stop()
+    with db.session() as s:
+        accounts = service.list_accounts(s, settings=settings)
+        assert len(accounts) == 8
+        mastodon = service.get_account(s, key="mastodon")
+        assert service.resolved_settings(mastodon, settings)["base_url"].startswith(last_url)
+    db.dispose()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from groundswell.channels.base import Connector, Source
+from groundswell.channels.base import Connector, Source, WebhookSource
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Built:
     """Source name → (source, activity), activity being search, mentions or dms."""
     poll_seconds: dict[str, float] = field(default_factory=dict)
     """Pause between fetches per source (0: read continuously, e.g. a stream)."""
+    webhook: WebhookSource | None = None
+    """What parses the network's pushes to ``POST /api/v1/webhooks/<key>`` (SMS, Meta)."""
 
     def close(self) -> None:
         closer = getattr(self.connector, "close", None)
@@ -32,6 +34,10 @@ class Built:
             closer()
         for source, _activity in self.sources.values():
             closer = getattr(source, "close", None)
+            if callable(closer):
+                closer()
+        if self.webhook is not None and id(self.webhook) != id(self.connector):
+            closer = getattr(self.webhook, "close", None)
             if callable(closer):
                 closer()
 
@@ -160,3 +166,7 @@ def _load_builtin() -> None:
             "x", "X (Twitter API v2)", XSettings, ("access_token", "app_token"), _build_x, "twitter"
         )
     )
+    from groundswell.channels.runtime.open_kinds import OPEN_KINDS
+
+    for kind in OPEN_KINDS:
+        register_kind(kind)

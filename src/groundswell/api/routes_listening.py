@@ -105,10 +105,16 @@ def api_subject_series(
     return _series(session, subject_id, start, end, resolution, channel)
 
 
+class CsvResponse(PlainTextResponse):
+    """CSV, so the description names the type the answer really has."""
+
+    media_type = "text/csv"
+
+
 @router.get(
     "/subjects/{subject_id}/series.csv",
     summary="A subject's series as CSV",
-    response_class=PlainTextResponse,
+    response_class=CsvResponse,
 )
 def api_subject_series_csv(
     session: SessionDep,
@@ -118,12 +124,11 @@ def api_subject_series_csv(
     end: EndParam = None,
     resolution: ResolutionParam = "1m",
     channel: ChannelParam = None,
-) -> PlainTextResponse:
+) -> CsvResponse:
     """The same buckets as the JSON series (subject 0 is every post), one CSV row each."""
     series = _series(session, subject_id, start, end, resolution, channel)
-    return PlainTextResponse(
+    return CsvResponse(
         series_csv(series),
-        media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="series-{subject_id}-{resolution}.csv"'
         },

@@ -50,6 +50,10 @@ FOCUS_CAP = 2000
 BASELINE_CAP = 2000
 MIN_BASELINE = 300
 """Fewer baseline posts than this: widen the baseline to 7 days, then to all posts."""
+RECENT = timedelta(hours=3)
+RECENT_LABEL = "the preceding 3 hours"
+"""The second comparison, when no term stands out against the baseline: what changed
+since just before, for a surge whose words the long baseline already holds."""
 CANDIDATES = 200
 SAMPLES = 6
 AUTHORS = 8
@@ -170,11 +174,20 @@ class _Builder:
                 f"{len(focus):,} of {sum(mix.values()):,} posts were read (a time-stratified "
                 "sample) for terms, authors, samples and clusters; counts are exact."
             )
-        key = emerging(
-            count_terms(r.text for r in focus),
-            count_terms(r.text for r in reference),
-            exclude=self.own_terms,
-        )
+        focus_terms = count_terms(r.text for r in focus)
+        key = emerging(focus_terms, count_terms(r.text for r in reference), exclude=self.own_terms)
+        comparison = "the baseline"
+        if not key.terms and not key.phrases and start - RECENT > base_start:
+            recent = q.baseline_posts(s, self.scope, start - RECENT, start, cap=BASELINE_CAP)
+            near = emerging(
+                focus_terms, count_terms(r.text for r in recent), exclude=self.own_terms
+            )
+            if near.terms or near.phrases:
+                key, comparison = near, RECENT_LABEL
+                self.notes.append(
+                    f"Nothing stood out against the baseline, so the words are compared with "
+                    f"{RECENT_LABEL} ({len(recent):,} posts)."
+                )
         candidates = pick_candidates(
             [Candidate(r.id, r.text, r.created_at, r.influence) for r in focus], CANDIDATES
         )
@@ -203,6 +216,7 @@ class _Builder:
             cluster_method=method,
             cooccurring=self._cooccurring(focus, base),
             notes=self.notes,
+            comparison=comparison,
         )
         return result.model_copy(update={"summary": summarise(result)})
 

@@ -40,7 +40,7 @@ from groundswell.listening.drilldown.schemas import (
 )
 from groundswell.listening.drilldown.summary import summarise
 from groundswell.listening.drilldown.vectors import Embedder, default_embedder, vectors_for
-from groundswell.listening.models import Subject
+from groundswell.listening.models import ALL_POSTS, Subject
 
 MAX_RANGE = timedelta(days=7)
 DEFAULT_BASELINE = timedelta(hours=24)
@@ -126,9 +126,8 @@ def drilldown_for_alert(
     start = max(alert.started_at, end - MAX_RANGE)
     if end - start < timedelta(minutes=1):
         end = start + timedelta(minutes=1)
-    result = drilldown(
-        session, subject_id=alert.subject_id, start=start, end=end, embedder=embedder
-    )
+    subject_id = None if alert.subject_id == ALL_POSTS else alert.subject_id
+    result = drilldown(session, subject_id=subject_id, start=start, end=end, embedder=embedder)
     return result.model_copy(update={"alert_id": alert.id})
 
 

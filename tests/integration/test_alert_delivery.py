@@ -24,13 +24,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from groundswell.core.clock import utcnow
+from groundswell.core.clock import floor_minute, utcnow
 from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
 from groundswell.listening.alert_models import AlertDelivery, AlertRule, DetectorState
 from groundswell.listening.alerts import AlertBook
 from groundswell.listening.evaluator import last_closed_minute
-from groundswell.listening.models import Subject
+from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.notify.dispatcher import Dispatcher
 from groundswell.notify.queue import RetryPolicy, claim_due
 from groundswell.notify.senders import DeliveryConfig
@@ -309,6 +309,17 @@ def test_a_hanging_receiver_does_not_hold_up_evaluation(
         assert state.entered.wait(10), "the dispatcher never reached the receiver"
         before = _evaluated_through(db)
         clock[0] += timedelta(minutes=3)  # minutes close while the send is stuck
+        with db.session() as s:  # ... and the pipeline keeps storing posts (the watermark)
+            s.add(
+                MinuteRollup(
+                    minute=floor_minute(clock[0]),
+                    subject_id=ALL_POSTS,
+                    channel_id=1,
+                    sentiment_label="neutral",
+                    count=1,
+                    sentiment_sum=0.0,
+                )
+            )
         for _ in range(200):
             if _evaluated_through(db) != before:
                 break

@@ -326,3 +326,16 @@ def test_series_as_csv_matches_the_json(
     )
     bad = client.get(url + ".csv", headers=h, params={**params, "resolution": "2m"})
     assert bad.status_code == 422
+
+
+def test_share_of_voice_counts_what_the_posts_figure_counts(
+    client: TestClient, db: Database, world: dict[str, int]
+) -> None:
+    """Hourly buckets span more than a range that starts mid-hour; the counts must not."""
+    h = _headers(db)
+    window = {"start": "2024-05-01T12:01:00Z", "end": "2024-05-01T13:01:00Z"}
+    series = _get(client, h, f"/api/v1/subjects/{world['acme']}/series", resolution="1m", **window)
+    voice = _get(client, h, "/api/v1/share-of-voice", resolution="1h", **window)
+    acme = next(s for s in voice["subjects"] if s["name"] == "Acme")
+    assert series["totals"]["volume"] == 6
+    assert acme["volume"] == series["totals"]["volume"]

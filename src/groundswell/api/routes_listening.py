@@ -68,6 +68,14 @@ def window_of(start: str | None, end: str | None, resolution: str) -> SeriesWind
         raise _prefixed(exc) from None
 
 
+def _minute_window(start: str | None, end: str | None) -> SeriesWindow | None:
+    """The range to the minute, as a minute series counts it; None past its size limit."""
+    try:
+        return window_of(start, end, "1m")
+    except InvalidInputError:
+        return None
+
+
 def _channel(channel: str | None) -> str | None:
     return channel.strip() or None if channel is not None else None
 
@@ -167,7 +175,8 @@ def api_share_of_voice(
         list[SubjectKind] | None, Query(description="Compare the active subjects of these kinds")
     ] = None,
 ) -> ShareOfVoice:
-    """Each subject's volume and share over the range, and its volume per bucket."""
+    """Each subject's volume and share over the range (to the minute, as a subject's Posts
+    figure counts it), and its volume per bucket."""
     if subject_ids and len(subject_ids) > MAX_VOICE_SUBJECTS:
         raise InvalidInputError(
             f"at most {MAX_VOICE_SUBJECTS} subjects at once", field="query.subject_ids"
@@ -180,6 +189,7 @@ def api_share_of_voice(
             subject_ids=subject_ids,
             kinds=kind,
             channel=_channel(channel),
+            counted=_minute_window(start, end),
         )
     except InvalidInputError as exc:
         raise _prefixed(exc) from None

@@ -79,7 +79,9 @@ class Alert(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    """The subject, or ``ALL_POSTS`` (0) for overall volume, which has no subject row; a
+    deleted subject's alerts are deleted with it by ``delete_subject``."""
     metric: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")
     severity: Mapped[int] = mapped_column(Integer)

@@ -30,15 +30,23 @@ from groundswell.listening.alert_schemas import (
     drilldown_path,
 )
 from groundswell.listening.delivery_read import list_deliveries_of
-from groundswell.listening.models import Subject
+from groundswell.listening.models import ALL_POSTS, Subject
+from groundswell.listening.series import ALL_POSTS_NAME
 
 _Acker = aliased(User)
 _Assignee = aliased(User)
 
 
 _ALERT_ROWS = (
-    select(Alert, Subject.name, _Acker.name, _Acker.email, _Assignee.name, _Assignee.email)
-    .join(Subject, Subject.id == Alert.subject_id)
+    select(
+        Alert,
+        func.coalesce(Subject.name, ALL_POSTS_NAME),
+        _Acker.name,
+        _Acker.email,
+        _Assignee.name,
+        _Assignee.email,
+    )
+    .outerjoin(Subject, Subject.id == Alert.subject_id)
     .outerjoin(_Acker, _Acker.id == Alert.acknowledged_by)
     .outerjoin(_Assignee, _Assignee.id == Alert.assigned_to)
 )
@@ -176,7 +184,11 @@ def resolve(session: Session, *, alert_id: int, now: datetime | None = None) -> 
             alert=alert,
             event="resolved",
             rules=rules,
-            subject_name=subject.name if subject else f"subject #{alert.subject_id}",
+            subject_name=subject.name
+            if subject
+            else ALL_POSTS_NAME
+            if alert.subject_id == ALL_POSTS
+            else f"subject #{alert.subject_id}",
             now=now,
         )
     session.flush()

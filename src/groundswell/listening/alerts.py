@@ -33,7 +33,8 @@ from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.listening.alert_models import Alert, AlertSuppression, Anomaly
 from groundswell.listening.alert_outbox import NOTIFY_WINDOW, enqueue, summarize
 from groundswell.listening.alert_rules import RuleView, load_active_rules
-from groundswell.listening.models import Subject
+from groundswell.listening.models import ALL_POSTS, Subject
+from groundswell.listening.series import ALL_POSTS_NAME
 
 MINUTE = timedelta(minutes=1)
 OPEN_STATUSES = ("open", "ongoing")
@@ -114,6 +115,7 @@ class AlertBook:
             for w in s.scalars(select(AlertSuppression))
         ]
         self._names = {sid: name for sid, name in s.execute(select(Subject.id, Subject.name))}
+        self._names[ALL_POSTS] = ALL_POSTS_NAME
         self._anomalies: list[dict[str, object]] = []
 
     # -- observing minutes -------------------------------------------------------------
@@ -123,8 +125,7 @@ class AlertBook:
     ) -> None:
         """Take one closed minute of one subject: its detections, then quiet checks.
 
-        Overall volume (``ALL_POSTS``) has no subject row for an alert to belong to, so
-        its anomalies are kept without an alert.
+        Overall volume (``ALL_POSTS``) alerts too, under the name "All posts".
         """
         for d in detections:
             alert = self._on_detection(subject_id, d) if subject_id in self._names else None

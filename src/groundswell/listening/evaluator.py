@@ -21,6 +21,14 @@ lock keeps evaluators from working the same tick at all.
 
 Feeding many minutes in one tick gives exactly what feeding them one tick at a time
 gives, so ``evaluate(..., act_on_history=True)`` over history is the backfill.
+
+Only complete minutes are judged (``listening.watermark``): a closed minute waits until
+the pipeline has stored a post written after it (the ingest watermark), so a pipeline
+that is behind (loading a backlog, restarting) is not mistaken for silence. When
+nothing newer arrives for ``STALL_WAIT`` the minutes are judged anyway, and a minute in
+which no post at all was stored is a *gap* (system down, loading, every connector
+failing): the detector steps over it without learning from it, nothing is alerted on
+it, nor on a drop whose window still reaches back into a gap.
 """
 
 from __future__ import annotations
@@ -45,6 +53,13 @@ from groundswell.listening.spikes import (
     SpikeDetector,
     evaluate_many,
 )
+from groundswell.listening.watermark import (
+    STALL_WAIT,
+    gap_minutes,
+    ingest_watermark,
+    judged_through,
+    near_gap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +80,10 @@ class EvaluationReport:
     last_closed: datetime | None = None
     subjects: int = 0
     minutes: int = 0
+    judged_through: datetime | None = None
+    """The newest minute judged: ``last_closed``, or earlier while the pipeline catches up."""
+    gaps: int = 0
+    """Minutes judged in this tick that had no post at all (never alerted on)."""
     skipped: str | None = None
     """Why nothing was written: another evaluator holds the tick or moved the states."""
     lifecycle: LifecycleReport = field(default_factory=LifecycleReport)
@@ -196,7 +215,10 @@ def _counts(
 
 
 def _detect(
-    plans: list[_Plan], counts: dict[tuple[int, datetime], tuple[int, int, int]], end: datetime
+    plans: list[_Plan],
+    counts: dict[tuple[int, datetime], tuple[int, int, int]],
+    end: datetime,
+    gaps: frozenset[datetime] = frozenset(),
 ) -> int:
     """Feed every plan its minutes in order, all series of one minute in one step.
 
@@ -210,6 +232,11 @@ def _detect(
         while live < len(plans) and plans[live].start <= minute:
             live += 1
         group = plans[:live]
+        if minute in gaps:
+            for plan in group:
+                plan.detector.skip_to(minute)
+            minute += MINUTE
+            continue
         points = [
             MinutePoint(minute, *counts.get((p.subject_id, minute), (0, 0, 0))) for p in group
         ]
@@ -217,7 +244,9 @@ def _detect(
             group, evaluate_many([p.detector for p in group], points), strict=True
         ):
             if found and minute >= plan.act_from:
-                plan.found[minute] = list(found)
+                kept: list[DetectionLike] = [d for d in found if not near_gap(d, gaps)]
+                if kept:
+                    plan.found[minute] = kept
         fed += len(group)
         minute += MINUTE
     return fed
@@ -255,19 +284,24 @@ def evaluate(
     lifecycle: LifecycleParams | None = None,
     detector_params: DetectorParams | None = None,
     act_on_history: bool = False,
+    stall_wait: timedelta = STALL_WAIT,
 ) -> EvaluationReport:
     """Judge every minute closed since the last tick; the caller commits.
 
-    ``subject_ids`` limits the tick to those subjects (default: all active ones and
-    ``ALL_POSTS``). With ``act_on_history`` a subject's first sight acts on its whole
-    history (a backfill); otherwise only minutes inside the notification window do.
+    ``stall_wait`` is how long a closed minute waits for the ingest watermark to pass
+    it before it is judged anyway. ``subject_ids`` limits the tick to those subjects
+    (default: all active ones and ``ALL_POSTS``). With ``act_on_history`` a subject's
+    first sight acts on its whole history (a backfill); otherwise only minutes inside the
+    notification window do.
     """
     lifecycle = lifecycle or LifecycleParams()
-    last_closed = last_closed_minute(now)
-    report = EvaluationReport(last_closed=last_closed)
+    closed = last_closed_minute(now)
+    report = EvaluationReport(last_closed=closed)
     if not _try_lock(session):
         report.skipped = "another evaluator holds this tick"
         return report
+    last_closed = judged_through(closed, ingest_watermark(session), now=now, stall_wait=stall_wait)
+    report.judged_through = last_closed
     ids = _subject_ids(session, subject_ids)
     window_start = floor_minute(now - lifecycle.notify_window)
     learn_before = last_closed - MAX_HISTORY if act_on_history else window_start
@@ -280,8 +314,13 @@ def evaluate(
     )
     if not plans:
         return report
+    plans = [p for p in plans if p.start <= last_closed]
+    if not plans:
+        return report
     counts = _counts(session, plans, last_closed)
-    report.minutes = _detect(plans, counts, last_closed)
+    gaps = gap_minutes(session, min(p.start for p in plans), last_closed)
+    report.gaps = len(gaps)
+    report.minutes = _detect(plans, counts, last_closed, gaps)
     report.subjects = len(plans)
 
     _take_write_lock(session)

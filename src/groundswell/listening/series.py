@@ -220,6 +220,26 @@ def voice_subjects(
     return chosen or list(session.scalars(stmt))
 
 
+def _exact_totals(
+    session: Session, *, subject_ids: Sequence[int], window: SeriesWindow, channel_id: int | None
+) -> dict[int, int]:
+    stmt = (
+        select(MinuteRollup.subject_id, func.sum(MinuteRollup.count))
+        .where(
+            MinuteRollup.subject_id.in_(subject_ids),
+            MinuteRollup.minute >= window.start,
+            MinuteRollup.minute < window.end,
+        )
+        .group_by(MinuteRollup.subject_id)
+    )
+    if channel_id is not None:
+        stmt = stmt.where(MinuteRollup.channel_id == channel_id)
+    totals = dict.fromkeys(subject_ids, 0)
+    for sid, count in session.execute(stmt):
+        totals[int(sid)] = int(count or 0)
+    return totals
+
+
 def share_of_voice(
     session: Session,
     *,
@@ -227,8 +247,15 @@ def share_of_voice(
     subject_ids: Sequence[int] | None = None,
     kinds: Sequence[str] | None = None,
     channel: str | None = None,
+    counted: SeriesWindow | None = None,
 ) -> ShareOfVoice:
-    """Each chosen subject's volume over the range and per bucket, with its share."""
+    """Each chosen subject's volume over the range and per bucket, with its share.
+
+    ``counted`` is the range the volumes and shares count, when it is finer than the
+    buckets: the buckets of ``window`` are aligned to its resolution (a 24 h range in
+    hourly buckets spans 25 hours), so counting them would not give the Posts figure of
+    the same subject and range, which is read to the minute.
+    """
     subjects = voice_subjects(session, subject_ids=subject_ids, kinds=kinds)
     channel_id = channel_id_of(session, channel)
     starts = window.bucket_starts()
@@ -245,6 +272,10 @@ def share_of_voice(
         for subject_id, epoch, count, _ in rows:
             volumes[int(subject_id)][index[int(epoch)]] += int(count or 0)
     totals = {sid: sum(v) for sid, v in volumes.items()}
+    if subjects and counted is not None:
+        totals = _exact_totals(
+            session, subject_ids=[s.id for s in subjects], window=counted, channel_id=channel_id
+        )
     total = sum(totals.values())
     return ShareOfVoice(
         channel=channel,

@@ -6,12 +6,13 @@ cannot run, and whoever typed it learns exactly where it went wrong.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.enrichment.query import QuerySyntaxError, parse_query
+from groundswell.listening.alert_models import Alert
 from groundswell.listening.models import Subject
 from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
 
@@ -93,9 +94,12 @@ def update_subject(session: Session, *, subject_id: int, data: SubjectUpdate) ->
 
 
 def delete_subject(session: Session, *, subject_id: int) -> None:
-    """Delete a subject; its post links go with it (ON DELETE CASCADE), its rollups stay."""
+    """Delete a subject; its post links go with it (ON DELETE CASCADE), and its alerts
+    (whose ``subject_id`` also holds overall volume's 0, so it has no foreign key); its
+    rollups stay."""
     subject = session.get(Subject, subject_id)
     if subject is None:
         raise NotFoundError("subject", subject_id)
+    session.execute(delete(Alert).where(Alert.subject_id == subject_id))
     session.delete(subject)
     session.flush()

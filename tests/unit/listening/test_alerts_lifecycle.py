@@ -191,9 +191,9 @@ def test_rules_scope_by_subject_and_severity(db: Database, subject: int) -> None
     assert len(alerts(db)) == 1 and deliveries(db) == []
 
 
-def test_overall_volume_keeps_anomalies_without_alerts(db: Database, subject: int) -> None:
+def test_overall_volume_raises_alerts_too(db: Database, subject: int) -> None:
     run(db, ALL_POSTS, {1: 5}, until=2, metric="volume")
-    assert alerts(db) == []
+    assert [(a.subject_id, a.metric) for a in alerts(db)] == [(ALL_POSTS, "volume")]
     with db.session() as s:
         assert s.scalars(select(Anomaly.subject_id)).all() == [ALL_POSTS]
 

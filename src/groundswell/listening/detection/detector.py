@@ -65,6 +65,18 @@ class SpikeDetector:
         found.extend(self._step(index, 0, 0, 0))
         return found
 
+    def skip_to(self, minute: datetime) -> None:
+        """Step over a gap up to and including ``minute`` without learning from it.
+
+        For minutes with no data at all (the system down, loading, every connector
+        failing): learning them as zeros would teach the baseline a silence that never
+        happened and make the return of normal traffic look like a surge.
+        """
+        index = minute_index(minute)
+        last = self._last_index()
+        if last is not None and index > last:
+            self._state[0, self.layout.last_minute] = float(index)
+
     def to_state(self) -> dict[str, Any]:
         """A JSON-serialisable snapshot; floats round-trip exactly through JSON."""
         last = self.last_minute

@@ -115,3 +115,6 @@ class DrilldownRead(BaseModel):
     cooccurring: list[CooccurrenceRead]
     notes: list[str] = Field(default_factory=list)
     """Caveats: samples instead of full counts, term-based clusters, missing rollups."""
+    comparison: str = "the baseline"
+    """What the terms were compared with: "the baseline", or "the preceding 3 hours" when
+    nothing stood out against the baseline (a surge of words already rising before)."""

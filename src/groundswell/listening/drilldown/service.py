@@ -40,7 +40,7 @@ from groundswell.listening.drilldown.schemas import (
 )
 from groundswell.listening.drilldown.summary import summarise
 from groundswell.listening.drilldown.vectors import Embedder, default_embedder, vectors_for
-from groundswell.listening.models import Subject
+from groundswell.listening.models import ALL_POSTS, Subject
 
 MAX_RANGE = timedelta(days=7)
 DEFAULT_BASELINE = timedelta(hours=24)
@@ -50,6 +50,10 @@ FOCUS_CAP = 2000
 BASELINE_CAP = 2000
 MIN_BASELINE = 300
 """Fewer baseline posts than this: widen the baseline to 7 days, then to all posts."""
+RECENT = timedelta(hours=3)
+RECENT_LABEL = "the preceding 3 hours"
+"""The second comparison, when no term stands out against the baseline: what changed
+since just before, for a surge whose words the long baseline already holds."""
 CANDIDATES = 200
 SAMPLES = 6
 AUTHORS = 8
@@ -122,9 +126,8 @@ def drilldown_for_alert(
     start = max(alert.started_at, end - MAX_RANGE)
     if end - start < timedelta(minutes=1):
         end = start + timedelta(minutes=1)
-    result = drilldown(
-        session, subject_id=alert.subject_id, start=start, end=end, embedder=embedder
-    )
+    subject_id = None if alert.subject_id == ALL_POSTS else alert.subject_id
+    result = drilldown(session, subject_id=subject_id, start=start, end=end, embedder=embedder)
     return result.model_copy(update={"alert_id": alert.id})
 
 
@@ -170,11 +173,20 @@ class _Builder:
                 f"{len(focus):,} of {sum(mix.values()):,} posts were read (a time-stratified "
                 "sample) for terms, authors, samples and clusters; counts are exact."
             )
-        key = emerging(
-            count_terms(r.text for r in focus),
-            count_terms(r.text for r in reference),
-            exclude=self.own_terms,
-        )
+        focus_terms = count_terms(r.text for r in focus)
+        key = emerging(focus_terms, count_terms(r.text for r in reference), exclude=self.own_terms)
+        comparison = "the baseline"
+        if not key.terms and not key.phrases and start - RECENT > base_start:
+            recent = q.baseline_posts(s, self.scope, start - RECENT, start, cap=BASELINE_CAP)
+            near = emerging(
+                focus_terms, count_terms(r.text for r in recent), exclude=self.own_terms
+            )
+            if near.terms or near.phrases:
+                key, comparison = near, RECENT_LABEL
+                self.notes.append(
+                    f"Nothing stood out against the baseline, so the words are compared with "
+                    f"{RECENT_LABEL} ({len(recent):,} posts)."
+                )
         candidates = pick_candidates(
             [Candidate(r.id, r.text, r.created_at, r.influence) for r in focus], CANDIDATES
         )
@@ -203,6 +215,7 @@ class _Builder:
             cluster_method=method,
             cooccurring=self._cooccurring(focus, base),
             notes=self.notes,
+            comparison=comparison,
         )
         return result.model_copy(update={"summary": summarise(result)})
 

@@ -70,7 +70,7 @@ def _words(d: DrilldownRead) -> str | None:
         return None
     quoted = [_QUOTE.format(t) for t in picked]
     listed = ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else quoted[0]
-    return f"The words that stand out against the baseline are {listed}."
+    return f"The words that stand out against {d.comparison} are {listed}."
 
 
 def _people(d: DrilldownRead) -> str | None:

@@ -57,9 +57,12 @@
   }
 
   function range(root) {
+    // One range per page view: the series and share of voice must count the same minutes.
+    if (root.gsRange) return root.gsRange;
     var seconds = parseInt(root.dataset.rangeSeconds, 10);
     var now = Math.ceil(Date.now() / 60000) * 60;
-    return { start: iso(now - seconds), end: iso(now) };
+    root.gsRange = { start: iso(now - seconds), end: iso(now) };
+    return root.gsRange;
   }
 
   function query(params) {

@@ -333,6 +333,38 @@ def test_a_hanging_receiver_does_not_hold_up_evaluation(
         loop.stop()
 
 
+def test_a_minute_held_for_the_watermark_is_judged_on_the_next_tick(
+    db: Database, settings: Settings, smtp: SmtpServer
+) -> None:
+    """A tick that ran before the pipeline stored the closing post does not skip the minute."""
+    _open_alert(db, [])
+    clock = [utcnow()]
+    loop = ListenLoop(settings, db, dispatcher=Dispatcher(db, _config(smtp.server_address[1])))
+    loop.clock = lambda: clock[0]
+    try:
+        clock[0] += timedelta(minutes=3)
+        held = loop.evaluate_once()  # the post of the new minute is not stored yet
+        expected = last_closed_minute(clock[0])
+        assert held is not None and held.judged_through is not None
+        assert held.judged_through < expected
+        with db.session() as s:
+            s.add(
+                MinuteRollup(
+                    minute=floor_minute(clock[0]),
+                    subject_id=ALL_POSTS,
+                    channel_id=1,
+                    sentiment_label="neutral",
+                    count=1,
+                    sentiment_sum=0.0,
+                )
+            )
+        caught_up = loop.evaluate_once()  # same clock: no new minute closed
+        assert caught_up is not None
+        assert _evaluated_through(db) == expected
+    finally:
+        loop.dispatcher.close()
+
+
 def _evaluated_through(db: Database) -> datetime | None:
     with db.session() as s:
         return s.scalar(select(func.max(DetectorState.last_minute)))

@@ -67,7 +67,9 @@ class ListenLoop:
         with self.db.session() as session:
             report = evaluate(session, now=now, detector_params=self.detector_params)
         if report.skipped is None:
-            self._done_through = closed
+            # Done only through what was judged: a minute held back for the ingest
+            # watermark is judged on a later tick, not when the next minute closes.
+            self._done_through = report.judged_through or closed
         life = report.lifecycle
         if life.opened or life.escalated or life.resolved:
             log.info(

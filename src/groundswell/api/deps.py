@@ -30,9 +30,18 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """A session per request; committed when the route returns without error."""
-    with db.session() as session:
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(
+    request: Request, db: Annotated[Database, Depends(get_database)]
+) -> Iterator[Session]:
+    """A session per request; committed when the route returns without error.
+
+    A request that may write holds SQLite's write lock from its start (``write=True``),
+    so its read-then-write cannot fail because a worker committed in between.
+    """
+    with db.session(write=request.method not in _READ_ONLY_METHODS) as session:
         yield session
 
 

@@ -127,11 +127,13 @@ def api_resume(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -
     response_model=TestResult,
     dependencies=CSRF_CHECKED,
 )
-def api_test(db: DatabaseDep, settings: SettingsDep, _: Admin, key: str) -> TestResult:
+def api_test(
+    session: SessionDep, db: DatabaseDep, settings: SettingsDep, _: Admin, key: str
+) -> TestResult:
     from groundswell.workers.connectors import test_connection
 
-    with db.session() as session:
-        service.get_account(session, key=key)  # 404 before any network call
+    service.get_account(session, key=key)  # 404 before any network call
+    session.commit()  # the test writes in sessions of its own: release the request's lock
     ok, detail = test_connection(settings, db, key)
     return TestResult(ok=ok, detail=detail)
 

@@ -2,6 +2,13 @@
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` so the web app can read while a
 worker writes, and a busy timeout so short write contention waits instead of failing.
+
+A session opened with ``write=True`` begins ``IMMEDIATE`` on SQLite: it takes the write
+lock up front. A deferred transaction that reads and then writes fails at once with
+SQLITE_BUSY_SNAPSHOT when another writer committed in between (WAL mode; the busy timeout
+does not retry that), so the embedded demo's pipeline, rules stage, connectors and
+customer-record loop would lose work to "database is locked". Read-only work keeps
+deferred transactions so it never waits for a writer. PostgreSQL ignores the option.
 """
 
 from __future__ import annotations
@@ -51,13 +58,20 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error.
 
         Services never commit; this context (owned by a route, worker or command) does.
+        ``write=True`` for work that reads and then writes while other writers run: on
+        SQLite it holds the write lock from the start (never open another ``write``
+        session inside one in the same thread: the inner one would wait for the outer).
         """
         session = self.sessionmaker()
         try:
+            if write and self.dialect == "sqlite":
+                # The driver has not begun yet (it begins lazily, at the first write), so
+                # this explicit BEGIN is the transaction it commits or rolls back.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except BaseException:

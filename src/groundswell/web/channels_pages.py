@@ -144,17 +144,21 @@ def channels_resume(session: SessionDep, settings: SettingsDep, _: Admin, key: s
 
 @router.post("/channels/{key}/test", response_class=HTMLResponse, dependencies=[Csrf])
 def channels_test(
-    request: Request, db: DatabaseDep, settings: SettingsDep, user: Admin, key: str
+    request: Request,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: Admin,
+    key: str,
 ) -> Response:
     from groundswell.workers.connectors import test_connection
 
     try:
-        with db.session() as session:
-            service.get_account(session, key=key)
+        service.get_account(session, key=key)
     except NotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no channel {key!r}") from None
+    session.commit()  # the test writes in sessions of its own: release the request's lock
     ok, detail = test_connection(settings, db, key)
-    with db.session() as session:
-        accounts = service.list_accounts(session, settings=settings)
+    accounts = service.list_accounts(session, settings=settings)
     ctx = _context(accounts, tested={"key": key, "ok": ok, "detail": detail})
     return render(request, "channels.html", ctx, user=user)

@@ -37,7 +37,7 @@ class CrmLoop:
         self._thread = threading.Thread(target=self._run, name="gs-crm", daemon=True)
 
     def match_once(self) -> MatchReport:
-        with self.db.session() as session:
+        with self.db.session(write=True) as session:
             return match_pending(
                 session,
                 auto_threshold=self.settings.identity_auto_merge_threshold,

@@ -80,7 +80,7 @@ class EngagementStage:
         if not work:
             return outcome
         now = utcnow()
-        with self.db.session() as session:
+        with self.db.session(write=True) as session:
             ok: list[str] = []
             for message_id, interaction_id in work:
                 try:

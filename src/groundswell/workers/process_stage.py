@@ -126,7 +126,7 @@ class ProcessStage:
             return None
         posts = [p for _, p in decoded]
         enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
-        with self.db.session() as session:
+        with self.db.session(write=True) as session:
             result = remember_batch(
                 session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels
             )

@@ -1,0 +1,55 @@
+"""SQLite write sessions hold the write lock from their start.
+
+A deferred transaction that has read (inside a savepoint, as the rules stage does) and
+then writes after another writer committed fails with SQLITE_BUSY_SNAPSHOT at once; the
+busy timeout does not help. A ``write=True`` session cannot be overtaken that way.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from groundswell.core.db import Database
+from groundswell.settings import Settings
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/w.db"))  # type: ignore[call-arg]
+    with database.session() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)"))
+    return database
+
+
+def _insert(db: Database, who: str) -> None:
+    with db.session() as s:
+        s.execute(text("INSERT INTO t (who) VALUES (:w)"), {"w": who})
+
+
+def test_a_deferred_read_then_write_loses_to_a_concurrent_commit(db: Database) -> None:
+    with pytest.raises(OperationalError, match="locked"), db.session() as s, s.begin_nested():
+        s.execute(text("SELECT count(*) FROM t")).scalar()
+        _insert(db, "other")  # another writer commits after our snapshot
+        s.execute(text("INSERT INTO t (who) VALUES ('late')"))
+    with db.session() as s:
+        assert s.execute(text("SELECT who FROM t")).scalars().all() == ["other"]
+
+
+def test_a_write_session_waits_for_no_one_and_the_other_writer_waits(db: Database) -> None:
+    other = threading.Thread(target=_insert, args=(db, "other"))
+    with db.session(write=True) as s, s.begin_nested():
+        s.execute(text("SELECT count(*) FROM t")).scalar()
+        other.start()  # blocks on the lock this session holds
+        s.execute(text("INSERT INTO t (who) VALUES ('first')"))
+    other.join(30)
+    assert not other.is_alive()
+    with db.session() as s:
+        assert s.execute(text("SELECT who FROM t ORDER BY id")).scalars().all() == [
+            "first",
+            "other",
+        ]

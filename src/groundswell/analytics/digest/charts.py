@@ -64,7 +64,7 @@ def volume_chart(d: DigestRead) -> bytes:
     ax.set_xticks(ticks)
     ax.set_xticklabels([(d.start + timedelta(hours=i)).astimezone(tz).strftime(fmt) for i in ticks])
     ax.set_xlim(-0.6, max(n, 1) - 0.4)
-    ax.legend(fontsize=6.5, frameon=False, loc="upper left", ncols=2)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2)
     ax.margins(y=0.15)
     fig.tight_layout(pad=0.3)
     return _png(fig)

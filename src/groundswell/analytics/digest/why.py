@@ -8,8 +8,6 @@ not loaded for a digest: term-based clusters are enough for theme labels.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-
 from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.period import Period
@@ -22,6 +20,8 @@ MAX_TERMS = 6
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 220
 LINE_CHARS = 200
+SIGNIFICANT = 6.63
+"""Dunning G² above which a term's rise is significant at p < 0.01."""
 SUMMARISED_ALERTS = 3
 """Alerts beyond the strongest few keep the detector's own one-line summary."""
 
@@ -56,9 +56,27 @@ def period_drilldown(session: Session, subject_id: int, period: Period) -> Drill
         subject_id=subject_id,
         start=period.start,
         end=end,
-        baseline=min(MAX_RANGE, timedelta(days=7)),
         embedder="none",
     )
+
+
+def _negative_share(term: str, d: DrilldownRead) -> float | None:
+    """Of the read posts (samples and cluster examples) holding ``term``, the negative share."""
+    posts = {p.id: p for p in d.samples}
+    posts.update({p.id: p for c in d.clusters for p in c.examples})
+    labels = [p.sentiment_label for p in posts.values() if term.lower() in p.text.lower()]
+    if not labels:
+        return None
+    return round(sum(1 for x in labels if x == "negative") / len(labels), 2)
+
+
+def term_themes(d: DrilldownRead) -> list[Theme]:
+    """Themes from the strongest rising phrases, when the posts read formed no clusters."""
+    rising = [t for t in (*d.phrases, *d.terms) if t.log_ratio > 0 and t.g2 >= SIGNIFICANT]
+    return [
+        Theme(label=clip(t.term, 60), posts=t.focus_count, negative_share=_negative_share(t.term, d))
+        for t in rising[:MAX_THEMES]
+    ]
 
 
 def why(d: DrilldownRead) -> Why:
@@ -73,6 +91,7 @@ def why(d: DrilldownRead) -> Why:
                 negative_share=round(negative / len(labels), 2) if labels else None,
             )
         )
+    themes = themes or term_themes(d)
     rising = [t.term for t in (*d.phrases, *d.terms) if t.log_ratio > 0][:MAX_TERMS]
     samples = [
         SamplePost(

@@ -183,7 +183,14 @@ def _subscriptions_page(
             "active": "digest",
             "subscriptions": list_subscriptions(session),
             "brands": brands(session),
-            "form": form or {"email": user.email, "period": "day", "send_hour": "7", "timezone": "UTC"},
+            "form": form
+            or {
+                "email": user.email,
+                "subject_id": "",
+                "period": "day",
+                "send_hour": "7",
+                "timezone": "UTC",
+            },
             "error": error,
             "field": field,
         },

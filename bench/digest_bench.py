@@ -47,10 +47,33 @@ SHARES = (0.6, 0.2, 0.12, 0.08)
 """The brand's and three competitors' shares of the day's posts."""
 LABELS = (("negative", -0.6, 0.25), ("neutral", 0.0, 0.45), ("positive", 0.6, 0.30))
 STORED = 20_000
-WORDS = (
-    "flight delayed cancelled gate crew seat bag baggage refund voucher hotel app login "
-    "booking upgrade lounge friendly thanks great terrible late again waiting hours help"
-).split()
+WORDS = [
+    "flight",
+    "delayed",
+    "cancelled",
+    "gate",
+    "crew",
+    "seat",
+    "bag",
+    "baggage",
+    "refund",
+    "voucher",
+    "hotel",
+    "app",
+    "login",
+    "booking",
+    "upgrade",
+    "lounge",
+    "friendly",
+    "thanks",
+    "great",
+    "terrible",
+    "late",
+    "again",
+    "waiting",
+    "hours",
+    "help",
+]
 
 
 def _fill(db: Database) -> int:
@@ -58,7 +81,9 @@ def _fill(db: Database) -> int:
     with db.session() as s:
         channels = [Channel(key=f"ch{n}", name=f"Channel {n}") for n in range(4)]
         brand = Subject(name="Bench Airways", kind="brand", query="bench")
-        rivals = [Subject(name=f"Rival {n}", kind="competitor", query=f"rival{n}") for n in range(3)]
+        rivals = [
+            Subject(name=f"Rival {n}", kind="competitor", query=f"rival{n}") for n in range(3)
+        ]
         s.add_all([*channels, brand, *rivals])
         s.flush()
         subjects = [brand.id, *(r.id for r in rivals)]
@@ -76,15 +101,29 @@ def _fill(db: Database) -> int:
                 for label, score, share in LABELS:
                     total = 0
                     for sid, part in zip(subjects, SHARES, strict=True):
-                        n = max(0, int(per_minute * shape * part * share / 4 * rng.uniform(0.8, 1.2)))
+                        n = max(
+                            0, int(per_minute * shape * part * share / 4 * rng.uniform(0.8, 1.2))
+                        )
                         total += n
                         rows.append(
-                            {"minute": minute, "subject_id": sid, "channel_id": ch,
-                             "sentiment_label": label, "count": n, "sentiment_sum": n * score}
+                            {
+                                "minute": minute,
+                                "subject_id": sid,
+                                "channel_id": ch,
+                                "sentiment_label": label,
+                                "count": n,
+                                "sentiment_sum": n * score,
+                            }
                         )
                     rows.append(
-                        {"minute": minute, "subject_id": ALL_POSTS, "channel_id": ch,
-                         "sentiment_label": label, "count": total, "sentiment_sum": total * score}
+                        {
+                            "minute": minute,
+                            "subject_id": ALL_POSTS,
+                            "channel_id": ch,
+                            "sentiment_label": label,
+                            "count": total,
+                            "sentiment_sum": total * score,
+                        }
                     )
         with db.session() as s:
             for i in range(0, len(rows), 20_000):
@@ -105,7 +144,9 @@ def _fill(db: Database) -> int:
                 "sentiment_label": rng.choice(("negative", "neutral", "positive")),
                 "sentiment_score": 0.0,
                 "subject_ids": [brand_id],
-                "likes": 0, "shares": 0, "replies": 0,
+                "likes": 0,
+                "shares": 0,
+                "replies": 0,
             }
             for k in range(STORED)
         ]
@@ -116,18 +157,32 @@ def _fill(db: Database) -> int:
             [{"interaction_id": i, "subject_id": brand_id} for i in ids],
         )
         for n in range(5):
-            s.add(Alert(subject_id=brand_id, metric="volume", status="open", severity=8 - n,
-                        started_at=START + timedelta(hours=3 * n + 1),
-                        last_anomaly_at=START + timedelta(hours=3 * n + 1, minutes=20),
-                        expected=600.0, observed=2400.0))
+            s.add(
+                Alert(
+                    subject_id=brand_id,
+                    metric="volume",
+                    status="open",
+                    severity=8 - n,
+                    started_at=START + timedelta(hours=3 * n + 1),
+                    last_anomaly_at=START + timedelta(hours=3 * n + 1, minutes=20),
+                    expected=600.0,
+                    observed=2400.0,
+                )
+            )
         for n in range(2000):
             opened = START + timedelta(seconds=n * 43)
-            s.add(Case(subject=f"case {n}", channel=f"ch{n % 4}", opened_at=opened,
-                       last_activity_at=opened,
-                       first_responded_at=opened + timedelta(minutes=5 + n % 90) if n % 7 else None,
-                       first_response_due=opened + timedelta(minutes=60),
-                       status="open" if n % 7 == 0 else "resolved",
-                       resolved_at=opened + timedelta(hours=3) if n % 7 else None))
+            s.add(
+                Case(
+                    subject=f"case {n}",
+                    channel=f"ch{n % 4}",
+                    opened_at=opened,
+                    last_activity_at=opened,
+                    first_responded_at=opened + timedelta(minutes=5 + n % 90) if n % 7 else None,
+                    first_response_due=opened + timedelta(minutes=60),
+                    status="open" if n % 7 == 0 else "resolved",
+                    resolved_at=opened + timedelta(hours=3) if n % 7 else None,
+                )
+            )
     return brand_id
 
 
@@ -185,7 +240,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     info = describe()
-    print(f"# digest bench · {info['date']} · {info['cpu']} × {info['nproc']} · load {info['load']}")
+    print(
+        f"# digest bench · {info['date']} · {info['cpu']} × {info['nproc']} · load {info['load']}"
+    )
     results: dict[str, list[tuple[str, float]]] = {}
     for engine in ("sqlite", "postgres"):
         if args.only and args.only != engine:

@@ -30,7 +30,10 @@ STORM = [
 
 def build(db: Database, *, brand_name: str = "Acme Air", alerts: int = 2) -> dict[str, int]:
     with db.session() as s:
-        tw, ma = Channel(key="twitter", name="X / Twitter"), Channel(key="mastodon", name="Mastodon")
+        tw, ma = (
+            Channel(key="twitter", name="X / Twitter"),
+            Channel(key="mastodon", name="Mastodon"),
+        )
         brand = Subject(name=brand_name, kind="brand", query="@acmeair")
         rival = Subject(name="Globex Air", kind="competitor", query="globex")
         topic = Subject(name="Airports", kind="topic", query="airport")
@@ -69,8 +72,11 @@ def build(db: Database, *, brand_name: str = "Acme Air", alerts: int = 2) -> dic
             s,
             aggregate(
                 RollupInput(
-                    r.created_at, r.channel_id, r.sentiment_label or "neutral",
-                    r.sentiment_score or 0.0, (brand.id,),
+                    r.created_at,
+                    r.channel_id,
+                    r.sentiment_label or "neutral",
+                    r.sentiment_score or 0.0,
+                    (brand.id,),
                 )
                 for r in made
             ),

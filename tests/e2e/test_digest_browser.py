@@ -4,9 +4,9 @@ CSP errors, subscriptions managed from the page; a screenshot to look at."""
 from __future__ import annotations
 
 import pytest
-from digest_world import DAY, XSS, build
 from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSWORD, server
 
+from digest_world import DAY, XSS, build
 from groundswell.core.db import Database
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,9 @@ def test_digest_page(server: tuple[str, Database], request: pytest.FixtureReques
             assert dialogs == []
             assert not [e for e in errors if "Content Security Policy" in e], errors
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
+            page.screenshot(
+                path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True
+            )
             raise
         finally:
             browser.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from digest_world import DAY, XSS, build
 from fastapi.testclient import TestClient
 
+from digest_world import DAY, XSS, build
 from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
@@ -51,15 +51,22 @@ def test_digest_json(db: Database, client: TestClient) -> None:
         bad = client.get("/api/v1/digest", params=params, headers=headers)
         assert bad.status_code == 422, (params, bad.text)
         assert field in bad.text
-    assert client.get("/api/v1/digest", params={"subject_id": 999}, headers=headers).status_code == 404
+    assert (
+        client.get("/api/v1/digest", params={"subject_id": 999}, headers=headers).status_code == 404
+    )
 
 
 def test_subscriptions_api(db: Database, client: TestClient) -> None:
     ids = build(db)
     manager = _token(db, "m@example.com", "analyst")
     agent = _token(db, "g@example.com", "agent")
-    good = {"email": "Boss@Example.com", "subject_id": ids["brand"], "period": "week",
-            "send_hour": 8, "timezone": "America/New_York"}
+    good = {
+        "email": "Boss@Example.com",
+        "subject_id": ids["brand"],
+        "period": "week",
+        "send_hour": 8,
+        "timezone": "America/New_York",
+    }
     assert client.post("/api/v1/digest/subscriptions", json=good, headers=agent).status_code == 403
     made = client.post("/api/v1/digest/subscriptions", json=good, headers=manager)
     assert made.status_code == 201, made.text
@@ -75,9 +82,7 @@ def test_subscriptions_api(db: Database, client: TestClient) -> None:
         ({"subject_id": ids["topic"]}, "subject_id"),
         ({"period": "hourly"}, "period"),
     ):
-        bad = client.post(
-            "/api/v1/digest/subscriptions", json={**good, **change}, headers=manager
-        )
+        bad = client.post("/api/v1/digest/subscriptions", json={**good, **change}, headers=manager)
         assert bad.status_code == 422, (change, bad.text)
         assert field in bad.text, (change, bad.text)
     listed = client.get("/api/v1/digest/subscriptions", headers=manager).json()
@@ -99,7 +104,9 @@ def _login(client: TestClient, db: Database, role: str) -> str:
         "/login",
         data={"email": f"{role}@example.com", "password": "x" * 12, "csrf_token": csrf.group(1)},
     )
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/digest/subscriptions").text)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/digest/subscriptions").text
+    )
     return token.group(1) if token else ""
 
 
@@ -113,8 +120,14 @@ def test_pages(db: Database, client: TestClient) -> None:
     assert client.get("/digest?date=yesterday").status_code == 422
     pdf = client.get(f"/digest.pdf?subject_id={ids['brand']}&date={DAY.isoformat()}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    form = {"csrf_token": csrf, "email": "cfo@example.com", "subject_id": str(ids["brand"]),
-            "period": "day", "send_hour": "7", "timezone": "Asia/Tokyo"}
+    form = {
+        "csrf_token": csrf,
+        "email": "cfo@example.com",
+        "subject_id": str(ids["brand"]),
+        "period": "day",
+        "send_hour": "7",
+        "timezone": "Asia/Tokyo",
+    }
     assert client.post("/digest/subscriptions", data=form).status_code == 200  # after the redirect
     bad = client.post("/digest/subscriptions", data={**form, "timezone": "Tokyo"})
     assert bad.status_code == 422 and 'data-field="timezone"' in bad.text

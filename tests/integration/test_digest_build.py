@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from digest_world import DAY, NOW, START, XSS, build
 
+from digest_world import DAY, NOW, START, XSS, build
 from groundswell.analytics.digest.charts import charts
 from groundswell.analytics.digest.email import email_payload
 from groundswell.analytics.digest.render import data_uris, render_body, render_pdf
@@ -71,9 +71,7 @@ def test_missing_data_is_said_not_zero(db: Database) -> None:
         quiet = build_digest(
             s, subject_id=ids["brand"], period="day", day=DAY - timedelta(days=2), now=NOW
         )
-        ongoing = build_digest(
-            s, subject_id=ids["brand"], period="week", day=DAY, now=NOW
-        )
+        ongoing = build_digest(s, subject_id=ids["brand"], period="week", day=DAY, now=NOW)
     assert quiet.moved.volume.value is None
     assert any("No posts at all" in g for g in quiet.gaps)
     assert any("not over" in g for g in ongoing.gaps)

@@ -11,10 +11,9 @@ from email.message import Message
 from email.policy import default
 
 import pytest
-from digest_world import NOW, START, XSS, build
-from mail_servers import SmtpSink, free_port
 from sqlalchemy import func, select
 
+from digest_world import NOW, START, XSS, build
 from groundswell.analytics.digest.models import DigestSend, DigestSubscription
 from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
@@ -23,6 +22,7 @@ from groundswell.notify.models import Delivery
 from groundswell.notify.senders import DeliveryConfig
 from groundswell.settings import Settings
 from groundswell.workers.digest_loop import DigestLoop
+from mail_servers import SmtpSink, free_port
 
 
 @pytest.fixture
@@ -65,7 +65,10 @@ def test_queued_once_per_period_across_workers_and_restarts(
     _subscribe(db, ids["brand"])
     early = DigestLoop(settings, db, clock=lambda: NOW.replace(hour=5))  # 06:00 in Paris
     assert early.tick() == 1  # Sunday's digest: due since Monday 07:00, not sent yet
-    one, two = DigestLoop(settings, db, clock=lambda: NOW), DigestLoop(settings, db, clock=lambda: NOW)
+    one, two = (
+        DigestLoop(settings, db, clock=lambda: NOW),
+        DigestLoop(settings, db, clock=lambda: NOW),
+    )
     assert one.tick() == 1  # Monday's, due from Tuesday 07:00 Paris (06:00 UTC)
     assert two.tick() == 0 and one.tick() == 0
     restarted = DigestLoop(settings, db, clock=lambda: NOW + timedelta(hours=3))

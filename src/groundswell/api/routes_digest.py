@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -36,7 +36,10 @@ def api_digest(
     subject_id: Annotated[int, Query(ge=1, le=MAX_INT64, description="a brand or competitor")],
     period: Annotated[Literal["day", "week"], Query(description="a day or a Monday week")] = "day",
     day: Annotated[
-        date | None, Query(alias="date", description="a day of the period; default yesterday")
+        date | None,
+        Query(
+            alias="date", description="a day of the period; default today (UTC), the period so far"
+        ),
     ] = None,
     tz: Annotated[
         str, Query(min_length=1, max_length=64, description="IANA time zone of the period")
@@ -47,7 +50,7 @@ def api_digest(
     team did against the previous period, and ranked actions. ``gaps`` lists missing
     data. 422 names the field (``subject_id`` not a brand, ``tz`` unknown); 404 for an
     unknown subject."""
-    chosen = day or (utcnow().date() - timedelta(days=1))
+    chosen = day or utcnow().date()
     return build_digest(session, subject_id=subject_id, period=period, day=chosen, tz=tz)
 
 

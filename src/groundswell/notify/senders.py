@@ -167,8 +167,10 @@ def add_html(message: EmailMessage, payload: Mapping[str, Any]) -> None:
     images = payload.get("inline_images")
     if not isinstance(images, list):
         return
-    html_part = message.get_payload()[-1]
-    assert isinstance(html_part, EmailMessage)
+    parts = message.get_payload()
+    html_part = parts[-1] if isinstance(parts, list) else None
+    if not isinstance(html_part, EmailMessage):
+        raise DeliveryError("the HTML part could not be built")
     for image in images[:MAX_INLINE_IMAGES]:
         if not isinstance(image, Mapping):
             continue

@@ -6,8 +6,8 @@ Bad values come back as the form with the error beside it (422, naming the field
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Literal, cast
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from pydantic import ValidationError
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.analytics.digest.charts import charts
-from groundswell.analytics.digest.period import PERIODS, PeriodKind
+from groundswell.analytics.digest.period import PeriodKind
 from groundswell.analytics.digest.render import data_uris, render_body, render_pdf
 from groundswell.analytics.digest.schemas import DigestRead, SubscriptionCreate
 from groundswell.analytics.digest.service import DIGEST_KINDS, build_digest
@@ -63,11 +63,16 @@ def brands(session: SessionDep) -> list[Subject]:
 def _choice(
     session: SessionDep, subject_id: str | None, period: str | None, day: str | None, tz: str | None
 ) -> tuple[int | None, PeriodKind, date, str]:
-    chosen_period = (period or "day").strip()
-    if chosen_period not in PERIODS:
-        raise InvalidInputError("period must be day or week", field="period")
+    kind: PeriodKind
+    match (period or "day").strip():
+        case "day":
+            kind = "day"
+        case "week":
+            kind = "week"
+        case _:
+            raise InvalidInputError("period must be day or week", field="period")
     try:
-        chosen_day = date.fromisoformat(day.strip()[:10]) if day else utcnow().date() - timedelta(1)
+        chosen_day = date.fromisoformat(day.strip()[:10]) if day else utcnow().date()
     except ValueError:
         raise InvalidInputError("date is not a date (YYYY-MM-DD)", field="date") from None
     sid = None
@@ -79,7 +84,7 @@ def _choice(
         first = next(iter(brands(session)), None)
         sid = first.id if first else None
     zone_name = (tz or "UTC").strip()[:64] or "UTC"
-    return sid, cast(PeriodKind, chosen_period), chosen_day, zone_name
+    return sid, kind, chosen_day, zone_name
 
 
 def _not_found(request: Request, user: UserRead, exc: NotFoundError) -> Response:
@@ -99,7 +104,7 @@ def digest_page(
     user: WebUser,
     subject_id: str | None = None,
     period: str | None = None,
-    date: str | None = None,  # noqa: A002 - the query parameter's public name
+    date: str | None = None,
     tz: str | None = None,
 ) -> Response:
     result: DigestRead | None = None
@@ -145,7 +150,7 @@ def digest_pdf(
     user: WebUser,
     subject_id: str | None = None,
     period: str | None = None,
-    date: str | None = None,  # noqa: A002
+    date: str | None = None,
     tz: str | None = None,
 ) -> Response:
     try:
@@ -237,17 +242,32 @@ def subscriptions_create(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "form"
         return _subscriptions_page(
-            request, session, user, form=form, error=f"{where}: {first['msg']}", field=where,
+            request,
+            session,
+            user,
+            form=form,
+            error=f"{where}: {first['msg']}",
+            field=where,
             code=422,
         )
     except InvalidInputError as exc:
         return _subscriptions_page(
-            request, session, user, form=form, error=f"{exc.field}: {exc}", field=exc.field,
+            request,
+            session,
+            user,
+            form=form,
+            error=f"{exc.field}: {exc}",
+            field=exc.field,
             code=422,
         )
     except NotFoundError as exc:
         return _subscriptions_page(
-            request, session, user, form=form, error=f"subject_id: {exc}", field="subject_id",
+            request,
+            session,
+            user,
+            form=form,
+            error=f"subject_id: {exc}",
+            field="subject_id",
             code=422,
         )
     return RedirectResponse("/digest/subscriptions", status_code=status.HTTP_303_SEE_OTHER)

@@ -27,8 +27,12 @@ def test_daylight_saving_day_is_23_hours() -> None:
 
 
 def test_due_period() -> None:
-    before = due_period("day", send_hour=7, tz="Europe/Paris", now=datetime(2026, 11, 25, 5, tzinfo=UTC))
-    after = due_period("day", send_hour=7, tz="Europe/Paris", now=datetime(2026, 11, 25, 6, tzinfo=UTC))
+    before = due_period(
+        "day", send_hour=7, tz="Europe/Paris", now=datetime(2026, 11, 25, 5, tzinfo=UTC)
+    )
+    after = due_period(
+        "day", send_hour=7, tz="Europe/Paris", now=datetime(2026, 11, 25, 6, tzinfo=UTC)
+    )
     assert before.first_day == date(2026, 11, 23) and after.first_day == date(2026, 11, 24)
     weekly = due_period("week", send_hour=7, tz="UTC", now=datetime(2026, 11, 25, 9, tzinfo=UTC))
     assert weekly.first_day == date(2026, 11, 16)

@@ -109,6 +109,8 @@ def lagging_channels(session: Session, period: Period) -> list[Action]:
     ).all()
     by_channel: dict[str, list[float]] = defaultdict(list)
     for channel, opened, responded in rows:
+        if responded is None:
+            continue
         by_channel[str(channel)].append(max(0.0, (responded - opened).total_seconds() / 60))
     everything = [m for values in by_channel.values() for m in values]
     if len(by_channel) < 2 or not everything:

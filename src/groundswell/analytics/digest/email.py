@@ -29,14 +29,15 @@ def text_lines(d: DigestRead, base_url: str) -> list[str]:
     lines += [f"- S{a.severity} {a.metric}: {a.summary}" for a in m.alerts]
     lines += ["", "What to do:"]
     lines += [f"{a.rank}. {a.text}" for a in d.actions] or ["Nothing pressing."]
-    lines += ["", f"Full digest: {base_url}/digest?subject_id={d.subject_id}&period={d.period}"
-              f"&date={d.first_day.isoformat()}"]
+    lines += [
+        "",
+        f"Full digest: {base_url}/digest?subject_id={d.subject_id}&period={d.period}"
+        f"&date={d.first_day.isoformat()}",
+    ]
     return lines
 
 
-def email_payload(
-    d: DigestRead, images: Mapping[str, bytes], *, base_url: str
-) -> dict[str, Any]:
+def email_payload(d: DigestRead, images: Mapping[str, bytes], *, base_url: str) -> dict[str, Any]:
     """The outbox payload: ``title``, text ``lines``, ``html`` and ``inline_images``."""
     cids = {name: content_id(name, d) for name in images}
     html = render_document(

@@ -75,7 +75,9 @@ def gaps(
     failing = session.execute(
         select(ChannelAccount.name, ChannelSource.name)
         .join(ChannelAccount, ChannelAccount.id == ChannelSource.account_id)
-        .where(ChannelSource.last_error_at >= period.start, ChannelSource.last_error_at < period.end)
+        .where(
+            ChannelSource.last_error_at >= period.start, ChannelSource.last_error_at < period.end
+        )
         .order_by(ChannelAccount.name)
         .limit(MAX_GAP_LINES)
     ).all()

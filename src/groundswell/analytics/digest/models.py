@@ -20,9 +20,7 @@ class DigestSubscription(Base):
     """Who gets which brand's digest, how often, and at what local hour."""
 
     __tablename__ = "digest_subscriptions"
-    __table_args__ = (
-        UniqueConstraint("email", "subject_id", "period"),
-    )
+    __table_args__ = (UniqueConstraint("email", "subject_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))

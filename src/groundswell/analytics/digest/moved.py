@@ -38,7 +38,9 @@ class Hourly:
 
     @property
     def volume(self) -> list[int]:
-        return [a + b + c for a, b, c in zip(self.negative, self.neutral, self.positive, strict=True)]
+        return [
+            a + b + c for a, b, c in zip(self.negative, self.neutral, self.positive, strict=True)
+        ]
 
     @property
     def total(self) -> int:
@@ -139,8 +141,10 @@ def sentiment_figures(s: Seasonal) -> tuple[Figure, Figure, Figure]:
 def baseline_label(s: Seasonal, period: Period) -> str:
     if not s.history:
         return "no earlier data to compare with"
-    what = f"same weekday of the previous {len(s.history)} week" if period.kind == "day" else (
-        f"previous {len(s.history)} week"
+    what = (
+        f"same weekday of the previous {len(s.history)} week"
+        if period.kind == "day"
+        else (f"previous {len(s.history)} week")
     )
     return what + ("s" if len(s.history) > 1 else "")
 
@@ -172,7 +176,9 @@ def alert_line(alert: Alert, summary: str | None) -> AlertLine:
     )
 
 
-def _volumes(session: Session, ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
+def _volumes(
+    session: Session, ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, int]:
     rows = session.execute(
         select(MinuteRollup.subject_id, func.sum(MinuteRollup.count))
         .where(

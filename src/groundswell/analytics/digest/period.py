@@ -77,10 +77,7 @@ def due_period(kind: PeriodKind, *, send_hour: int, tz: str, now: datetime) -> P
     """
     local = now.astimezone(zone(tz))
     today = local.date()
-    if kind == "day":
-        sent_on = today
-    else:
-        sent_on = today - timedelta(days=today.weekday())
+    sent_on = today if kind == "day" else today - timedelta(days=today.weekday())
     due_at = datetime.combine(sent_on, time(send_hour), zone(tz))
     if local < due_at:
         sent_on -= timedelta(days=1 if kind == "day" else 7)

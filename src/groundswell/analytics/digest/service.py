@@ -54,7 +54,9 @@ def build_digest(
     reasons = (
         why(period_drilldown(session, subject.id, span))
         if s.current.total and span.start < now
-        else Why(summary="No posts to explain in this period.", themes=[], rising_terms=[], samples=[])
+        else Why(
+            summary="No posts to explain in this period.", themes=[], rising_terms=[], samples=[]
+        )
     )
     team = Team(
         current=team_figures(session, span.start, min(span.end, max(now, span.start))),

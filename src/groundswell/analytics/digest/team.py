@@ -53,13 +53,14 @@ def team_figures(session: Session, start: datetime, end: datetime) -> TeamFigure
         )
     ).all()
     resolution = [_minutes(o, r) for o, r in resolved if r is not None]
-    csat_mean, csat_n = session.execute(
+    csat = session.execute(
         select(func.avg(CsatSurvey.score), func.count(CsatSurvey.score)).where(
             CsatSurvey.answered_at >= start,
             CsatSurvey.answered_at < end,
             CsatSurvey.score.is_not(None),
         )
     ).one()
+    csat_mean, csat_n = csat[0], csat[1]
     backlog = session.scalar(
         select(func.count())
         .select_from(Case)
@@ -77,7 +78,7 @@ def team_figures(session: Session, start: datetime, end: datetime) -> TeamFigure
         first_response_p90_min=_p90(first),
         resolution_median_min=_median(resolution),
         sla_attainment=round(sum(judged) / len(judged), 4) if judged else None,
-        csat=round(float(csat_mean), 2) if csat_mean is not None else None,
-        csat_answers=int(csat_n or 0),
+        csat=round(float(str(csat_mean)), 2) if csat_mean is not None else None,
+        csat_answers=int(str(csat_n or 0)),
         backlog=int(backlog or 0),
     )

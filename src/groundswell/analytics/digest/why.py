@@ -8,6 +8,7 @@ not loaded for a digest: term-based clusters are enough for theme labels.
 from __future__ import annotations
 
 import re
+
 from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.period import Period
@@ -74,7 +75,9 @@ def term_themes(d: DrilldownRead) -> list[Theme]:
     """Themes from the strongest rising phrases, when the posts read formed no clusters."""
     rising = [t for t in (*d.phrases, *d.terms) if t.log_ratio > 0 and t.g2 >= SIGNIFICANT]
     return [
-        Theme(label=clip(t.term, 60), posts=t.focus_count, negative_share=_negative_share(t.term, d))
+        Theme(
+            label=clip(t.term, 60), posts=t.focus_count, negative_share=_negative_share(t.term, d)
+        )
         for t in rising[:MAX_THEMES]
     ]
 

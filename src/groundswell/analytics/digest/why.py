@@ -84,12 +84,12 @@ def term_themes(d: DrilldownRead) -> list[Theme]:
 
 def why(d: DrilldownRead) -> Why:
     themes = []
-    for cluster in d.clusters[:MAX_THEMES]:
+    for cluster in [c for c in d.clusters if c.terms][:MAX_THEMES]:
         labels = [e.sentiment_label for e in cluster.examples if e.sentiment_label]
         negative = sum(1 for x in labels if x == "negative")
         themes.append(
             Theme(
-                label=clip(", ".join(cluster.terms[:3]) or "(no common words)", 60),
+                label=clip(", ".join(cluster.terms[:3]), 60),
                 posts=cluster.size,
                 negative_share=round(negative / len(labels), 2) if labels else None,
             )

@@ -105,7 +105,7 @@ def test_pdf_is_one_page_and_escapes_posts(db: Database) -> None:
 
 
 def test_stays_one_page_with_long_names_and_many_alerts(db: Database) -> None:
-    long_name = "Acme Intercontinental Airways and Holiday Holdings " * 4
+    long_name = ("Acme Intercontinental Airways and Holiday Holdings " * 4)[:200]
     ids = build(db, brand_name=long_name.strip(), alerts=40)
     with db.session() as s:
         d = build_digest(s, subject_id=ids["brand"], period="week", day=DAY, now=NOW)

@@ -46,6 +46,8 @@ def test_digest_json(db: Database, client: TestClient) -> None:
         ({"subject_id": ids["brand"], "tz": "Nowhere/City"}, "tz"),
         ({"subject_id": ids["brand"], "period": "month"}, "period"),
         ({"subject_id": ids["brand"], "date": "2026-13-01"}, "date"),
+        ({"subject_id": ids["brand"], "date": "0001-01-01"}, "date"),
+        ({"subject_id": ids["brand"], "date": "9999-12-31", "period": "week"}, "date"),
         ({"subject_id": "9" * 30}, "subject_id"),
     ):
         bad = client.get("/api/v1/digest", params=params, headers=headers)

@@ -18,6 +18,8 @@ from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.models import Subject
 
 DIGEST_KINDS = ("brand", "competitor")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+"""Dates outside this range are refused (422) rather than overflow the calendar."""
 
 
 def digest_subject(session: Session, subject_id: int) -> Subject:
@@ -42,6 +44,8 @@ def build_digest(
 ) -> DigestRead:
     """Every figure of the one-page digest of ``subject_id`` for the period holding ``day``."""
     now = now or utcnow()
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInputError("date must be between 2000-01-01 and 2100-12-31", field="date")
     subject = digest_subject(session, subject_id)
     try:
         span = period_of(period, day, tz)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from groundswell.analytics.digest.period import zone
 from groundswell.analytics.digest.schemas import DigestRead
@@ -28,7 +29,7 @@ DPI = 160
 def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(out, format="png", dpi=DPI, facecolor="white", bbox_inches="tight", pad_inches=0.04)
     return out.getvalue()
 
 
@@ -65,6 +66,7 @@ def volume_chart(d: DigestRead) -> bytes:
     ax.set_xticklabels([(d.start + timedelta(hours=i)).astimezone(tz).strftime(fmt) for i in ticks])
     ax.set_xlim(-0.6, max(n, 1) - 0.4)
     ax.legend(fontsize=6.5, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.margins(y=0.15)
     fig.tight_layout(pad=0.3)
     return _png(fig)

@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes eval-language install install-dev browser services clean
+.PHONY: run test lint typecheck pytest bench bench-digest eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon
 	$(PY) -m bench.engagement
+
+## Executive digest generation (web and PDF) for a brand's day of 1,000,000 posts.
+bench-digest: $(DEV_STAMP)
+	$(PY) -m bench.digest_bench
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

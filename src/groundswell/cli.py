@@ -237,6 +237,10 @@ def demo_setup(
 
         for line in ensure_engagement(db, password=setup.DEMO_PASSWORD):
             typer.echo(f"engagement: {line}")
+        from groundswell.demo.digest_setup import ensure_digest_subscription
+
+        if ensure_digest_subscription(db, email=setup.DEMO_EMAIL):
+            typer.echo(f"digest: {setup.DEMO_EMAIL} gets the daily digest of United at 07:00 UTC")
         from groundswell.demo.crm_setup import ensure_crm_demo
 
         if crm := ensure_crm_demo(settings, db, load=setup.load_history):

@@ -62,6 +62,7 @@ POLICIES = (
     ("current_api_user", "api-user"),
     ("subject_editor", "web-manager"),
     ("alert_manager", "web-manager"),
+    ("digest_manager", "web-manager"),
     ("privacy_officer", "web-manager"),
     ("current_web_user", "web-user"),
 )

@@ -22,7 +22,9 @@ def run(
         float, typer.Option(help="Seconds between checks for a newly closed minute.", min=0.5)
     ] = 5.0,
 ) -> None:
-    """Judge each closed minute for spikes, keep alerts current, send notifications."""
+    """Judge each closed minute for spikes, keep alerts current, send notifications
+    (alerts and the scheduled executive digests)."""
+    from groundswell.workers.digest_loop import DigestLoop
     from groundswell.workers.listen_loop import ListenLoop
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -32,7 +34,10 @@ def run(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _s, _f: stop.set())
     typer.echo("listening: evaluating closed minutes and delivering alerts (Ctrl-C stops)")
+    digests = DigestLoop(settings, db)
+    digests.start()
     try:
         ListenLoop(settings, db, evaluate_every_s=every).run(stop)
     finally:
+        digests.stop()
         db.dispose()

@@ -11,6 +11,8 @@ holds the target URL (Slack's carries its token) nor any credential.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import smtplib
 import ssl
 import time
@@ -110,7 +112,8 @@ def send_email(item: Outgoing, config: DeliveryConfig) -> None:
     message["From"] = config.smtp_from
     message["To"] = item.target
     message["Subject"] = " ".join(("[Groundswell] " + _title(item)).split())[:250]
-    message["X-Groundswell-Alert"] = str(alert.get("id", ""))
+    if alert:
+        message["X-Groundswell-Alert"] = str(alert.get("id", ""))
     given = item.payload.get("lines")
     lines = (
         [_title(item), "", *map(str, given)]
@@ -128,6 +131,7 @@ def send_email(item: Outgoing, config: DeliveryConfig) -> None:
         ]
     )
     message.set_content("\n".join(lines) + "\n")
+    add_html(message, item.payload)
     try:
         with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout_s) as smtp:
             if config.smtp_starttls:
@@ -143,6 +147,43 @@ def send_email(item: Outgoing, config: DeliveryConfig) -> None:
         raise DeliveryError(f"SMTP server answered {exc.smtp_code} {reply}") from None
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"SMTP failed: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+MAX_INLINE_IMAGES = 8
+
+
+def add_html(message: EmailMessage, payload: Mapping[str, Any]) -> None:
+    """An HTML alternative, with its inline images, when the payload carries one.
+
+    ``payload["html"]`` is a complete HTML document (already escaped by its producer);
+    ``payload["inline_images"]`` lists ``{"cid", "subtype", "data"}`` (base64), which the
+    HTML references as ``<img src="cid:…">``. The result is the usual
+    ``multipart/alternative`` (text, ``multipart/related`` (html, images)).
+    """
+    html = payload.get("html")
+    if not isinstance(html, str) or not html:
+        return
+    message.add_alternative(html, subtype="html")
+    images = payload.get("inline_images")
+    if not isinstance(images, list):
+        return
+    parts = message.get_payload()
+    html_part = parts[-1] if isinstance(parts, list) else None
+    if not isinstance(html_part, EmailMessage):
+        raise DeliveryError("the HTML part could not be built")
+    for image in images[:MAX_INLINE_IMAGES]:
+        if not isinstance(image, Mapping):
+            continue
+        cid, subtype = str(image.get("cid", "")), str(image.get("subtype", "png"))
+        try:
+            data = base64.b64decode(str(image.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise DeliveryError("an inline image is not valid base64") from None
+        if not cid or not subtype.isalnum():
+            raise DeliveryError("an inline image lacks a content id or a plain subtype")
+        html_part.add_related(
+            data, maintype="image", subtype=subtype, cid=f"<{cid}>", filename=f"{cid}.{subtype}"
+        )
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], config: DeliveryConfig) -> None:

@@ -1,0 +1,113 @@
+"""The digest's figures, its PDF (exactly one page, saved as PNG) and its HTML, on both engines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from digest_world import DAY, NOW, START, XSS, build
+from groundswell.analytics.digest.charts import charts
+from groundswell.analytics.digest.email import email_payload
+from groundswell.analytics.digest.render import data_uris, render_body, render_pdf
+from groundswell.analytics.digest.service import build_digest
+from groundswell.analytics.digest.team import team_figures
+from groundswell.core.db import Database
+from groundswell.core.errors import InvalidInputError
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _pages(pdf: bytes, png: str) -> int:
+    doc = pdfium.PdfDocument(pdf)
+    ARTIFACTS.mkdir(exist_ok=True)
+    doc[0].render(scale=1.5).to_pil().save(ARTIFACTS / png)
+    return len(doc)
+
+
+def test_figures_of_a_day(db: Database) -> None:
+    ids = build(db)
+    with db.session() as s:
+        d = build_digest(s, subject_id=ids["brand"], period="day", day=DAY, now=NOW)
+    m = d.moved
+    assert m.volume.value == 240
+    assert m.volume.baseline == 240
+    assert m.negative_share.value is not None and m.negative_share.value > 0.05
+    assert m.negative_share.baseline == 0.0
+    assert "4 weeks" in m.baseline_label
+    assert sum(m.hourly_volume) == 240 and len(m.hourly_volume) == 24
+    assert m.alerts_total == 2 and m.alerts[0].severity == 8
+    assert "rose" in m.alerts[0].summary  # the drill-down's summary, not the stored one
+    assert [v.name for v in m.share_of_voice] == ["Acme Air", "Globex Air"]
+    assert m.share_of_voice[0].share == 0.75
+    assert d.why.samples and any("cancel" in t for t in d.why.rising_terms)
+    team = d.team.current
+    assert team.cases_opened == 8 and team.cases_resolved == 6
+    assert team.first_response_median_min == 50.0
+    assert team.sla_attainment == 0.375  # 3 of 8 answered within the hour
+    assert team.csat == 4.33 and team.backlog == 2
+    assert d.team.previous.cases_opened == 0
+    kinds = [a.kind for a in d.actions]
+    assert kinds[0] == "unanswered" and "#7" in d.actions[0].text
+    assert "emerging_complaint" in kinds
+    assert [a.rank for a in d.actions] == list(range(1, len(d.actions) + 1))
+    assert d.gaps == []
+
+
+def test_team_figures_alone(db: Database) -> None:
+    build(db)
+    with db.session() as s:
+        figures = team_figures(s, START, START + timedelta(days=1))
+        empty = team_figures(s, START - timedelta(days=3), START - timedelta(days=2))
+    assert figures.first_response_p90_min == 90.0 and figures.resolution_median_min == 170.0
+    assert empty.first_response_median_min is None and empty.sla_attainment is None
+
+
+def test_missing_data_is_said_not_zero(db: Database) -> None:
+    ids = build(db)
+    with db.session() as s:
+        quiet = build_digest(
+            s, subject_id=ids["brand"], period="day", day=DAY - timedelta(days=2), now=NOW
+        )
+        ongoing = build_digest(s, subject_id=ids["brand"], period="week", day=DAY, now=NOW)
+    assert quiet.moved.volume.value is None
+    assert any("No posts at all" in g for g in quiet.gaps)
+    assert any("not over" in g for g in ongoing.gaps)
+    body = render_body(quiet, data_uris(charts(quiet)))
+    assert "no data" in body and "Incomplete data" in body
+
+
+def test_refuses_topics_and_unknown_zones(db: Database) -> None:
+    ids = build(db)
+    with db.session() as s, pytest.raises(InvalidInputError) as topic:
+        build_digest(s, subject_id=ids["topic"], period="day", day=DAY, now=NOW)
+    assert topic.value.field == "subject_id"
+    with db.session() as s, pytest.raises(InvalidInputError) as zone:
+        build_digest(s, subject_id=ids["brand"], period="day", day=DAY, tz="Mars/Base", now=NOW)
+    assert zone.value.field == "tz"
+
+
+def test_pdf_is_one_page_and_escapes_posts(db: Database) -> None:
+    ids = build(db)
+    with db.session() as s:
+        d = build_digest(
+            s, subject_id=ids["brand"], period="day", day=DAY, tz="Europe/Paris", now=NOW
+        )
+    images = charts(d)
+    assert all(png.startswith(b"\x89PNG") for png in images.values())
+    assert _pages(render_pdf(d, images), "digest-day.png") == 1
+    body = render_body(d, data_uris(images))
+    assert XSS not in body and "&lt;script&gt;" in body
+    payload = email_payload(d, images, base_url="http://gs.example")
+    assert XSS not in payload["html"]
+
+
+def test_stays_one_page_with_long_names_and_many_alerts(db: Database) -> None:
+    long_name = ("Acme Intercontinental Airways and Holiday Holdings " * 4)[:200]
+    ids = build(db, brand_name=long_name.strip(), alerts=40)
+    with db.session() as s:
+        d = build_digest(s, subject_id=ids["brand"], period="week", day=DAY, now=NOW)
+    assert d.moved.alerts_total == 40 and len(d.moved.alerts) == 5
+    assert _pages(render_pdf(d, charts(d)), "digest-week-crowded.png") == 1

@@ -153,6 +153,7 @@ class StandinServer:
             do_GET = _serve
             do_POST = _serve
             do_PUT = _serve
+            do_PATCH = _serve
             do_DELETE = _serve
             do_HEAD = _serve
 

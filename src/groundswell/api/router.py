@@ -10,6 +10,7 @@ from groundswell.api import (
     routes_channels,
     routes_clv,
     routes_corrections,
+    routes_crm_sync,
     routes_drilldown,
     routes_identity,
     routes_ingest,
@@ -36,6 +37,7 @@ for module in (
     routes_privacy,
     routes_admin,
     routes_channels,
+    routes_crm_sync,
 ):
     api_router.include_router(module.router)
 api_router.include_router(engagement_router)

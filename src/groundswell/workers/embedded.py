@@ -10,6 +10,7 @@ from groundswell.core.db import Database
 from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
 from groundswell.workers.crm_loop import CrmLoop
+from groundswell.workers.crm_sync_loop import CrmSyncLoop
 from groundswell.workers.engage_loop import EngageLoop
 from groundswell.workers.listen_loop import ListenLoop
 from groundswell.workers.loops import consumer_name, process_loop
@@ -28,6 +29,7 @@ class EmbeddedWorker:
             self.connectors = ConnectorRunner(settings, db, broker)
         self.engage = EngageLoop(settings, db, broker)
         self.crm = CrmLoop(settings, db)
+        self.crm_sync = CrmSyncLoop(settings, db)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -40,6 +42,7 @@ class EmbeddedWorker:
             self.connectors.start()
         self.engage.start()
         self.crm.start()
+        self.crm_sync.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -48,4 +51,5 @@ class EmbeddedWorker:
         self.listen.stop(timeout)
         self.engage.stop(timeout)
         self.crm.stop(timeout)
+        self.crm_sync.stop(timeout)
         self._thread.join(timeout)

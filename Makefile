@@ -35,7 +35,8 @@ install-dev: $(DEV_STAMP)
 run: $(STAMP)
 	$(GS) migrate
 	$(GS) demo-setup --speed $(SPEED) --no-history
-	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
+	GROUNDSWELL_OUTBOUND_ALLOW_HOSTS=$${GROUNDSWELL_OUTBOUND_ALLOW_HOSTS:-127.0.0.1} \
+	  $(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).
 browser:

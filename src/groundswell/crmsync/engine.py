@@ -5,8 +5,10 @@ write over the CRM's value. The pull (and its cursor) is one transaction; each p
 record is its own, so a failure costs at most that record, which stays queued.
 
 A run claims its connection with one conditional UPDATE of ``next_attempt_at``, so two
-workers never run the same connection at once; a run asked for by an admin (``force``)
-skips the wait but still takes the claim.
+workers never run the same connection at once. A run an admin asks for (``force``) goes
+ahead even when the connection is not due; should it overlap a scheduled run, nothing is
+duplicated (every push is an upsert by ``groundswell_id``) and a push that loses the race
+for its link row stays queued for the next run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
@@ -172,7 +175,7 @@ class SyncRunner:
             try:
                 with self.db.session() as session:
                     done = push.push_one(session, client, outbox_id)
-            except (CrmRequestError, WaitingFor) as exc:
+            except (CrmRequestError, WaitingFor, IntegrityError) as exc:
                 report.failed += 1
                 with self.db.session() as session:
                     push.record_failure(session, outbox_id, str(exc))

@@ -147,11 +147,14 @@ class SyncRunner:
         return report
 
     def _pull(self, connection: CrmConnection, client: CrmClient, report: SyncReport) -> None:
+        # Every page is read before the transaction starts: on SQLite a write holds the
+        # database, and it must not wait on the CRM's answers.
+        changed = list(client.changed_contacts(connection.pull_cursor))
         with self.db.session() as session:
             counts = pull.pull_contacts(
                 session,
                 connection_id=connection.id,
-                changed=client.changed_contacts(connection.pull_cursor),
+                changed=changed,
                 cursor=connection.pull_cursor,
             )
             row = session.get(CrmConnection, connection.id)

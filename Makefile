@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes eval-language install install-dev browser services clean
+.PHONY: run test lint typecheck pytest bench bench-crmsync eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon
 	$(PY) -m bench.engagement
+
+## CRM sync throughput against the Salesforce and HubSpot stand-ins and their raw ceiling.
+bench-crmsync: $(DEV_STAMP)
+	$(PY) -m bench.crmsync
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

@@ -104,7 +104,7 @@ def test_connect_sync_and_resolve_a_conflict(
             expect(conflict).to_contain_text("+351 222 000 111")
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-            conflict.locator("button:has-text(\"Keep Groundswell's\")").click()
+            conflict.locator('button:has-text("Keep Groundswell\'s")').click()
             expect(page.locator("#conflicts")).to_contain_text("No open conflicts")
             row = page.locator("#crm-connections tr", has_text="Salesforce")
             row.locator("button:has-text('Sync now')").click()

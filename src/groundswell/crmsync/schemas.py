@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from groundswell.core.textguard import refuse_control
 
 System = Literal["salesforce", "hubspot"]
 Scope = Literal["cases", "all"]
@@ -30,6 +32,11 @@ class ConnectionIn(BaseModel):
     access_token: str | None = Field(default=None, max_length=500)
     scope: Scope = "cases"
     enabled: bool = True
+
+    @field_validator("name", "base_url", "client_id", "client_secret", "access_token")
+    @classmethod
+    def _no_control(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_control(value)
 
 
 class ConnectionOut(BaseModel):

@@ -60,12 +60,14 @@ def test_connect_sync_and_resolve_a_conflict(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         try:
-            page.goto(base + "/login?next=%2Fadmin%2Fcrm-sync")
+            page.goto(base + "/login?next=%2Fchannels")
             page.fill("input[name=email]", ADMIN)
             page.fill("input[name=password]", ADMIN_PASSWORD)
             page.click("button[type=submit]")
+            expect(page).to_have_url(base + "/channels")
+            page.click("#crm-sync-link a")
             expect(page).to_have_url(base + "/admin/crm-sync")
-            expect(page.locator("nav a[href='/admin/crm-sync']")).to_have_class("active")
+            expect(page.locator("nav a[href='/channels']")).to_have_class("active")
 
             form = page.locator("#connect form")
             form.locator("select[name=system]").select_option("hubspot")

@@ -49,7 +49,7 @@ def _page(
     **extra: Any,
 ) -> Response:
     ctx: dict[str, Any] = {
-        "active": "crm-sync",
+        "active": "channels",
         "connections": service.list_connections(session, settings=settings),
         "conflicts": conflicts.list_conflicts(session, status="open", limit=200),
         "resolved": conflicts.list_conflicts(session, status="resolved", limit=20),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from groundswell.api.deps import CSRF_CHECKED, DatabaseDep, SessionDep, outbound_policy
 from groundswell.api.params import Offset, PathId
-from groundswell.api.routes_admin import Admin, AppSettings
+from groundswell.api.routes_admin import Admin, AppSettings, actor_of
+from groundswell.auth.audit import record
 from groundswell.crmsync import conflicts, service
 from groundswell.crmsync.engine import SyncRunner
 from groundswell.crmsync.schemas import (
@@ -51,11 +52,21 @@ def api_connections(session: SessionDep, settings: AppSettings, _: Admin) -> lis
     responses={**_ERRORS, 422: {"description": "a setting is missing or refused; names it"}},
 )
 def api_connect(
-    session: SessionDep, settings: AppSettings, _: Admin, body: ConnectionIn
+    request: Request, session: SessionDep, settings: AppSettings, user: Admin, body: ConnectionIn
 ) -> ConnectionOut:
-    return service.create_connection(
+    made = service.create_connection(
         session, settings=settings, policy=outbound_policy(settings), data=body
     )
+    record(
+        session,
+        actor=actor_of(request, user),
+        action="crm_sync.connect",
+        target_type="crm_connection",
+        target_id=made.id,
+        target=made.name,
+        details={"system": made.system, "base_url": made.base_url},
+    )
+    return made
 
 
 @router.get(
@@ -93,11 +104,20 @@ def api_run(
     responses=_NOT_FOUND,
 )
 def api_pause(
-    session: SessionDep, settings: AppSettings, _: Admin, connection_id: PathId
+    request: Request, session: SessionDep, settings: AppSettings, user: Admin, connection_id: PathId
 ) -> ConnectionOut:
-    return service.set_enabled(
+    out = service.set_enabled(
         session, settings=settings, connection_id=connection_id, enabled=False
     )
+    record(
+        session,
+        actor=actor_of(request, user),
+        action="crm_sync.pause",
+        target_type="crm_connection",
+        target_id=connection_id,
+        target=out.name,
+    )
+    return out
 
 
 @router.post(
@@ -108,11 +128,18 @@ def api_pause(
     responses=_NOT_FOUND,
 )
 def api_resume(
-    session: SessionDep, settings: AppSettings, _: Admin, connection_id: PathId
+    request: Request, session: SessionDep, settings: AppSettings, user: Admin, connection_id: PathId
 ) -> ConnectionOut:
-    return service.set_enabled(
-        session, settings=settings, connection_id=connection_id, enabled=True
+    out = service.set_enabled(session, settings=settings, connection_id=connection_id, enabled=True)
+    record(
+        session,
+        actor=actor_of(request, user),
+        action="crm_sync.resume",
+        target_type="crm_connection",
+        target_id=connection_id,
+        target=out.name,
     )
+    return out
 
 
 @router.delete(
@@ -122,8 +149,19 @@ def api_resume(
     dependencies=CSRF_CHECKED,
     responses=_NOT_FOUND,
 )
-def api_delete(session: SessionDep, _: Admin, connection_id: PathId) -> Response:
+def api_delete(
+    request: Request, session: SessionDep, user: Admin, connection_id: PathId
+) -> Response:
+    name = service.get_connection(session, connection_id).name
     service.delete_connection(session, connection_id=connection_id)
+    record(
+        session,
+        actor=actor_of(request, user),
+        action="crm_sync.delete",
+        target_type="crm_connection",
+        target_id=connection_id,
+        target=name,
+    )
     return Response(status_code=204)
 
 
@@ -153,6 +191,16 @@ def api_conflicts(
     responses={**_NOT_FOUND, 422: {"description": "already resolved, or an unknown choice"}},
 )
 def api_resolve(
-    session: SessionDep, user: Admin, conflict_id: PathId, body: ResolveIn
+    request: Request, session: SessionDep, user: Admin, conflict_id: PathId, body: ResolveIn
 ) -> ConflictOut:
-    return conflicts.resolve(session, conflict_id=conflict_id, choice=body.choice, user_id=user.id)
+    out = conflicts.resolve(session, conflict_id=conflict_id, choice=body.choice, user_id=user.id)
+    record(
+        session,
+        actor=actor_of(request, user),
+        action="crm_sync.resolve",
+        target_type="crm_conflict",
+        target_id=conflict_id,
+        target=f"contact {out.contact_id} {out.field}",
+        details={"choice": body.choice},
+    )
+    return out

@@ -13,8 +13,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from pydantic import ValidationError
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from groundswell.api.client_address import client_address
 from groundswell.api.deps import DatabaseDep, SessionDep, get_app_settings, outbound_policy
 from groundswell.api.params import PathId
+from groundswell.auth.audit import Actor, record
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import InvalidInputError
 from groundswell.crmsync import conflicts, service
@@ -37,6 +39,11 @@ def web_admin(user: WebUser) -> UserRead:
 
 WebAdmin = Annotated[UserRead, Depends(web_admin)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _audit(request: Request, session: Any, user: UserRead, action: str, **target: Any) -> None:
+    actor = Actor(user_id=user.id, label=user.email, address=client_address(request))
+    record(session, actor=actor, action=f"crm_sync.{action}", **target)
 
 
 def _page(
@@ -99,8 +106,18 @@ def crm_sync_connect(
                 "access_token": access_token or None,
             }
         )
-        service.create_connection(
+        made = service.create_connection(
             session, settings=settings, policy=outbound_policy(settings), data=data
+        )
+        _audit(
+            request,
+            session,
+            user,
+            "connect",
+            target_type="crm_connection",
+            target_id=made.id,
+            target=made.name,
+            details={"system": made.system, "base_url": made.base_url},
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -133,26 +150,47 @@ def crm_sync_run(
 
 @router.post(f"{PAGE}/connections/{{connection_id}}/pause", dependencies=[Csrf])
 def crm_sync_pause(
-    session: SessionDep, settings: AppSettings, _: WebAdmin, connection_id: PathId
+    request: Request,
+    session: SessionDep,
+    settings: AppSettings,
+    user: WebAdmin,
+    connection_id: PathId,
 ) -> Response:
     service.set_enabled(session, settings=settings, connection_id=connection_id, enabled=False)
+    _audit(request, session, user, "pause", target_type="crm_connection", target_id=connection_id)
     return RedirectResponse(PAGE, status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post(f"{PAGE}/connections/{{connection_id}}/resume", dependencies=[Csrf])
 def crm_sync_resume(
-    session: SessionDep, settings: AppSettings, _: WebAdmin, connection_id: PathId
+    request: Request,
+    session: SessionDep,
+    settings: AppSettings,
+    user: WebAdmin,
+    connection_id: PathId,
 ) -> Response:
     service.set_enabled(session, settings=settings, connection_id=connection_id, enabled=True)
+    _audit(request, session, user, "resume", target_type="crm_connection", target_id=connection_id)
     return RedirectResponse(PAGE, status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post(f"{PAGE}/conflicts/{{conflict_id}}/resolve", dependencies=[Csrf])
 def crm_sync_resolve(
+    request: Request,
     session: SessionDep,
     user: WebAdmin,
     conflict_id: PathId,
     choice: Annotated[Literal["keep_local", "take_remote"], Form()],
 ) -> Response:
-    conflicts.resolve(session, conflict_id=conflict_id, choice=choice, user_id=user.id)
+    out = conflicts.resolve(session, conflict_id=conflict_id, choice=choice, user_id=user.id)
+    _audit(
+        request,
+        session,
+        user,
+        "resolve",
+        target_type="crm_conflict",
+        target_id=conflict_id,
+        target=f"contact {out.contact_id} {out.field}",
+        details={"choice": choice},
+    )
     return RedirectResponse(f"{PAGE}#conflicts", status_code=status.HTTP_303_SEE_OTHER)

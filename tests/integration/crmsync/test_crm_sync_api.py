@@ -125,6 +125,12 @@ def test_connect_run_and_resolve_over_the_api(
     )
     assert again.status_code == 422
 
+    audit = client.get("/api/v1/admin/audit", headers=admin)
+    assert audit.status_code == 200, audit.text
+    actions = [e["action"] for e in audit.json()]
+    assert "crm_sync.connect" in actions and "crm_sync.resolve" in actions
+    assert sf.client_secret not in audit.text
+
 
 @pytest.mark.parametrize(
     ("body", "field"),

@@ -282,3 +282,37 @@ def test_crash_after_the_crm_accepted_duplicates_nothing(
     assert len(sf.records["Case"]) == 1
     assert len(sf.records["Task"]) == 2
     assert sf.by_external_id("Case", f"gs-case-{world.case_id}") is not None
+
+
+def test_salesforce_pull_follows_next_records_url(
+    db: Database, settings: Settings, sf: SalesforceStandin
+) -> None:
+    worlds = [make_customer(db, n=n, name=f"Customer {n}") for n in range(1, 4)]
+    connect_salesforce(db, settings, sf)
+    runner(settings, db).run_all(force=True)
+    last = sf.by_external_id("Contact", f"gs-contact-{worlds[-1].contact_id}")
+    assert last is not None
+    sf.edit("Contact", last["Id"], Email="third@example.org")
+    # The stand-in pages by two: a pull from the start reads page two through its locator.
+    with db.session() as s:
+        from groundswell.crmsync.models import CrmConnection
+
+        s.scalars(select(CrmConnection)).one().pull_cursor = None
+    report = runner(settings, db).run_all(force=True)[0]
+    assert report.pulled >= 3
+    assert any(r.path.startswith("/services/data/v59.0/query/01g") for r in sf.requests)
+    with db.session() as s:
+        contact = s.get(Contact, worlds[-1].contact_id)
+        assert contact is not None and contact.email == "third@example.org"
+
+
+def test_hubspot_refused_token_needs_new_settings(
+    db: Database, settings: Settings, hs: HubSpotStandin
+) -> None:
+    make_customer(db)
+    connect_hubspot(db, settings, hs)
+    hs.token = "pat-eu1-rotated"
+    report = runner(settings, db).run_all(force=True)[0]
+    assert report.status == "needs_reauth"
+    assert "INVALID_AUTHENTICATION" in (report.detail or "")
+    assert hs.objects["contacts"] == {}

@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench bench-digest eval-sentiment eval-spikes eval-language install install-dev browser services clean
+.PHONY: run test lint typecheck pytest bench bench-digest bench-crmsync eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,8 @@ install-dev: $(DEV_STAMP)
 run: $(STAMP)
 	$(GS) migrate
 	$(GS) demo-setup --speed $(SPEED) --no-history
-	$(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
+	GROUNDSWELL_OUTBOUND_ALLOW_HOSTS=$${GROUNDSWELL_OUTBOUND_ALLOW_HOSTS:-127.0.0.1} \
+	  $(GS) serve --demo --host $(HOST) --port $(PORT) --speed $(SPEED)
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).
 browser:
@@ -78,6 +79,10 @@ bench: $(DEV_STAMP)
 ## Executive digest generation (web and PDF) for a brand's day of 1,000,000 posts.
 bench-digest: $(DEV_STAMP)
 	$(PY) -m bench.digest_bench
+
+## CRM sync throughput against the Salesforce and HubSpot stand-ins and their raw ceiling.
+bench-crmsync: $(DEV_STAMP)
+	$(PY) -m bench.crmsync
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

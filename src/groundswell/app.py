@@ -70,6 +70,13 @@ def create_app(
             open_networks = OpenNetworks(app)
             app.state.demo_channels = open_networks
             open_networks.start()
+        demo_crm = None
+        if demo_speed is not None:
+            from groundswell.demo.crm_demo import DemoCrm
+
+            demo_crm = DemoCrm(app)
+            app.state.demo_crm = demo_crm
+            demo_crm.start()
         try:
             yield
         finally:
@@ -80,6 +87,8 @@ def create_app(
                 demo_channels.close()
             if open_networks is not None:
                 open_networks.stop()
+            if demo_crm is not None:
+                demo_crm.stop()
             if worker is not None:
                 worker.stop()
             if sync is not None:

@@ -43,6 +43,9 @@ def _add_command_groups() -> None:
     from groundswell.commands import privacy
 
     app.add_typer(privacy.app, name="privacy")
+    from groundswell.commands import crm_sync
+
+    app.add_typer(crm_sync.app, name="crm-sync")
 
 
 _add_command_groups()

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     outbound_allow_hosts: str = ""
     """Comma-separated hosts outbound targets may use although they resolve to loopback,
     private or other non-public addresses (e.g. an in-house webhook receiver)."""
+    crm_sync_interval_seconds: float = Field(default=60.0, ge=1, le=86_400)
+    """How often the worker inside ``serve`` syncs each enabled CRM connection."""
     max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     """Bodies larger than this are refused with 413 before they are read."""
     clv_horizon_weeks: float = Field(default=52.0, gt=0, le=520)

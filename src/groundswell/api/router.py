@@ -10,6 +10,7 @@ from groundswell.api import (
     routes_channels,
     routes_clv,
     routes_corrections,
+    routes_crm_sync,
     routes_digest,
     routes_drilldown,
     routes_identity,
@@ -38,6 +39,7 @@ for module in (
     routes_admin,
     routes_channels,
     routes_digest,
+    routes_crm_sync,
 ):
     api_router.include_router(module.router)
 api_router.include_router(engagement_router)

@@ -15,6 +15,7 @@ from groundswell.web import (
     contact_pages,
     correction_pages,
     crm_account_pages,
+    crm_sync_pages,
     digest_pages,
     drilldown_pages,
     identity_pages,
@@ -62,4 +63,5 @@ def install_web(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     app.include_router(channels_pages.router)
+    app.include_router(crm_sync_pages.router)
     app.include_router(engagement_router)

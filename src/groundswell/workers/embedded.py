@@ -10,6 +10,7 @@ from groundswell.core.db import Database
 from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
 from groundswell.workers.crm_loop import CrmLoop
+from groundswell.workers.crm_sync_loop import CrmSyncLoop
 from groundswell.workers.digest_loop import DigestLoop
 from groundswell.workers.engage_loop import EngageLoop
 from groundswell.workers.listen_loop import ListenLoop
@@ -30,6 +31,7 @@ class EmbeddedWorker:
         self.engage = EngageLoop(settings, db, broker)
         self.crm = CrmLoop(settings, db)
         self.digest = DigestLoop(settings, db)
+        self.crm_sync = CrmSyncLoop(settings, db)
 
     def _run(self) -> None:
         log.info("embedded worker started")
@@ -43,6 +45,7 @@ class EmbeddedWorker:
         self.engage.start()
         self.crm.start()
         self.digest.start()
+        self.crm_sync.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -52,4 +55,5 @@ class EmbeddedWorker:
         self.engage.stop(timeout)
         self.crm.stop(timeout)
         self.digest.stop(timeout)
+        self.crm_sync.stop(timeout)
         self._thread.join(timeout)

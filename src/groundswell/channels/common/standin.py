@@ -9,6 +9,7 @@ are served by returning a ``Stream`` whose iterator yields the events to write.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,6 +96,12 @@ class StandinServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as two writes: without this, Nagle's algorithm
+                # holds the body until the client's delayed ACK (~40 ms a response).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -153,6 +160,7 @@ class StandinServer:
             do_GET = _serve
             do_POST = _serve
             do_PUT = _serve
+            do_PATCH = _serve
             do_DELETE = _serve
             do_HEAD = _serve
 

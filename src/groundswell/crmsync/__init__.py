@@ -1,0 +1,1 @@
+"""CRM sync: contacts, cases and interactions kept in step with Salesforce and HubSpot."""

@@ -1,0 +1,1 @@
+"""One client per CRM, each speaking that CRM's documented REST API."""

@@ -82,7 +82,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def apply(self, query: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
+    def apply(self, query: Select[AuditEntry]) -> Select[AuditEntry]:
         if self.action is not None:
             query = query.where(AuditEntry.action == self.action)
         if self.actor is not None:

@@ -187,8 +187,8 @@ def _answered(session: Session, case: Case, *, now: datetime) -> None:
     rescore(case, now=now)
 
 
-def _audit_decision(session: Session, user_id: int, reply: OutboundReply, action: str) -> None:
-    user = session.get(User, user_id)
+def _audit_decision(session: Session, user_id: int | None, reply: OutboundReply, action: str) -> None:
+    user = session.get(User, user_id) if user_id is not None else None
     audit_record(
         session,
         actor=Actor(user_id=user_id, label=user.email if user else f"user #{user_id}"),

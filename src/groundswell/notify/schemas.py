@@ -25,7 +25,7 @@ assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 def _unique(types: list[EventType]) -> list[EventType]:
     if not types:
         raise ValueError("choose at least one event type")
-    return sorted(set(types))  # type: ignore[return-value]
+    return sorted(set(types))
 
 
 class SubscriptionCreate(BaseModel):

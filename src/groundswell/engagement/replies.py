@@ -187,7 +187,9 @@ def _answered(session: Session, case: Case, *, now: datetime) -> None:
     rescore(case, now=now)
 
 
-def _audit_decision(session: Session, user_id: int | None, reply: OutboundReply, action: str) -> None:
+def _audit_decision(
+    session: Session, user_id: int | None, reply: OutboundReply, action: str
+) -> None:
     user = session.get(User, user_id) if user_id is not None else None
     audit_record(
         session,

@@ -38,10 +38,12 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    subscription_id: Mapped[int | None] = mapped_column(
-        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
-    )
-    """For a domain event (kind ``event``): the subscription it goes to."""
+    subscription_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """For a domain event (kind ``event``): the subscription it goes to.
+
+    No foreign key on purpose: emitters read subscriptions from a cache a few seconds
+    old, and a row written for a subscription deleted meanwhile must not fail the
+    transaction it rides in (an ingest batch); the dispatcher marks it dead instead."""
 
 
 class WebhookSubscription(Base):

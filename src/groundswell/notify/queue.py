@@ -63,7 +63,8 @@ def claim_due(
         if row.subscription_id is not None:
             subscription = session.get(WebhookSubscription, row.subscription_id)
             if subscription is None or not subscription.active:
-                row.status, row.last_error = "dead", "the subscription was deactivated"
+                row.status = "dead"
+                row.last_error = "the subscription was deleted or paused before sending"
                 continue
             salt = subscription.secret_salt
         row.attempts += 1

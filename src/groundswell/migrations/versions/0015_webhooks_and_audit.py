@@ -41,13 +41,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("alert_deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("subscription_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            op.f("fk_alert_deliveries_subscription_id_webhook_subscriptions"),
-            "webhook_subscriptions",
-            ["subscription_id"],
-            ["id"],
-            ondelete="CASCADE",
-        )
         batch_op.create_index(
             batch_op.f("ix_alert_deliveries_subscription_id"), ["subscription_id"], unique=False
         )
@@ -64,9 +57,5 @@ def downgrade() -> None:
         batch_op.drop_column("audited_at")
     with op.batch_alter_table("alert_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_deliveries_subscription_id"))
-        batch_op.drop_constraint(
-            op.f("fk_alert_deliveries_subscription_id_webhook_subscriptions"),
-            type_="foreignkey",
-        )
         batch_op.drop_column("subscription_id")
     op.drop_table("webhook_subscriptions")

@@ -149,3 +149,51 @@ def test_readiness_names_the_database_when_it_is_down(tmp_path: Any) -> None:
     assert ready.status_code == 503
     assert ready.json()["failed"] == ["database"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_connector_and_sla_gauges_read_the_database(db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from groundswell.api.ops_metrics import database_metrics
+    from groundswell.channels.runtime.models import ChannelAccount, ChannelSource
+    from groundswell.engagement.models import Case
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with db.session() as s:
+        account = ChannelAccount(
+            key="x-main",
+            kind="x",
+            name="X",
+            status="degraded",
+            monthly_budget=100.0,
+            budget_used=25.0,
+        )
+        s.add(account)
+        s.flush()
+        s.add(ChannelSource(account_id=account.id, name="mentions", error_count=3))
+        for status, breached in (("open", now), ("resolved", now), ("open", None)):
+            s.add(
+                Case(
+                    subject="s",
+                    channel="twitter",
+                    status=status,
+                    breached_at=breached,
+                    opened_at=now,
+                    last_activity_at=now,
+                    tags=[],
+                    intents=[],
+                    priority_reasons=[],
+                )
+            )
+    with db.session() as s:
+        found = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in database_metrics(s)
+            for sample in family.samples
+        }
+    labels = (("account", "x-main"), ("kind", "x"))
+    assert found[("groundswell_connector_status", (*labels, ("status", "degraded")))] == 1
+    assert found[("groundswell_connector_budget_used_ratio", labels)] == 0.25
+    assert found[("groundswell_connector_source_errors", labels)] == 3
+    assert found[("groundswell_sla_breached_open_cases", ())] == 1
+    assert found[("groundswell_sla_breaches", ())] == 2

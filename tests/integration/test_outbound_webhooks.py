@@ -16,11 +16,11 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engagement_world import T0, FileNetwork, add_user, store_post
 from groundswell.app import create_app
-from groundswell.auth.models import AuditEntry
+from groundswell.auth.models import ApiToken, AuditEntry
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
 from groundswell.channels.registry import ConnectorRegistry
@@ -301,6 +301,13 @@ def test_subscription_changes_are_audited(database_url: str) -> None:
         assert (
             client.delete(f"/api/v1/admin/webhooks/{made['id']}", headers=auth).status_code == 404
         )
+        # Scopes: an admin's token without the ``admin`` scope is refused here.
+        with db.session() as s:
+            s.execute(update(ApiToken).where(ApiToken.name == "admin").values(scopes="read"))
+        read_only = client.get("/api/v1/admin/webhooks", headers=auth)
+        assert read_only.status_code == 403 and "admin" in read_only.json()["detail"]
+        export = client.get("/api/v1/admin/audit/export.csv", headers=auth)
+        assert export.status_code == 403
     with db.session() as s:
         actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     db.dispose()

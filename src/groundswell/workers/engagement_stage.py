@@ -19,7 +19,7 @@ from groundswell.channels.registry import registry as default_registry
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
-from groundswell.core.metrics import STAGE_SECONDS
+from groundswell.core.metrics import DEAD_LETTERS, STAGE_SECONDS
 from groundswell.engagement.rules.engine import RuleSet
 from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.ingestion.service import events_stream
@@ -107,6 +107,7 @@ class EngagementStage:
         return outcome
 
     def dead_letter(self, message: Message, reason: str) -> None:
+        DEAD_LETTERS.labels("events").inc()
         log.warning("engagement event %s dropped after retries: %s", message.id, reason)
 
 

@@ -197,3 +197,21 @@ def test_connector_and_sla_gauges_read_the_database(db: Database) -> None:
     assert found[("groundswell_connector_source_errors", labels)] == 3
     assert found[("groundswell_sla_breached_open_cases", ())] == 1
     assert found[("groundswell_sla_breaches", ())] == 2
+
+
+def test_dead_letters_move_both_the_counter_and_the_gauge(
+    app_client: tuple[TestClient, dict[str, str], Database],
+) -> None:
+    from groundswell.core.brokers import Message
+    from groundswell.workers.process_stage import ProcessStage
+
+    client, auth, db = app_client
+    app_state: Any = client.app.state  # type: ignore[attr-defined]
+    before = scrape(client, auth)
+    stage = ProcessStage(app_state.settings, db, app_state.broker)
+    stage.dead_letter(Message("9-0", b'{"channel": "twitter", "external_id": "x"}', 6), "boom")
+    after = scrape(client, auth)
+    counter = "groundswell_dead_letters_total"
+    assert value(after, counter, stream="posts") - value(before, counter, stream="posts") == 1
+    gauge = "groundswell_dead_letter_records"
+    assert value(after, gauge) - value(before, gauge) == 1

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from groundswell.all_models import load_all_models
 from groundswell.core.db import Database
+from groundswell.notify import events
 from groundswell.settings import Settings
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -56,3 +57,5 @@ def truncate_all(db: Database) -> None:
         else:
             for table in reversed(meta.sorted_tables):
                 conn.execute(table.delete())
+    # Webhook subscriptions are cached per database URL: a truncated one has none.
+    events.invalidate_cache()

@@ -13,6 +13,8 @@ from groundswell.api.body_limit import BodyLimitMiddleware
 from groundswell.api.errors import install_error_handlers
 from groundswell.api.openapi import install_openapi
 from groundswell.api.router import api_router
+from groundswell.api.routes_ops import build_registry
+from groundswell.api.routes_ops import router as ops_router
 from groundswell.core.brokers import Broker, open_broker
 from groundswell.core.db import Database
 from groundswell.core.instance_keys import resolve_keys
@@ -107,6 +109,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.broker = broker
+    app.state.metrics_registry = build_registry(db, broker, settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=resolve_keys(settings).session_key,
@@ -119,6 +122,7 @@ def create_app(
     install_error_pages(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.include_router(api_router)
+    app.include_router(ops_router)
     install_web(app)
     install_openapi(app)
     return app

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     private or other non-public addresses (e.g. an in-house webhook receiver)."""
     crm_sync_interval_seconds: float = Field(default=60.0, ge=1, le=86_400)
     """How often the worker inside ``serve`` syncs each enabled CRM connection."""
+    metrics_token: SecretStr | None = None
+    """A bearer token Prometheus may scrape ``/metrics`` with (besides any API token with
+    the ``read`` scope); unset, only API tokens and logged-in sessions are accepted."""
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long the database-derived gauges of ``/metrics`` are reused between scrapes."""
     max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     """Bodies larger than this are refused with 413 before they are read."""
     clv_horizon_weeks: float = Field(default=52.0, gt=0, le=520)

@@ -41,6 +41,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/webhooks/{channel}"): "a network's push, verified by its signature",
     ("GET", "/csat/{token}"): "the customer's survey page, by a signed single-use link",
     ("POST", "/csat/{token}"): "the customer's survey answer, by a signed single-use link",
+    ("GET", "/healthz"): "liveness probe: says the process answers, nothing else",
+    ("GET", "/readyz"): "readiness probe: whether the database and broker answer, no data",
 }
 """Routes anyone may call, each with why. Everything else needs a policy below."""
 
@@ -50,6 +52,7 @@ PASSWORD = "password123"
 # Dependency → policy. The first match in this order wins.
 POLICIES = (
     ("require_admin", "admin"),
+    ("metrics_reader", "api-user"),
     ("channels_admin", "admin"),
     ("admin_only", "admin"),
     ("web_admin", "admin"),

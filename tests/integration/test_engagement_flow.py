@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engagement_world import T0, FileNetwork, add_user, store_post
+from groundswell.auth.models import AuditEntry
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
@@ -251,6 +252,9 @@ def test_influencer_reply_waits_for_approval(db: Database, tmp_path: Path) -> No
         )
     sender.run_once()
     assert [p["text"] for p in network.posts()] == ["We are sorry, DM us"]
+    with db.session() as s:
+        audited = [(e.actor, e.action, e.target_id) for e in s.scalars(select(AuditEntry))]
+    assert audited == [("lea@example.com", "reply.approve", str(rid))]
 
 
 def test_pending_pauses_the_clock_and_breach_notifies(db: Database) -> None:
@@ -307,7 +311,8 @@ CRASHING_SENDER = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pathlib import Path
     from engagement_world import FileNetwork
-    from groundswell.channels.registry import ConnectorRegistry
+    from groundswell.auth.models import AuditEntry
+from groundswell.channels.registry import ConnectorRegistry
     from groundswell.core.db import Database
     from gs_testing import make_settings
     from groundswell.workers.reply_sender import ReplySender

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from groundswell.api import (
     routes_admin,
+    routes_admin_webhooks,
     routes_alerts,
     routes_channels,
     routes_clv,
@@ -37,6 +38,7 @@ for module in (
     routes_identity,
     routes_privacy,
     routes_admin,
+    routes_admin_webhooks,
     routes_channels,
     routes_digest,
     routes_crm_sync,

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from sqlalchemy.orm import Session
+from starlette.responses import StreamingResponse
 
 from groundswell.api.client_address import client_address
-from groundswell.api.deps import ApiUser, SessionDep, get_app_settings
+from groundswell.api.deps import ApiUser, DatabaseDep, SessionDep, get_app_settings
 from groundswell.auth import admin
-from groundswell.auth.audit import Actor, list_audit
+from groundswell.auth.audit import Actor, AuditFilter, audit_csv_rows, list_audit, record
 from groundswell.auth.ops_schemas import (
     AuditRead,
     EndedSessions,
@@ -32,6 +34,7 @@ from groundswell.auth.password_policy import PasswordPolicy
 from groundswell.auth.schemas import UserRead
 from groundswell.auth.sessions import open_sessions
 from groundswell.core.clock import to_utc
+from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
 from groundswell.settings import Settings
 
@@ -190,6 +193,17 @@ def api_revoke_token(request: Request, session: SessionDep, user: Admin, token_i
     return admin.revoke_token(session, token_id=token_id, actor=actor_of(request, user))
 
 
+ActionQuery = Annotated[str | None, Query(pattern=r"^[a-z_.]{1,60}$")]
+ActorQuery = Annotated[str | None, Query(min_length=1, max_length=320)]
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    try:
+        return to_utc(value) if value is not None else None
+    except OverflowError:
+        raise InvalidInputError("is out of range", field=field) from None
+
+
 @router.get(
     "/admin/audit", summary="Read the audit log", response_model=list[AuditRead], responses=_ERRORS
 )
@@ -198,15 +212,68 @@ def api_audit(
     _: Admin,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    action: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,60}$")] = None,
+    action: ActionQuery = None,
+    actor: ActorQuery = None,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditRead]:
-    """Newest first; for the next page pass the smallest ``id`` seen as ``before_id``."""
-    try:
-        since_utc = to_utc(since) if since is not None else None
-    except OverflowError:
-        raise InvalidInputError("is out of range", field="since") from None
-    return list_audit(session, limit=limit, before_id=before_id, action=action, since=since_utc)
+    """Newest first; for the next page pass the smallest ``id`` seen as ``before_id``.
+    ``actor`` is the e-mail (or ``cli``) exactly; ``since`` ≤ time < ``until``."""
+    return list_audit(
+        session,
+        limit=limit,
+        before_id=before_id,
+        action=action,
+        actor=actor,
+        since=_utc(since, "since"),
+        until=_utc(until, "until"),
+    )
+
+
+@router.get(
+    "/admin/audit/export.csv",
+    summary="Export the audit log as CSV (streamed)",
+    response_class=StreamingResponse,
+    responses={**_ERRORS, 200: {"content": {"text/csv": {}}, "description": "CSV"}},
+)
+def api_audit_export(
+    request: Request,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: Admin,
+    action: ActionQuery = None,
+    actor: ActorQuery = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> StreamingResponse:
+    """Same filters as the log; the export itself is written to the audit log."""
+    where = AuditFilter(
+        action=action, actor=actor, since=_utc(since, "since"), until=_utc(until, "until")
+    )
+    return audit_export(session, db, actor=actor_of(request, user), where=where)
+
+
+def audit_export(
+    session: Session, db: Database, *, actor: Actor, where: AuditFilter
+) -> StreamingResponse:
+    """Record the export (committed with the request), then stream the CSV."""
+    record(
+        session,
+        actor=actor,
+        action="audit.export",
+        target_type="audit_log",
+        details={
+            k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in vars(where).items()
+            if v is not None
+        },
+    )
+    session.commit()
+    return StreamingResponse(
+        audit_csv_rows(db.session, where=where),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )
 
 
 @router.post(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from groundswell.api.audit_trail import audited
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, DatabaseDep, SessionDep
 from groundswell.auth.schemas import UserRead
 from groundswell.channels.runtime import service
@@ -78,7 +79,7 @@ def api_list(session: SessionDep, settings: SettingsDep, _: Admin) -> list[Accou
     summary="Connect a channel",
     response_model=AccountOut,
     status_code=201,
-    dependencies=CSRF_CHECKED,
+    dependencies=[*CSRF_CHECKED, audited("channel.connect", "channel", "key")],
 )
 def api_create(session: SessionDep, settings: SettingsDep, _: Admin, body: AccountIn) -> AccountOut:
     return service.create_account(session, settings=settings, data=body)
@@ -93,7 +94,7 @@ def api_get(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> A
     "/channels/{key}",
     summary="Change settings",
     response_model=AccountOut,
-    dependencies=CSRF_CHECKED,
+    dependencies=[*CSRF_CHECKED, audited("channel.update", "channel", "key")],
 )
 def api_update(
     session: SessionDep, settings: SettingsDep, _: Admin, key: str, body: AccountUpdate
@@ -105,7 +106,7 @@ def api_update(
     "/channels/{key}/pause",
     summary="Stop reading",
     response_model=AccountOut,
-    dependencies=CSRF_CHECKED,
+    dependencies=[*CSRF_CHECKED, audited("channel.pause", "channel", "key")],
 )
 def api_pause(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> AccountOut:
     return service.set_enabled(session, settings=settings, key=key, enabled=False)
@@ -115,7 +116,7 @@ def api_pause(session: SessionDep, settings: SettingsDep, _: Admin, key: str) ->
     "/channels/{key}/resume",
     summary="Read again",
     response_model=AccountOut,
-    dependencies=CSRF_CHECKED,
+    dependencies=[*CSRF_CHECKED, audited("channel.resume", "channel", "key")],
 )
 def api_resume(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> AccountOut:
     return service.set_enabled(session, settings=settings, key=key, enabled=True)
@@ -138,6 +139,11 @@ def api_test(
     return TestResult(ok=ok, detail=detail)
 
 
-@router.delete("/channels/{key}", summary="Disconnect", status_code=204, dependencies=CSRF_CHECKED)
+@router.delete(
+    "/channels/{key}",
+    summary="Disconnect",
+    status_code=204,
+    dependencies=[*CSRF_CHECKED, audited("channel.disconnect", "channel", "key")],
+)
 def api_delete(session: SessionDep, _: Admin, key: str) -> None:
     service.delete_account(session, key=key)

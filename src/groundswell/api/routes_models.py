@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
+from groundswell.api.audit_trail import audited
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, get_app_settings
 from groundswell.auth.schemas import UserRead
 from groundswell.enrichment.model.store import MAX_VERSIONS, ModelStore, ModelStoreError
@@ -67,7 +68,11 @@ def list_models(user: ApiUser, settings: Settings = Depends(get_app_settings)) -
 @router.post(
     "/models/{number}/activate",
     response_model=ModelStoreRead,
-    dependencies=[*CSRF_CHECKED, Depends(admin_only)],
+    dependencies=[
+        *CSRF_CHECKED,
+        Depends(admin_only),
+        audited("model.activate", "model", "number"),
+    ],
 )
 def activate_model(
     number: Annotated[int, Path(ge=1, le=MAX_VERSIONS, description="a model version")],

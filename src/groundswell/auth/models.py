@@ -43,6 +43,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    audited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the token's use was last written to the audit log (at most once an hour)."""
 
 
 class UserSession(Base):
@@ -71,7 +73,7 @@ class AuditEntry(Base):
     """Who did what to which user, token or session, and when. Never holds a secret."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_actor", "actor"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from groundswell.auth.audit import Actor, record
 from groundswell.auth.models import ApiToken, User
 from groundswell.auth.passwords import hash_password, verify_password
 from groundswell.auth.schemas import UserCreate, UserRead
@@ -88,6 +89,37 @@ class TokenPrincipal:
 _LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
+TOKEN_USE_AUDIT_EVERY = timedelta(hours=1)
+"""A token's use is written to the audit log at most once per this period, not per request."""
+
+
+def _audit_use(session: Session, row: ApiToken, *, user_email: str, now: datetime) -> None:
+    """Record "token used" once an hour: a conditional update decides, so two requests
+    at the same moment (or two processes) do not both write the entry."""
+    if row.audited_at is not None and now - row.audited_at < TOKEN_USE_AUDIT_EVERY:
+        return
+    claimed = session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == row.id,
+            or_(ApiToken.audited_at.is_(None), ApiToken.audited_at <= now - TOKEN_USE_AUDIT_EVERY),
+        )
+        .values(audited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return
+    row.audited_at = now
+    record(
+        session,
+        actor=Actor(user_id=row.user_id, label=user_email),
+        action="token.used",
+        target_type="token",
+        target_id=row.id,
+        target=row.name,
+    )
+
+
 def authenticate_token(session: Session, *, token: str) -> TokenPrincipal | None:
     """The principal of a live token: not revoked, not expired, of an active user."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
@@ -103,6 +135,7 @@ def authenticate_token(session: Session, *, token: str) -> TokenPrincipal | None
         return None
     if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
         row.last_used_at = now
+    _audit_use(session, row, user_email=user.email, now=now)
     scopes = frozenset(s for s in row.scopes.split(",") if s)
     return TokenPrincipal(user=user, token_id=row.id, scopes=scopes)
 

@@ -20,12 +20,15 @@ from sqlalchemy import Table, delete, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from groundswell.all_models import load_all_models
+from groundswell.auth.audit import actor_from_label
+from groundswell.auth.audit import record as audit_record
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import GroundswellError, InvalidInputError, NotFoundError
 from groundswell.crm.clv_models import CustomerValue
 from groundswell.crm.match_models import MatchCandidate, MatchKey, MergeEvent
 from groundswell.crm.match_schemas import MergeEventRead
 from groundswell.crm.models import Contact
+from groundswell.notify import events
 
 _NOT_MOVED = {"contacts", "match_candidates", "match_keys", "customer_values"}
 """Contact references that are not "the contact's data": the pair itself, derived keys
@@ -145,6 +148,27 @@ def merge_contacts(
     )
     session.add(event)
     session.flush()
+    if events.wanted(session, "contact.merged"):
+        events.emit(
+            session,
+            "contact.merged",
+            {
+                "merge_id": event.id,
+                "kept_contact_id": kept_id,
+                "merged_contact_id": merged_id,
+                "candidate_id": candidate_id,
+                "actor": event.actor,
+                "reason": event.reason,
+            },
+        )
+    audit_record(
+        session,
+        actor=actor_from_label(actor),
+        action="contact.merge",
+        target_type="contact",
+        target_id=kept_id,
+        details={"merge_id": event.id, "merged_contact_id": merged_id, "reason": reason[:200]},
+    )
     session.expire_all()
     return _read(event)
 
@@ -196,6 +220,14 @@ def unmerge(session: Session, *, event_id: int, actor: str) -> MergeEventRead:
         )
     event.undone_at = utcnow()
     event.undone_by = actor[:200]
+    audit_record(
+        session,
+        actor=actor_from_label(actor),
+        action="contact.unmerge",
+        target_type="contact",
+        target_id=event.kept_contact_id,
+        details={"merge_id": event.id, "merged_contact_id": event.merged_contact_id},
+    )
     session.flush()
     session.expire_all()
     return _read(event)

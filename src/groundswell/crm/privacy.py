@@ -19,6 +19,8 @@ from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from groundswell.all_models import load_all_models
+from groundswell.auth.audit import actor_from_label
+from groundswell.auth.audit import record as audit_record
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.models import Contact, ContactKey, Conversation, Identity, Interaction
 from groundswell.crm.privacy_models import PrivacyRequest
@@ -164,6 +166,14 @@ def export_person(session: Session, *, contact_id: int, actor: str) -> dict[str,
     session.add(
         PrivacyRequest(kind="export", contact_id=contact_id, actor=actor[:200], counts=counts)
     )
+    audit_record(
+        session,
+        actor=actor_from_label(actor),
+        action="privacy.export",
+        target_type="contact",
+        target_id=contact_id,
+        details={"rows": sum(counts.values())},
+    )
     session.flush()
     return {"contact_id": contact_id, "tables": data, "counts": counts}
 
@@ -230,6 +240,14 @@ def erase_person(session: Session, *, contact_id: int, actor: str) -> dict[str, 
     counts["merge_events"] = result.rowcount or 0  # type: ignore[attr-defined]
     session.add(
         PrivacyRequest(kind="erase", contact_id=contact_id, actor=actor[:200], counts=counts)
+    )
+    audit_record(
+        session,
+        actor=actor_from_label(actor),
+        action="privacy.erase",
+        target_type="contact",
+        target_id=contact_id,
+        details={"rows": sum(counts.values())},
     )
     session.flush()
     return counts

@@ -20,6 +20,7 @@ from groundswell.crm.clv_service import customer_value
 from groundswell.crm.models import Contact, ContactKey, Interaction
 from groundswell.engagement import lifecycle, sla
 from groundswell.engagement.assignment import Candidate, choose
+from groundswell.engagement.case_events import announce
 from groundswell.engagement.lifecycle import Action, TransitionRefused
 from groundswell.engagement.models import (
     Agent,
@@ -51,6 +52,7 @@ def record(
     session.add(CaseEvent(case_id=case.id, at=now, actor_id=actor_id, kind=kind, data=data))
     case.version = (case.version or 0) + 1
     case.last_activity_at = now
+    announce(session, case, kind, now=now, data=data)
 
 
 def get_case(session: Session, case_id: int) -> Case:
@@ -187,6 +189,7 @@ def open_or_attach(
                 data={"interaction_id": interaction.id},
             )
         )
+        announce(session, case, "created", now=now, data={})
     if interaction.conversation_id is not None:
         linked = session.get(CaseConversation, (case.id, interaction.conversation_id))
         if linked is None:

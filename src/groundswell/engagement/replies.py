@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from groundswell.auth.audit import Actor
+from groundswell.auth.audit import record as audit_record
+from groundswell.auth.models import User
 from groundswell.channels.base import Capabilities, Reply
 from groundswell.channels.models import Channel
 from groundswell.core.errors import InvalidInputError, NotFoundError
@@ -184,6 +187,20 @@ def _answered(session: Session, case: Case, *, now: datetime) -> None:
     rescore(case, now=now)
 
 
+def _audit_decision(
+    session: Session, user_id: int | None, reply: OutboundReply, action: str
+) -> None:
+    user = session.get(User, user_id) if user_id is not None else None
+    audit_record(
+        session,
+        actor=Actor(user_id=user_id, label=user.email if user else f"user #{user_id}"),
+        action=action,
+        target_type="reply",
+        target_id=reply.id,
+        details={"case_id": reply.case_id},
+    )
+
+
 def decide(
     session: Session,
     *,
@@ -232,6 +249,7 @@ def decide(
             reply_id=reply.id,
             edited=edited,
         )
+        _audit_decision(session, approver.id, reply, "reply.approve")
     else:
         if not (reason or "").strip():
             raise InvalidInputError("a rejection needs a reason", field="reason")
@@ -245,6 +263,7 @@ def decide(
             reply_id=reply.id,
             reason=reason,
         )
+        _audit_decision(session, approver.id, reply, "reply.reject")
     return reply
 
 

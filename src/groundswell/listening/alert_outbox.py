@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from groundswell.listening.alert_models import Alert, AlertDelivery
 from groundswell.listening.alert_rules import RuleView
 from groundswell.listening.alert_schemas import METRIC_LABELS, drilldown_path
+from groundswell.notify import events
 
 NOTIFY_WINDOW = timedelta(minutes=30)
 """Events about minutes older than this (a backfill, a long outage) are recorded on the
@@ -71,6 +72,22 @@ def build_payload(alert: Alert, *, subject_name: str, event: str) -> dict[str, A
             "drilldown_path": drilldown_path(alert.id),
         },
     }
+
+
+def announce(
+    session: Session, *, alert: Alert, event: str, subject_name: str, now: datetime
+) -> None:
+    """Write the ``alert.opened`` / ``alert.resolved`` webhook events, if anyone wants them.
+
+    Apart from the alert rules' notifications: a subscriber hears of every alert.
+    """
+    name = f"alert.{event}"
+    if event not in ("opened", "resolved") or not events.wanted(session, name):
+        return
+    if alert.id is None:
+        session.flush()
+    payload = build_payload(alert, subject_name=subject_name, event=event)
+    events.emit(session, name, payload["alert"], occurred_at=now)
 
 
 def enqueue(

@@ -16,7 +16,7 @@ from groundswell.auth.models import User
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.alert_models import Alert, AlertDelivery, AlertSuppression, Anomaly
-from groundswell.listening.alert_outbox import enqueue
+from groundswell.listening.alert_outbox import announce, enqueue
 from groundswell.listening.alert_rules import load_active_rules
 from groundswell.listening.alert_schemas import (
     METRIC_LABELS,
@@ -179,18 +179,15 @@ def resolve(session: Session, *, alert_id: int, now: datetime | None = None) -> 
             for r in load_active_rules(session)
             if r.matches(alert.subject_id, alert.metric, alert.severity)
         ]
-        enqueue(
-            session,
-            alert=alert,
-            event="resolved",
-            rules=rules,
-            subject_name=subject.name
+        name = (
+            subject.name
             if subject
             else ALL_POSTS_NAME
             if alert.subject_id == ALL_POSTS
-            else f"subject #{alert.subject_id}",
-            now=now,
+            else f"subject #{alert.subject_id}"
         )
+        announce(session, alert=alert, event="resolved", subject_name=name, now=now)
+        enqueue(session, alert=alert, event="resolved", rules=rules, subject_name=name, now=now)
     session.flush()
     return get_alert(session, alert_id=alert_id)
 

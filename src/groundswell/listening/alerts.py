@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.listening.alert_models import Alert, AlertSuppression, Anomaly
-from groundswell.listening.alert_outbox import NOTIFY_WINDOW, enqueue, summarize
+from groundswell.listening.alert_outbox import NOTIFY_WINDOW, announce, enqueue, summarize
 from groundswell.listening.alert_rules import RuleView, load_active_rules
 from groundswell.listening.models import ALL_POSTS, Subject
 from groundswell.listening.series import ALL_POSTS_NAME
@@ -265,7 +265,11 @@ class AlertBook:
         )
 
     def _notify(self, alert: Alert, event: str, rules: list[RuleView], minute: datetime) -> None:
-        if not rules or minute < self.now - self.params.notify_window:
+        if minute < self.now - self.params.notify_window:
+            return
+        name = self._names.get(alert.subject_id, f"subject #{alert.subject_id}")
+        announce(self.session, alert=alert, event=event, subject_name=name, now=self.now)
+        if not rules:
             return
         if self._suppressed(alert.subject_id, alert.metric, minute):
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from groundswell.core.base import Base, JSONType, UTCDateTime
@@ -38,3 +38,28 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    subscription_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """For a domain event (kind ``event``): the subscription it goes to.
+
+    No foreign key on purpose: emitters read subscriptions from a cache a few seconds
+    old, and a row written for a subscription deleted meanwhile must not fail the
+    transaction it rides in (an ingest batch); the dispatcher marks it dead instead."""
+
+
+class WebhookSubscription(Base):
+    """An admin's outbound webhook: which domain events to post where.
+
+    The signing secret is not stored: it is derived from the instance webhook key and
+    ``secret_salt`` (see ``notify.events.subscription_secret``), shown once at creation.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    secret_salt: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from groundswell.notify.models import Delivery
+from groundswell.notify.models import Delivery, WebhookSubscription
 from groundswell.notify.senders import Outgoing
 
 DUE_STATUSES = ("pending", "failed")
@@ -59,6 +59,14 @@ def claim_due(
         stmt = stmt.with_for_update(skip_locked=True)
     claimed = []
     for row in session.scalars(stmt).all():
+        salt = None
+        if row.subscription_id is not None:
+            subscription = session.get(WebhookSubscription, row.subscription_id)
+            if subscription is None or not subscription.active:
+                row.status = "dead"
+                row.last_error = "the subscription was deleted or paused before sending"
+                continue
+            salt = subscription.secret_salt
         row.attempts += 1
         row.next_attempt_at = now + timedelta(seconds=policy.lease_s)
         claimed.append(
@@ -68,6 +76,7 @@ def claim_due(
                 target=row.target,
                 event=row.event,
                 payload=dict(row.payload or {}),
+                secret_salt=salt,
             )
         )
     session.flush()

@@ -26,8 +26,10 @@ import orjson
 
 from groundswell.core.instance_keys import resolve_keys
 from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
+from groundswell.notify.secrets import subscription_secret
 from groundswell.notify.signing import (
     DELIVERY_HEADER,
+    EVENT_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     sign,
@@ -56,6 +58,8 @@ class Outgoing:
     target: str
     event: str
     payload: Mapping[str, Any]
+    secret_salt: str | None = None
+    """For a domain event: its subscription's salt, from which the signing secret comes."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,27 @@ def send_webhook(item: Outgoing, config: DeliveryConfig) -> None:
     _post(item.target, body, headers, config)
 
 
+def send_event(item: Outgoing, config: DeliveryConfig) -> None:
+    """A domain event: the event itself as the body, signed with the subscription's secret.
+
+    The body is the same on every attempt (its ``id`` lets a receiver drop a duplicate).
+    """
+    if item.secret_salt is None:
+        raise DeliveryError("the subscription is gone")
+    secret = subscription_secret(config.webhook_secret, item.secret_salt).encode()
+    body = orjson.dumps(dict(item.payload))
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Groundswell-Webhook/1",
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        DELIVERY_HEADER: str(item.id),
+        EVENT_HEADER: item.event,
+    }
+    _post(item.target, body, headers, config)
+
+
 def _slack_escape(text: str) -> str:
     """Slack's mrkdwn treats &, < and > as markup; user text must not make links."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -255,4 +280,5 @@ SENDERS: dict[str, Sender] = {
     "webhook": send_webhook,
     "slack": send_slack,
     "in_app": send_in_app,
+    "event": send_event,
 }

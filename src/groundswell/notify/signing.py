@@ -16,6 +16,7 @@ import hmac
 SIGNATURE_HEADER = "X-Groundswell-Signature"
 TIMESTAMP_HEADER = "X-Groundswell-Timestamp"
 DELIVERY_HEADER = "X-Groundswell-Delivery"
+EVENT_HEADER = "X-Groundswell-Event"
 DEFAULT_TOLERANCE_S = 300
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from groundswell.api.audit_trail import audited
 from groundswell.api.deps import DatabaseDep, SessionDep
 from groundswell.auth.schemas import UserRead
 from groundswell.channels.runtime import service
@@ -130,13 +131,17 @@ async def channels_connect(
     return RedirectResponse("/channels", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.post("/channels/{key}/pause", dependencies=[Csrf])
+@router.post(
+    "/channels/{key}/pause", dependencies=[Csrf, audited("channel.pause", "channel", "key")]
+)
 def channels_pause(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> Response:
     service.set_enabled(session, settings=settings, key=key, enabled=False)
     return RedirectResponse("/channels", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.post("/channels/{key}/resume", dependencies=[Csrf])
+@router.post(
+    "/channels/{key}/resume", dependencies=[Csrf, audited("channel.resume", "channel", "key")]
+)
 def channels_resume(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> Response:
     service.set_enabled(session, settings=settings, key=key, enabled=True)
     return RedirectResponse("/channels", status_code=status.HTTP_303_SEE_OTHER)

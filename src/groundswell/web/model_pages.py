@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from groundswell.api.audit_trail import audited
 from groundswell.api.routes_models import store_of, store_view
 from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import MAX_INT64
@@ -71,7 +72,10 @@ def models_admin(user: WebUser) -> UserRead:
     return user
 
 
-@router.post("/models/{number}/activate", dependencies=[Csrf])
+@router.post(
+    "/models/{number}/activate",
+    dependencies=[Csrf, audited("model.activate", "model", "number")],
+)
 def activate_page(
     request: Request,
     _: Annotated[UserRead, Depends(models_admin)],

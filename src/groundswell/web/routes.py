@@ -9,6 +9,7 @@ from groundswell.web import (
     access_pages,
     account_pages,
     alert_pages,
+    audit_pages,
     auth_pages,
     channels_pages,
     contact_note_pages,
@@ -24,6 +25,7 @@ from groundswell.web import (
     privacy_pages,
     stream_pages,
     subject_pages,
+    webhook_pages,
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
@@ -59,6 +61,8 @@ def install_web(app: FastAPI) -> None:
         privacy_pages,
         crm_account_pages,
         access_pages,
+        webhook_pages,
+        audit_pages,
         account_pages,
     ):
         app.include_router(module.router)

@@ -19,6 +19,7 @@ from groundswell.channels.registry import registry as default_registry
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
+from groundswell.core.metrics import DEAD_LETTERS, STAGE_SECONDS
 from groundswell.engagement.rules.engine import RuleSet
 from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.ingestion.service import events_stream
@@ -80,7 +81,7 @@ class EngagementStage:
         if not work:
             return outcome
         now = utcnow()
-        with self.db.session(write=True) as session:
+        with STAGE_SECONDS.labels("engagement").time(), self.db.session(write=True) as session:
             ok: list[str] = []
             for message_id, interaction_id in work:
                 try:
@@ -106,6 +107,7 @@ class EngagementStage:
         return outcome
 
     def dead_letter(self, message: Message, reason: str) -> None:
+        DEAD_LETTERS.labels("events").inc()
         log.warning("engagement event %s dropped after retries: %s", message.id, reason)
 
 

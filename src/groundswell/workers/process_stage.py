@@ -18,6 +18,12 @@ from sqlalchemy import select
 
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.db import Database
+from groundswell.core.metrics import (
+    DEAD_LETTERS,
+    EVENTS_EMITTED,
+    INTERACTIONS_STORED,
+    STAGE_SECONDS,
+)
 from groundswell.core.runtime import tune_gc_for_throughput
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.remember import RememberResult, remember_batch
@@ -26,6 +32,7 @@ from groundswell.ingestion.outbound import BrandAccounts
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import events_stream, record_rejections
 from groundswell.listening.models import Subject
+from groundswell.notify import events
 from groundswell.settings import Settings
 from groundswell.workers.runner import BatchOutcome
 
@@ -50,6 +57,31 @@ def facts_of(post: InboundPost) -> PostFacts:
         bio=post.author.bio,
         outbound=post.direction == "out",
     )
+
+
+def interaction_events(result: RememberResult, posts: list[InboundPost]) -> list[dict[str, object]]:
+    """The ``interaction.stored`` webhook objects (docs/webhooks.md)."""
+    by_key = {(p.channel, p.external_id): p for p in posts}
+    found = []
+    for s in result.stored:
+        post = by_key.get((s.channel, s.external_id))
+        found.append(
+            {
+                "id": s.id,
+                "channel": s.channel,
+                "external_id": s.external_id,
+                "direction": s.direction,
+                "contact_id": s.contact_id,
+                "conversation_id": s.conversation_id,
+                "sentiment": s.sentiment_label,
+                "subject_ids": list(s.subject_ids),
+                "text": post.text if post else None,
+                "author_handle": post.author.handle if post else None,
+                "created_at": post.created_at.isoformat() if post else None,
+                "url": post.url if post else None,
+            }
+        )
+    return found
 
 
 class ProcessStage:
@@ -125,12 +157,20 @@ class ProcessStage:
         if not decoded:
             return None
         posts = [p for _, p in decoded]
-        enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
-        with self.db.session(write=True) as session:
+        with STAGE_SECONDS.labels("enrich").time():
+            enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
+        with STAGE_SECONDS.labels("remember").time(), self.db.session(write=True) as session:
             result = remember_batch(
                 session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels
             )
+            if result.stored and events.wanted(session, "interaction.stored"):
+                emitted = events.emit_many(
+                    session, "interaction.stored", interaction_events(result, posts)
+                )
+                EVENTS_EMITTED.labels("interaction.stored").inc(emitted)
         self.stored_total += len(result.stored)
+        for stored in result.stored:
+            INTERACTIONS_STORED.labels(stored.channel).inc()
         if result.stored:
             self._publish_events(result)
         return result
@@ -163,6 +203,7 @@ class ProcessStage:
             log.warning("could not publish %d events", len(payloads), exc_info=True)
 
     def dead_letter(self, message: Message, reason: str) -> None:
+        DEAD_LETTERS.labels("posts").inc()
         ref = f"message {message.id}"
         try:
             doc = orjson.loads(message.payload)

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from gs_webtest import Factory, login, page_csrf
+from sqlalchemy import select
 
+from groundswell.auth.models import AuditEntry
 from groundswell.channels.x.standin import StandInServer, StandInState
 
 SECRET = "tok-very-secret-987"
@@ -116,6 +118,14 @@ def test_api_keeps_a_secret_left_out_and_refuses_non_admins(
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "settings.address"
     assert client.get("/api/v1/channels/missing").status_code == 404
+    assert client.post("/api/v1/channels/missing/pause", headers=headers).status_code == 404
+    assert client.post("/api/v1/channels/twitter/pause", headers=headers).status_code == 200
+    with factory.db.session() as s:
+        audited = [(e.actor, e.action, e.target_id) for e in s.scalars(select(AuditEntry))]
+    assert audited == [  # admin changes are audited; refused or failed ones are not
+        ("ana@example.com", "channel.update", "twitter"),
+        ("ana@example.com", "channel.pause", "twitter"),
+    ]
 
 
 def test_agents_cannot_see_channels(client: TestClient, factory: Factory) -> None:

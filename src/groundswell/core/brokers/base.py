@@ -59,6 +59,28 @@ class Broker(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class GroupStats:
+    """One consumer group's lag (not yet delivered) and pending (delivered, not acked)."""
+
+    stream: str
+    group: str
+    lag: int
+    pending: int
+
+
+def group_stats(broker: Broker, stream: str) -> list[GroupStats]:
+    """Every consumer group of a stream with its lag and pending count, for monitoring.
+
+    Both adapters list their groups (``groups``); an adapter without that method reports
+    nothing rather than guessing group names.
+    """
+    lister = getattr(broker, "groups", None)
+    if lister is None:
+        return []
+    return list(lister(stream))
+
+
 def open_broker(url: str) -> Broker:
     """Open the broker a URL names: ``memory://`` or ``redis://host:port/db``."""
     if url.startswith("memory://"):

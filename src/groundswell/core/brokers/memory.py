@@ -15,7 +15,7 @@ from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from groundswell.core.brokers.base import Message
+from groundswell.core.brokers.base import GroupStats, Message
 
 
 @dataclass
@@ -113,6 +113,13 @@ class MemoryBroker:
         with self._cond:
             g = self._groups.get(stream, {}).get(group)
             return len(g.queue) + len(g.pending) if g else 0
+
+    def groups(self, stream: str) -> list[GroupStats]:
+        with self._cond:
+            return [
+                GroupStats(stream, name, lag=len(g.queue), pending=len(g.pending))
+                for name, g in sorted(self._groups.get(stream, {}).items())
+            ]
 
     def wait_idle(self, stream: str, group: str, timeout: float | None = None) -> bool:
         """Block until the group has nothing queued or pending (used by embedded import)."""

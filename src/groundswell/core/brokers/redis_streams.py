@@ -24,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from groundswell.core.brokers.base import Message
+from groundswell.core.brokers.base import GroupStats, Message
 from groundswell.core.brokers.errors import BrokerUnavailableError
 
 FIELD = b"p"
@@ -266,6 +266,23 @@ class RedisStreamsBroker:
                     lag = self._count_after(stream, _text(g["last-delivered-id"]))
                 return int(lag) + int(g["pending"])
         return 0
+
+    def groups(self, stream: str) -> list[GroupStats]:
+        """``XINFO GROUPS``: each group's ``lag`` and ``pending`` (empty if no stream)."""
+        with self._errors():
+            try:
+                rows = self._client.xinfo_groups(stream)
+            except ResponseError:
+                return []
+            found = []
+            for g in rows:
+                lag = g.get("lag")
+                if lag is None:
+                    lag = self._count_after(stream, _text(g["last-delivered-id"]))
+                found.append(
+                    GroupStats(stream, _text(g["name"]), lag=int(lag), pending=int(g["pending"]))
+                )
+        return found
 
     def _count_after(self, stream: str, last_id: str) -> int:
         """Fallback when Redis cannot report ``lag`` (entries were ``XDEL``-ed past it)."""

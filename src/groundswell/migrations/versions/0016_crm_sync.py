@@ -1,7 +1,7 @@
 """CRM sync: connections, id links, the outbound queue and field conflicts
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import groundswell.core.base
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 

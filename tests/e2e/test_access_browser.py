@@ -40,6 +40,7 @@ def test_admin_manages_tokens_and_users(server: tuple[str, Database]) -> None:
             page.fill("input[name=email]", ADMIN)
             page.fill("input[name=password]", ADMIN_PASSWORD)
             page.click("button[type=submit]")
+            page.click("nav summary")  # the admin menu
             page.click("nav >> text=Users & tokens")
             expect(page).to_have_url(base + "/admin/access")
             expect(page.locator("#users")).to_contain_text("agent@example.com")

@@ -67,7 +67,7 @@ def test_connect_sync_and_resolve_a_conflict(
             expect(page).to_have_url(base + "/channels")
             page.click("#crm-sync-link a")
             expect(page).to_have_url(base + "/admin/crm-sync")
-            expect(page.locator("nav a[href='/channels']")).to_have_class("active")
+            expect(page.locator("nav a[href='/admin/crm-sync']")).to_have_class("active")
 
             form = page.locator("#connect form")
             form.locator("select[name=system]").select_option("hubspot")

@@ -36,6 +36,7 @@ def test_admin_webhooks_and_audit_pages(server: tuple[str, Database]) -> None:
             page.fill("input[name=email]", ADMIN)
             page.fill("input[name=password]", ADMIN_PASSWORD)
             page.click("button[type=submit]")
+            page.click("nav summary")  # the admin menu
             page.click("nav >> text=Webhooks")
             expect(page).to_have_url(base + "/admin/webhooks")
             form = page.locator("#new-webhook form")
@@ -66,6 +67,7 @@ def test_admin_webhooks_and_audit_pages(server: tuple[str, Database]) -> None:
             expect(page.locator("#deliveries .badge-dead")).to_have_count(1)
             page.screenshot(path=str(ARTIFACTS / "webhooks-page.png"), full_page=True)
 
+            page.click("nav summary")  # the admin menu
             page.click("nav >> text=Audit log")
             expect(page).to_have_url(base + "/admin/audit")
             page.select_option("select[name=action]", "webhook.create")

@@ -56,7 +56,7 @@ def _page(
     **extra: Any,
 ) -> Response:
     ctx: dict[str, Any] = {
-        "active": "channels",
+        "active": "crm-sync",
         "connections": service.list_connections(session, settings=settings),
         "conflicts": conflicts.list_conflicts(session, status="open", limit=200),
         "resolved": conflicts.list_conflicts(session, status="resolved", limit=20),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ from groundswell.engagement.models import (
     QueueMember,
 )
 from groundswell.engagement.priority import NEUTRAL_VALUE, PRIORITY_BOOST, PriorityInputs, score
+
+if TYPE_CHECKING:
+    from groundswell.engagement.case_batch import CaseBatch
 
 DEFAULT_REOPEN_WINDOW = timedelta(hours=72)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
@@ -112,24 +115,36 @@ def open_or_attach(
     now: datetime,
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
     actor_id: int | None = None,
+    batch: CaseBatch | None = None,
 ) -> tuple[Case, bool]:
     """The case this customer message belongs to (created if none); True when created.
 
     The conversation's case first, then the contact's active case (one case per
     customer across channels), else a new one. A resolved case within the reopen window
-    is reopened; past it the message starts a new case.
+    is reopened; past it the message starts a new case. With a ``batch`` (the rules
+    stage) the lookups are answered from what it loaded for the whole batch.
     """
     case = None
     if interaction.conversation_id is not None:
-        case = case_of_conversation(session, interaction.conversation_id)
+        case = (
+            batch.conversation_case.get(interaction.conversation_id)
+            if batch is not None
+            else case_of_conversation(session, interaction.conversation_id)
+        )
     if (
         case is None or case.status in ("resolved", "closed")
     ) and interaction.contact_id is not None:
-        active = session.scalar(
-            select(Case)
-            .where(Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE))
-            .order_by(Case.id.desc())
-            .limit(1)
+        active = (
+            batch.active_of(interaction.contact_id)
+            if batch is not None
+            else session.scalar(
+                select(Case)
+                .where(
+                    Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE)
+                )
+                .order_by(Case.id.desc())
+                .limit(1)
+            )
         )
         case = active or case
     created = False
@@ -150,7 +165,9 @@ def open_or_attach(
                     sla.resume(session, case, now=now)
                 if outcome.reopened:
                     case.resolved_at = case.closed_at = None
-                    sla.start_clock(session, case, now=now)
+                    sla.start_clock(
+                        session, case, now=now, policies=batch.policies if batch else None
+                    )
                 record(
                     session,
                     case,
@@ -169,7 +186,11 @@ def open_or_attach(
             channel=channel,
             opened_at=now,
             last_activity_at=now,
-            customer_value=value_of(session, interaction.contact_id),
+            customer_value=(
+                NEUTRAL_VALUE
+                if batch is not None and interaction.contact_id not in batch.valued_contacts
+                else value_of(session, interaction.contact_id)
+            ),
             tags=[],
             intents=[],
             priority_reasons=[],
@@ -178,6 +199,8 @@ def open_or_attach(
         session.add(case)
         session.flush()
         created = True
+        if batch is not None:
+            batch.seen(case, new=True)
         session.add(
             CaseEvent(
                 case_id=case.id,
@@ -188,8 +211,12 @@ def open_or_attach(
             )
         )
     if interaction.conversation_id is not None:
-        linked = session.get(CaseConversation, (case.id, interaction.conversation_id))
-        if linked is None:
+        linked = (
+            (case.id, interaction.conversation_id) in batch.links
+            if batch is not None
+            else session.get(CaseConversation, (case.id, interaction.conversation_id)) is not None
+        )
+        if not linked:
             session.add(
                 CaseConversation(case_id=case.id, conversation_id=interaction.conversation_id)
             )
@@ -200,14 +227,18 @@ def open_or_attach(
     case.influence = max(case.influence or 0.0, interaction.influence or 0.0)
     case.last_customer_at = interaction.created_at
     case.last_activity_at = now
+    policies = batch.policies if batch is not None else None
     if created:
         rescore(case, now=now)
-        sla.start_clock(session, case, now=now)
+        sla.start_clock(session, case, now=now, policies=policies)
     else:
         sla.on_customer_message(session, case, now=now)
         case.version += 1
     rescore(case, now=now)
-    session.flush()
+    if batch is not None:
+        batch.note(case, interaction.conversation_id)
+    else:
+        session.flush()
     return case, created
 
 
@@ -250,15 +281,22 @@ def _load(session: Session, user_ids: list[int]) -> dict[int, int]:
     return {int(u): int(n) for u, n in rows if u is not None}
 
 
-def auto_assign(session: Session, *, case: Case, queue: Queue, now: datetime) -> int | None:
+def auto_assign(
+    session: Session, *, case: Case, queue: Queue, now: datetime, batch: CaseBatch | None = None
+) -> int | None:
     """Pick an agent of ``queue`` by its strategy; None (left in the queue) when nobody fits."""
-    members = list(
-        session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue.id))
-    )
-    agents = {
-        a.user_id: a for a in session.scalars(select(Agent).where(Agent.user_id.in_(members)))
-    }
-    loads = _load(session, members)
+    if batch is not None:
+        members = list(batch.members.get(queue.id, ()))
+        agents = {u: batch.agents[u] for u in members if u in batch.agents}
+        loads = batch.load_of(members)
+    else:
+        members = list(
+            session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue.id))
+        )
+        agents = {
+            a.user_id: a for a in session.scalars(select(Agent).where(Agent.user_id.in_(members)))
+        }
+        loads = _load(session, members)
     candidates = [
         Candidate(
             user_id=u,
@@ -291,6 +329,7 @@ def assign(
     user_id: int | None = None,
     queue_id: int | None = None,
     auto: bool = False,
+    batch: CaseBatch | None = None,
 ) -> Case:
     case = get_case(session, case_id)
     if queue_id is not None:
@@ -305,7 +344,7 @@ def assign(
     elif auto and case.queue_id is not None:
         queue = session.get(Queue, case.queue_id)
         assert queue is not None
-        user_id = auto_assign(session, case=case, queue=queue, now=now)
+        user_id = auto_assign(session, case=case, queue=queue, now=now, batch=batch)
     if user_id is not None or queue_id is not None:
         old = case.assignee_id
         if user_id is not None:

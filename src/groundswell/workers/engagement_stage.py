@@ -2,8 +2,9 @@
 
 Consumes ``interaction.stored`` events (published by the process stage after its
 commit) in its own consumer group, so rules never run inside the ingest transaction and
-a slow rule delays only cases, not ingestion. Each interaction gets its own transaction;
-the rules service is idempotent, so a redelivered event does nothing twice.
+a slow rule delays only cases, not ingestion. Each broker batch is one transaction with
+a savepoint per interaction; the rules service is idempotent, so a redelivered event
+does nothing twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from groundswell.channels.registry import registry as default_registry
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
+from groundswell.engagement.rules.batch import RulesBatch
 from groundswell.engagement.rules.engine import RuleSet
 from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.ingestion.service import events_stream
@@ -57,7 +59,11 @@ class EngagementStage:
     def handle(self, messages: list[Message]) -> BatchOutcome:
         """One transaction per batch, a savepoint per interaction: a failing one is
         rolled back alone and stays pending; the others commit together (one commit,
-        not one per post, is what lets the stage keep up with ingestion)."""
+        not one per post, is what lets the stage keep up with ingestion).
+
+        The batch is read as a set (``RulesBatch``: applied already, interactions, case
+        lookups, one query each) and its application records are written in one insert
+        before the commit; after a rollback the case lookups are asked again."""
         ruleset = self.rules()
         caps = {k: self.registry.capabilities(k) for k in self.registry.keys()}  # noqa: SIM118
         outcome = BatchOutcome()
@@ -81,8 +87,10 @@ class EngagementStage:
             return outcome
         now = utcnow()
         with self.db.session() as session:
+            batch = RulesBatch.load(session, [i for _m, i in work])
             ok: list[str] = []
             for message_id, interaction_id in work:
+                mark = len(batch.pending)
                 try:
                     with session.begin_nested():
                         apply_rules(
@@ -92,9 +100,13 @@ class EngagementStage:
                             now=now,
                             capabilities=caps,
                             reopen_window=self.reopen_window,
+                            batch=batch,
                         )
+                    batch.applied.add(interaction_id)
                     ok.append(message_id)
                 except Exception as exc:
+                    del batch.pending[mark:]
+                    batch.reload_cases(session)
                     log.warning(
                         "rules failed for interaction %s: %s",
                         interaction_id,
@@ -102,6 +114,7 @@ class EngagementStage:
                         exc_info=True,
                     )
                     outcome.failed[message_id] = f"{type(exc).__name__}: {exc}"[:500]
+            batch.write(session)
         outcome.done.extend(ok)
         return outcome
 

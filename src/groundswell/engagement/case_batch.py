@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from groundswell.crm.clv_models import CustomerValue
 from groundswell.engagement import lifecycle
 from groundswell.engagement.config_models import SlaPolicy
-from groundswell.engagement.models import Agent, Case, CaseConversation, QueueMember
+from groundswell.engagement.models import Agent, Case, CaseConversation, Queue, QueueMember
 
 
 @dataclass
@@ -42,6 +42,9 @@ class CaseBatch:
     agents: dict[int, Agent] = field(default_factory=dict)
     base_load: dict[int, int] = field(default_factory=dict)
     """Active cases per queue member when the batch was loaded."""
+    queues: list[Queue] = field(default_factory=list)
+    """Held so the session's identity map keeps them: ``session.get`` then finds them
+    without a query (the map holds unchanged objects weakly)."""
     _before: dict[int, tuple[int | None, bool]] = field(default_factory=dict)
     _cases: dict[int, Case] = field(default_factory=dict)
 
@@ -81,6 +84,7 @@ class CaseBatch:
                 ).all()
             )
         batch.policies = list(session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))))
+        batch.queues = list(session.scalars(select(Queue)))
         for queue_id, user_id in session.execute(
             select(QueueMember.queue_id, QueueMember.user_id)
         ).all():

@@ -69,9 +69,7 @@ class CaseBatch:
                     batch.conversation_case[conversation_id] = case
         if contacts:
             for case in session.scalars(
-                select(Case).where(
-                    Case.contact_id.in_(contacts), Case.status.in_(lifecycle.ACTIVE)
-                )
+                select(Case).where(Case.contact_id.in_(contacts), Case.status.in_(lifecycle.ACTIVE))
             ).all():
                 batch.seen(case)
                 assert case.contact_id is not None

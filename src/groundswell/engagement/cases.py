@@ -139,9 +139,7 @@ def open_or_attach(
             if batch is not None
             else session.scalar(
                 select(Case)
-                .where(
-                    Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE)
-                )
+                .where(Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE))
                 .order_by(Case.id.desc())
                 .limit(1)
             )

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
+from sqlalchemy.orm import Session
 
+from groundswell.channels.base import Capabilities
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as default_registry
 from groundswell.core.brokers import Broker, Message
@@ -57,13 +59,15 @@ class EngagementStage:
         return self._rules
 
     def handle(self, messages: list[Message]) -> BatchOutcome:
-        """One transaction per batch, a savepoint per interaction: a failing one is
-        rolled back alone and stays pending; the others commit together (one commit,
-        not one per post, is what lets the stage keep up with ingestion).
+        """One transaction per batch (one commit, not one per post, is what lets the
+        stage keep up with ingestion). The batch is read as a set (``RulesBatch``:
+        applied already, interactions, case lookups, one query each) and its
+        application records are written in one insert before the commit.
 
-        The batch is read as a set (``RulesBatch``: applied already, interactions, case
-        lookups, one query each) and its application records are written in one insert
-        before the commit; after a rollback the case lookups are asked again."""
+        The whole batch is tried first without savepoints, so its rows are flushed
+        together; if anything in it fails, that attempt is rolled back and the batch is
+        applied again with a savepoint per interaction: the failing one is rolled back
+        alone and stays pending, the others commit together."""
         ruleset = self.rules()
         caps = {k: self.registry.capabilities(k) for k in self.registry.keys()}  # noqa: SIM118
         outcome = BatchOutcome()
@@ -87,6 +91,14 @@ class EngagementStage:
             return outcome
         now = utcnow()
         with self.db.session() as session:
+            try:
+                self._apply_all(session, work, ruleset=ruleset, now=now, caps=caps)
+            except Exception:
+                session.rollback()
+                log.info("rules batch failed as a whole; applying it one interaction at a time")
+            else:
+                outcome.done.extend(m for m, _i in work)
+                return outcome
             batch = RulesBatch.load(session, [i for _m, i in work])
             ok: list[str] = []
             for message_id, interaction_id in work:
@@ -117,6 +129,30 @@ class EngagementStage:
             batch.write(session)
         outcome.done.extend(ok)
         return outcome
+
+    def _apply_all(
+        self,
+        session: Session,
+        work: list[tuple[str, int]],
+        *,
+        ruleset: RuleSet,
+        now: datetime,
+        caps: dict[str, Capabilities],
+    ) -> None:
+        batch = RulesBatch.load(session, [i for _m, i in work])
+        for _message_id, interaction_id in work:
+            apply_rules(
+                session,
+                interaction_id=interaction_id,
+                ruleset=ruleset,
+                now=now,
+                capabilities=caps,
+                reopen_window=self.reopen_window,
+                batch=batch,
+            )
+            batch.applied.add(interaction_id)
+        batch.write(session)
+        session.flush()
 
     def dead_letter(self, message: Message, reason: str) -> None:
         log.warning("engagement event %s dropped after retries: %s", message.id, reason)

@@ -63,9 +63,7 @@ class RulesBatch:
             contact_ids=[r.contact_id for r in todo if r.contact_id is not None],
         )
 
-    def add(
-        self, *, interaction_id: int, rule_id: int, case_id: int | None, at: datetime
-    ) -> None:
+    def add(self, *, interaction_id: int, rule_id: int, case_id: int | None, at: datetime) -> None:
         self.pending.append(
             {"interaction_id": interaction_id, "rule_id": rule_id, "case_id": case_id, "at": at}
         )

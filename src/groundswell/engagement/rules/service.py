@@ -187,7 +187,8 @@ def apply_rules(
             case_id=case.id if case else None,
             at=now,
         )
-    session.flush()
+    if batch is None:
+        session.flush()  # with a batch, its savepoint or its final flush writes the rows
     return case
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
@@ -26,6 +26,7 @@ from groundswell.engagement.models import (
     Case,
     CaseConversation,
     CaseEvent,
+    CaseTag,
     Note,
     Queue,
     QueueMember,
@@ -372,12 +373,17 @@ def set_tags(
     now: datetime,
 ) -> Case:
     case = get_case(session, case_id)
-    tags = [t for t in (case.tags or []) if t not in remove]
+    before = list(case.tags or [])
+    tags = [t for t in before if t not in remove]
     for t in add:
         t = t.strip().lower()[:50]
         if t and t not in tags:
             tags.append(t)
     case.tags = tags[:30]
+    gone = [t for t in before if t not in case.tags]
+    if gone:
+        session.execute(delete(CaseTag).where(CaseTag.case_id == case.id, CaseTag.tag.in_(gone)))
+    session.add_all(CaseTag(case_id=case.id, tag=t) for t in case.tags if t not in before)
     record(session, case, "tagged", actor_id=actor_id, now=now, add=add, remove=remove)
     return case
 

@@ -57,8 +57,10 @@ def record(
     case.last_activity_at = now
 
 
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+def get_case(session: Session, case_id: int, batch: CaseBatch | None = None) -> Case:
+    """``batch``: a case it opened may not be flushed yet, so the session cannot find it."""
+    case = batch.case(case_id) if batch is not None else None
+    case = case or session.get(Case, case_id)
     if case is None:
         raise NotFoundError("case", case_id)
     return case
@@ -195,8 +197,11 @@ def open_or_attach(
             priority_reasons=[],
             version=1,
         )
+        if batch is not None:
+            case.id = batch.new_case_id(session)  # type: ignore[assignment]
         session.add(case)
-        session.flush()
+        if case.id is None:
+            session.flush()
         created = True
         if batch is not None:
             batch.seen(case, new=True)
@@ -330,7 +335,7 @@ def assign(
     auto: bool = False,
     batch: CaseBatch | None = None,
 ) -> Case:
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, batch)
     if queue_id is not None:
         queue = session.get(Queue, queue_id)
         if queue is None:
@@ -371,8 +376,9 @@ def set_tags(
     remove: list[str],
     actor_id: int | None,
     now: datetime,
+    batch: CaseBatch | None = None,
 ) -> Case:
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, batch)
     before = list(case.tags or [])
     tags = [t for t in before if t not in remove]
     for t in add:

@@ -273,7 +273,13 @@ def _act(
         cases.set_priority(session, case=case, level=action.priority, actor_id=None, now=now)
     elif kind == "tag" and case is not None and action.tag:
         cases.set_tags(
-            session, case_id=case.id, add=[action.tag], remove=[], actor_id=None, now=now
+            session,
+            case_id=case.id,
+            add=[action.tag],
+            remove=[],
+            actor_id=None,
+            now=now,
+            batch=batch,
         )
     elif kind == "auto_ack" and case is not None and action.canned_id is not None:
         from groundswell.engagement.replies import Author, queue_reply

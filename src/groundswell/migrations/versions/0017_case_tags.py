@@ -57,7 +57,7 @@ def _backfill() -> None:
         out = []
         for case_id, text in rows:
             seen: set[str] = set()
-            for tag in (json.loads(text) if text else None) or []:
+            for tag in (json.loads(str(text)) if text else None) or []:
                 if isinstance(tag, str) and tag and tag[:50] not in seen:
                     seen.add(tag[:50])
                     out.append({"case_id": case_id, "tag": tag[:50]})

@@ -74,6 +74,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon
 	$(PY) -m bench.engagement
+	$(PY) -m bench.engagement_pipeline --postgres
 
 ## Sentiment and intent quality against the lexicon and TextBlob, on held-out splits.
 eval-sentiment: $(DEV_STAMP)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from engagement_world import T0, add_user, store_post
 from groundswell.core.brokers import Message
 from groundswell.core.db import Database
+from groundswell.engagement import cases
 from groundswell.engagement.config_models import Rule, RuleApplication, SlaPolicy
 from groundswell.engagement.models import (
     Agent,
@@ -88,7 +89,20 @@ def world(db: Database) -> list[int]:
         store_post(db, "p6", "fay", minutes=5),  # both agents full: left in the queue
         store_post(db, "p7", "dan", reply_to="p2", minutes=6, text="refund please", **happy),  # type: ignore[arg-type]
         store_post(db, "p8", "gus", minutes=7, text="a refund, now", **happy),  # type: ignore[arg-type]
+        # after carla's and erin's cases are resolved and dan's is pending:
+        store_post(db, "p9", "carla", reply_to="p1", minutes=8),  # reopens carla's case
+        store_post(db, "p10", "dan", reply_to="p2", minutes=9),  # resumes dan's case
+        store_post(db, "p11", "hank", minutes=10),  # ann has room again
+        store_post(db, "p12", "erin", minutes=11),  # erin's case is resolved: a new one
     ]
+
+
+def change_some(db: Database) -> None:
+    """Resolve carla's and erin's cases (the first and third opened), put dan's on hold."""
+    with db.session() as s:
+        carla, dan, erin = s.scalars(select(Case).order_by(Case.id)).all()[:3]
+        for case, action in ((carla, "resolve"), (erin, "resolve"), (dan, "pend")):
+            cases.change_status(s, case_id=case.id, action=action, actor_id=None, now=T0)  # type: ignore[arg-type]
 
 
 def snapshot(db: Database) -> dict[str, Any]:
@@ -152,23 +166,38 @@ def test_a_batch_gives_the_cases_one_at_a_time_gives(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = world(db)
-    for iid in ids:
+    first, then = ids[:8], ids[8:]
+    for iid in first:
+        with db.session() as s:
+            apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=T0)
+    after_first = snapshot(db)
+    assert len(after_first["cases"]) == 4
+    assert [c[2] is None for c in after_first["cases"]].count(True) == 1  # fay waits
+    change_some(db)
+    for iid in then:
         with db.session() as s:
             apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=T0)
     one_by_one = snapshot(db)
-    assert len(one_by_one["cases"]) == 4
-    assert [c[2] is None for c in one_by_one["cases"]].count(True) == 1  # fay waits
+    statuses = [c[1] for c in one_by_one["cases"]]
+    assert statuses[:3] == ["open", "open", "resolved"]  # reopened, resumed, left resolved
+    assert len(statuses) == 6
+    assert any(e[1] == "reopened" for e in one_by_one["events"])
+
     forget_cases(db)
     monkeypatch.setattr(engagement_stage, "utcnow", lambda: T0)
-    outcome = EngagementStage(db).handle(events(ids))
-    assert sorted(outcome.done) == sorted(f"m{n}" for n in range(len(ids)))
+    stage = EngagementStage(db)
+    outcome = stage.handle(events(first))
+    assert sorted(outcome.done) == sorted(f"m{n}" for n in range(len(first)))
+    assert snapshot(db) == after_first
+    change_some(db)
+    assert not stage.handle(events(then)).failed
     assert snapshot(db) == one_by_one
 
 
 def test_a_failing_interaction_is_rolled_back_alone(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = world(db)
+    ids = world(db)[:8]
     real = engagement_stage.apply_rules
     broken = {ids[1]}
 

@@ -79,16 +79,26 @@ def world(db: Database) -> list[int]:
                 ],
             )
         )
-    happy = {"label": "positive", "score": 0.7}
     return [
         store_post(db, "p1", "carla"),
         store_post(db, "p2", "dan", minutes=1),
-        store_post(db, "p3", "carla", reply_to="p1", minutes=2, text="thanks", **happy),  # type: ignore[arg-type]
+        store_post(
+            db, "p3", "carla", reply_to="p1", minutes=2, text="thanks", label="positive", score=0.7
+        ),
         store_post(db, "p4", "carla", minutes=3, text="still no bag, awful"),
         store_post(db, "p5", "erin", minutes=4),
         store_post(db, "p6", "fay", minutes=5),  # both agents full: left in the queue
-        store_post(db, "p7", "dan", reply_to="p2", minutes=6, text="refund please", **happy),  # type: ignore[arg-type]
-        store_post(db, "p8", "gus", minutes=7, text="a refund, now", **happy),  # type: ignore[arg-type]
+        store_post(
+            db,
+            "p7",
+            "dan",
+            reply_to="p2",
+            minutes=6,
+            text="refund please",
+            label="positive",
+            score=0.7,
+        ),
+        store_post(db, "p8", "gus", minutes=7, text="a refund, now", label="positive", score=0.7),
         # after carla's and erin's cases are resolved and dan's is pending:
         store_post(db, "p9", "carla", reply_to="p1", minutes=8),  # reopens carla's case
         store_post(db, "p10", "dan", reply_to="p2", minutes=9),  # resumes dan's case

@@ -75,6 +75,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon
 	$(PY) -m bench.engagement
+	$(PY) -m bench.engagement_pipeline --postgres
 
 ## Executive digest generation (web and PDF) for a brand's day of 1,000,000 posts.
 bench-digest: $(DEV_STAMP)

@@ -36,7 +36,7 @@ from groundswell.engagement.business_time import (
     parse_hours,
 )
 from groundswell.engagement.inbox import list_cases
-from groundswell.engagement.models import Case, CaseConversation
+from groundswell.engagement.models import Case, CaseConversation, CaseTag
 from groundswell.engagement.rules.engine import Facts, compile_rules
 from groundswell.engagement.rules.spec import RuleSpec
 from groundswell.engagement.schemas import InboxFilters
@@ -237,6 +237,9 @@ def fill(engine: Engine, *, cases: int, interactions: int) -> None:
                 insert(CaseConversation),
                 [{"case_id": i + 1, "conversation_id": i + 1} for i in range(lo, hi)],
             )
+            tagged = [{"case_id": r["id"], "tag": t} for r in rows for t in r["tags"]]
+            if tagged:
+                conn.execute(insert(CaseTag), tagged)
 
 
 def bench_inbox(url: str, repeat: int) -> dict[str, tuple[float, float]]:

@@ -311,8 +311,7 @@ CRASHING_SENDER = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pathlib import Path
     from engagement_world import FileNetwork
-    from groundswell.auth.models import AuditEntry
-from groundswell.channels.registry import ConnectorRegistry
+    from groundswell.channels.registry import ConnectorRegistry
     from groundswell.core.db import Database
     from gs_testing import make_settings
     from groundswell.workers.reply_sender import ReplySender

@@ -68,10 +68,8 @@ class Database:
         """
         session = self.sessionmaker()
         try:
-            if write and self.dialect == "sqlite":
-                # The driver has not begun yet (it begins lazily, at the first write), so
-                # this explicit BEGIN is the transaction it commits or rolls back.
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            if write:
+                self.begin_write(session)
             yield session
             session.commit()
         except BaseException:
@@ -79,6 +77,15 @@ class Database:
             raise
         finally:
             session.close()
+
+    def begin_write(self, session: Session) -> None:
+        """Take SQLite's write lock for the session's (new) transaction; PostgreSQL: no-op.
+
+        The driver begins lazily, at the first write, so this explicit BEGIN is the
+        transaction it later commits or rolls back. Call it again after a rollback.
+        """
+        if self.dialect == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -17,7 +17,7 @@ from groundswell.crm.models import Identity, Interaction, InteractionSubject
 from groundswell.engagement import cases, csat, replies
 from groundswell.engagement.canned import CannedError, render_canned, variables_for
 from groundswell.engagement.config import get_canned
-from groundswell.engagement.models import Case, CaseConversation, CaseEvent
+from groundswell.engagement.models import Case, CaseConversation, CaseEvent, CaseTag
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.reply_policy import ReplyRefused
 from groundswell.listening.alert_models import Alert
@@ -297,6 +297,7 @@ def open_crisis_case(
     session.add(case)
     session.flush()
     session.add_all([CaseConversation(case_id=case.id, conversation_id=c) for c in conv_ids])
+    session.add(CaseTag(case_id=case.id, tag="crisis"))
     cases.record(
         session,
         case,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
@@ -27,11 +27,15 @@ from groundswell.engagement.models import (
     Case,
     CaseConversation,
     CaseEvent,
+    CaseTag,
     Note,
     Queue,
     QueueMember,
 )
 from groundswell.engagement.priority import NEUTRAL_VALUE, PRIORITY_BOOST, PriorityInputs, score
+
+if TYPE_CHECKING:
+    from groundswell.engagement.case_batch import CaseBatch
 
 DEFAULT_REOPEN_WINDOW = timedelta(hours=72)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
@@ -55,8 +59,10 @@ def record(
     announce(session, case, kind, now=now, data=data)
 
 
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+def get_case(session: Session, case_id: int, batch: CaseBatch | None = None) -> Case:
+    """``batch``: a case it opened may not be flushed yet, so the session cannot find it."""
+    case = batch.case(case_id) if batch is not None else None
+    case = case or session.get(Case, case_id)
     if case is None:
         raise NotFoundError("case", case_id)
     return case
@@ -114,24 +120,34 @@ def open_or_attach(
     now: datetime,
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
     actor_id: int | None = None,
+    batch: CaseBatch | None = None,
 ) -> tuple[Case, bool]:
     """The case this customer message belongs to (created if none); True when created.
 
     The conversation's case first, then the contact's active case (one case per
     customer across channels), else a new one. A resolved case within the reopen window
-    is reopened; past it the message starts a new case.
+    is reopened; past it the message starts a new case. With a ``batch`` (the rules
+    stage) the lookups are answered from what it loaded for the whole batch.
     """
     case = None
     if interaction.conversation_id is not None:
-        case = case_of_conversation(session, interaction.conversation_id)
+        case = (
+            batch.conversation_case.get(interaction.conversation_id)
+            if batch is not None
+            else case_of_conversation(session, interaction.conversation_id)
+        )
     if (
         case is None or case.status in ("resolved", "closed")
     ) and interaction.contact_id is not None:
-        active = session.scalar(
-            select(Case)
-            .where(Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE))
-            .order_by(Case.id.desc())
-            .limit(1)
+        active = (
+            batch.active_of(interaction.contact_id)
+            if batch is not None
+            else session.scalar(
+                select(Case)
+                .where(Case.contact_id == interaction.contact_id, Case.status.in_(lifecycle.ACTIVE))
+                .order_by(Case.id.desc())
+                .limit(1)
+            )
         )
         case = active or case
     created = False
@@ -152,7 +168,9 @@ def open_or_attach(
                     sla.resume(session, case, now=now)
                 if outcome.reopened:
                     case.resolved_at = case.closed_at = None
-                    sla.start_clock(session, case, now=now)
+                    sla.start_clock(
+                        session, case, now=now, policies=batch.policies if batch else None
+                    )
                 record(
                     session,
                     case,
@@ -171,15 +189,24 @@ def open_or_attach(
             channel=channel,
             opened_at=now,
             last_activity_at=now,
-            customer_value=value_of(session, interaction.contact_id),
+            customer_value=(
+                NEUTRAL_VALUE
+                if batch is not None and interaction.contact_id not in batch.valued_contacts
+                else value_of(session, interaction.contact_id)
+            ),
             tags=[],
             intents=[],
             priority_reasons=[],
             version=1,
         )
+        if batch is not None:
+            case.id = batch.new_case_id(session)  # type: ignore[assignment]
         session.add(case)
-        session.flush()
+        if case.id is None:
+            session.flush()
         created = True
+        if batch is not None:
+            batch.seen(case, new=True)
         session.add(
             CaseEvent(
                 case_id=case.id,
@@ -191,8 +218,12 @@ def open_or_attach(
         )
         announce(session, case, "created", now=now, data={})
     if interaction.conversation_id is not None:
-        linked = session.get(CaseConversation, (case.id, interaction.conversation_id))
-        if linked is None:
+        linked = (
+            (case.id, interaction.conversation_id) in batch.links
+            if batch is not None
+            else session.get(CaseConversation, (case.id, interaction.conversation_id)) is not None
+        )
+        if not linked:
             session.add(
                 CaseConversation(case_id=case.id, conversation_id=interaction.conversation_id)
             )
@@ -203,14 +234,18 @@ def open_or_attach(
     case.influence = max(case.influence or 0.0, interaction.influence or 0.0)
     case.last_customer_at = interaction.created_at
     case.last_activity_at = now
+    policies = batch.policies if batch is not None else None
     if created:
         rescore(case, now=now)
-        sla.start_clock(session, case, now=now)
+        sla.start_clock(session, case, now=now, policies=policies)
     else:
         sla.on_customer_message(session, case, now=now)
         case.version += 1
     rescore(case, now=now)
-    session.flush()
+    if batch is not None:
+        batch.note(case, interaction.conversation_id)
+    else:
+        session.flush()
     return case, created
 
 
@@ -253,15 +288,22 @@ def _load(session: Session, user_ids: list[int]) -> dict[int, int]:
     return {int(u): int(n) for u, n in rows if u is not None}
 
 
-def auto_assign(session: Session, *, case: Case, queue: Queue, now: datetime) -> int | None:
+def auto_assign(
+    session: Session, *, case: Case, queue: Queue, now: datetime, batch: CaseBatch | None = None
+) -> int | None:
     """Pick an agent of ``queue`` by its strategy; None (left in the queue) when nobody fits."""
-    members = list(
-        session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue.id))
-    )
-    agents = {
-        a.user_id: a for a in session.scalars(select(Agent).where(Agent.user_id.in_(members)))
-    }
-    loads = _load(session, members)
+    if batch is not None:
+        members = list(batch.members.get(queue.id, ()))
+        agents = {u: batch.agents[u] for u in members if u in batch.agents}
+        loads = batch.load_of(members)
+    else:
+        members = list(
+            session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue.id))
+        )
+        agents = {
+            a.user_id: a for a in session.scalars(select(Agent).where(Agent.user_id.in_(members)))
+        }
+        loads = _load(session, members)
     candidates = [
         Candidate(
             user_id=u,
@@ -294,8 +336,9 @@ def assign(
     user_id: int | None = None,
     queue_id: int | None = None,
     auto: bool = False,
+    batch: CaseBatch | None = None,
 ) -> Case:
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, batch)
     if queue_id is not None:
         queue = session.get(Queue, queue_id)
         if queue is None:
@@ -308,7 +351,7 @@ def assign(
     elif auto and case.queue_id is not None:
         queue = session.get(Queue, case.queue_id)
         assert queue is not None
-        user_id = auto_assign(session, case=case, queue=queue, now=now)
+        user_id = auto_assign(session, case=case, queue=queue, now=now, batch=batch)
     if user_id is not None or queue_id is not None:
         old = case.assignee_id
         if user_id is not None:
@@ -336,14 +379,20 @@ def set_tags(
     remove: list[str],
     actor_id: int | None,
     now: datetime,
+    batch: CaseBatch | None = None,
 ) -> Case:
-    case = get_case(session, case_id)
-    tags = [t for t in (case.tags or []) if t not in remove]
+    case = get_case(session, case_id, batch)
+    before = list(case.tags or [])
+    tags = [t for t in before if t not in remove]
     for t in add:
         t = t.strip().lower()[:50]
         if t and t not in tags:
             tags.append(t)
     case.tags = tags[:30]
+    gone = [t for t in before if t not in case.tags]
+    if gone:
+        session.execute(delete(CaseTag).where(CaseTag.case_id == case.id, CaseTag.tag.in_(gone)))
+    session.add_all(CaseTag(case_id=case.id, tag=t) for t in case.tags if t not in before)
     record(session, case, "tagged", actor_id=actor_id, now=now, add=add, remove=remove)
     return case
 

@@ -1,8 +1,9 @@
 """The inbox and the conversation view: read-only queries shaped for the pages and API.
 
 The first inbox page is one indexed query (status + priority, or status + due time)
-with a LIMIT, whatever the number of open cases; filters on JSON lists (intents, tags)
-match their JSON text, which both SQLite and PostgreSQL can do without a join.
+with a LIMIT, whatever the number of open cases. The intent filter matches the JSON
+text of the case's list; the tag filter looks the tag up in ``eng_case_tags`` (indexed by
+tag), so a rare tag does not walk every open case.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from groundswell.channels.models import Channel
 from groundswell.crm.models import Contact, Identity, Interaction
 from groundswell.engagement import lifecycle
 from groundswell.engagement.cases import get_case
-from groundswell.engagement.models import Case, CaseConversation, CaseEvent, Note, QueueMember
+from groundswell.engagement.models import (
+    Case,
+    CaseConversation,
+    CaseEvent,
+    CaseTag,
+    Note,
+    QueueMember,
+)
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.schemas import (
     CaseDetail,
@@ -75,9 +83,8 @@ def list_cases(
             cast(Case.intents, String).like(f'%"{_like(filters.intent)}"%', escape="\\")
         )
     if filters.tag:
-        stmt = stmt.where(
-            cast(Case.tags, String).like(f'%"{_like(filters.tag.lower())}"%', escape="\\")
-        )
+        tagged = select(CaseTag.case_id).where(CaseTag.tag == filters.tag.strip().lower())
+        stmt = stmt.where(Case.id.in_(tagged))
     if filters.sort == "due" and view == "breaching":
         stmt = stmt.order_by(Case.next_due_at, Case.id)  # no NULLs here: the index serves it
     elif filters.sort == "due":

@@ -128,6 +128,20 @@ class CaseConversation(Base):
     )
 
 
+class CaseTag(Base):
+    """One tag of a case, beside ``Case.tags`` (the list the pages show): the inbox's
+    tag filter is an index lookup here instead of matching every case's JSON text.
+    Kept in step by ``cases.set_tags``, the one place tags change."""
+
+    __tablename__ = "eng_case_tags"
+    __table_args__ = (Index("ix_eng_case_tags_tag_case", "tag", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("eng_cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+
 class CaseEvent(Base):
     """One line of a case's timeline: who did what, when."""
 

@@ -7,6 +7,7 @@ its due times current through the lifecycle, and finds the cases near or past br
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from threading import Lock
 
@@ -46,9 +47,21 @@ def schedule_of(policy: SlaPolicy | None) -> Schedule:
     return found
 
 
-def policy_for(session: Session, *, priority: str, channel: str) -> SlaPolicy | None:
-    """The most specific active policy: priority and channel, channel, priority, any."""
-    rows = session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))).all()
+def policy_for(
+    session: Session,
+    *,
+    priority: str,
+    channel: str,
+    policies: Sequence[SlaPolicy] | None = None,
+) -> SlaPolicy | None:
+    """The most specific active policy: priority and channel, channel, priority, any.
+
+    ``policies``: the active policies when the caller already loaded them (once per batch)."""
+    rows = (
+        policies
+        if policies is not None
+        else session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))).all()
+    )
     best: tuple[int, SlaPolicy] | None = None
     for p in rows:
         if p.priority not in (None, priority) or p.channel not in (None, channel):
@@ -73,8 +86,16 @@ def refresh_next_due(case: Case) -> None:
     case.next_due_at = min(dues) if dues else None
 
 
-def start_clock(session: Session, case: Case, *, now: datetime) -> None:
-    policy = policy_for(session, priority=case.priority_label, channel=case.channel)
+def start_clock(
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    policies: Sequence[SlaPolicy] | None = None,
+) -> None:
+    policy = policy_for(
+        session, priority=case.priority_label, channel=case.channel, policies=policies
+    )
     case.sla_policy_id = policy.id if policy else None
     if policy is None:
         refresh_next_due(case)

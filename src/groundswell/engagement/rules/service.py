@@ -20,9 +20,11 @@ from groundswell.crm.models import Interaction
 from groundswell.engagement import cases
 from groundswell.engagement.business_time import is_open
 from groundswell.engagement.canned import CannedError, render_canned, variables_for
+from groundswell.engagement.case_batch import CaseBatch
 from groundswell.engagement.config_models import CannedResponse, Rule, RuleApplication
 from groundswell.engagement.models import Case
 from groundswell.engagement.reply_policy import ReplyRefused
+from groundswell.engagement.rules.batch import RulesBatch
 from groundswell.engagement.rules.engine import Facts, RuleSet, compile_rules
 from groundswell.engagement.rules.spec import RuleSpec
 from groundswell.engagement.sla import schedule_of
@@ -92,21 +94,36 @@ def apply_rules(
     now: datetime,
     capabilities: dict[str, Capabilities] | None = None,
     reopen_window: timedelta = cases.DEFAULT_REOPEN_WINDOW,
+    batch: RulesBatch | None = None,
 ) -> Case | None:
-    """Evaluate and act; returns the case touched, if any."""
-    done = session.scalar(
-        select(RuleApplication.id).where(RuleApplication.interaction_id == interaction_id).limit(1)
-    )
-    if done is not None:
-        return None
-    found = session.execute(
-        select(Interaction, Channel.key)
-        .join(Channel, Channel.id == Interaction.channel_id)
-        .where(Interaction.id == interaction_id)
-    ).first()
+    """Evaluate and act; returns the case touched, if any.
+
+    With a ``batch`` (the stage) the lookups come from what it loaded for the whole
+    batch and the application rows are left to ``batch.write``; the caller marks the
+    interaction applied once its savepoint is released.
+    """
+    if batch is not None:
+        if interaction_id in batch.applied:
+            return None
+        found = batch.rows.get(interaction_id)
+    else:
+        done = session.scalar(
+            select(RuleApplication.id)
+            .where(RuleApplication.interaction_id == interaction_id)
+            .limit(1)
+        )
+        if done is not None:
+            return None
+        one = session.execute(
+            select(Interaction, Channel.key)
+            .join(Channel, Channel.id == Interaction.channel_id)
+            .where(Interaction.id == interaction_id)
+        ).first()
+        found = (one[0], one[1]) if one is not None else None
     if found is None or found[0].direction != "in":
         return None
     row, channel = found
+    case_batch = batch.cases if batch is not None else None
     facts = facts_of(
         session,
         row,
@@ -117,13 +134,14 @@ def apply_rules(
     matches = ruleset.evaluate(facts)
     case: Case | None = None
     # A message on a conversation that already has a case joins it, rule or not.
-    if (
-        not matches
-        and row.conversation_id is not None
-        and cases.case_of_conversation(session, row.conversation_id)
-    ):
+    if not matches and _has_case(session, row, case_batch):
         case, _ = cases.open_or_attach(
-            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+            session,
+            interaction=row,
+            channel=channel,
+            now=now,
+            reopen_window=reopen_window,
+            batch=case_batch,
         )
     for match in matches:
         for action in match.actions:
@@ -138,16 +156,17 @@ def apply_rules(
                     now=now,
                     capabilities=capabilities or {},
                     reopen_window=reopen_window,
+                    batch=case_batch,
                 )
             except (ValueError, ReplyRefused, CannedError) as exc:
                 log.warning("rule %s action %s skipped: %s", match.rule_id, action.type, exc)
-        session.add(
-            RuleApplication(
-                interaction_id=interaction_id,
-                rule_id=match.rule_id,
-                case_id=case.id if case else None,
-                at=now,
-            )
+        _applied(
+            session,
+            batch,
+            interaction_id=interaction_id,
+            rule_id=match.rule_id,
+            case_id=case.id if case else None,
+            at=now,
         )
         if case is not None:
             cases.record(
@@ -160,13 +179,42 @@ def apply_rules(
                 rule=match.rule_name,
             )
     if not matches:
-        session.add(
-            RuleApplication(
-                interaction_id=interaction_id, rule_id=0, case_id=case.id if case else None, at=now
-            )
+        _applied(
+            session,
+            batch,
+            interaction_id=interaction_id,
+            rule_id=0,
+            case_id=case.id if case else None,
+            at=now,
         )
-    session.flush()
+    if batch is None:
+        session.flush()  # with a batch, its savepoint or its final flush writes the rows
     return case
+
+
+def _has_case(session: Session, row: Interaction, batch: CaseBatch | None) -> bool:
+    if row.conversation_id is None:
+        return False
+    if batch is not None:
+        return row.conversation_id in batch.conversation_case
+    return cases.case_of_conversation(session, row.conversation_id) is not None
+
+
+def _applied(
+    session: Session,
+    batch: RulesBatch | None,
+    *,
+    interaction_id: int,
+    rule_id: int,
+    case_id: int | None,
+    at: datetime,
+) -> None:
+    if batch is not None:
+        batch.add(interaction_id=interaction_id, rule_id=rule_id, case_id=case_id, at=at)
+    else:
+        session.add(
+            RuleApplication(interaction_id=interaction_id, rule_id=rule_id, case_id=case_id, at=at)
+        )
 
 
 def _act(
@@ -180,26 +228,32 @@ def _act(
     now: datetime,
     capabilities: dict[str, Capabilities],
     reopen_window: timedelta,
+    batch: CaseBatch | None = None,
 ) -> Case | None:
     from groundswell.engagement.rules.spec import Action
 
     assert isinstance(action, Action)
     # Routing and acknowledging imply a case; tagging and priority act on the case the
     # message already belongs to (by its conversation), and are skipped when there is none.
-    if (
-        case is None
-        and kind in ("set_priority", "tag")
-        and row.conversation_id is not None
-        and cases.case_of_conversation(session, row.conversation_id) is not None
-    ):
+    if case is None and kind in ("set_priority", "tag") and _has_case(session, row, batch):
         case, _ = cases.open_or_attach(
-            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+            session,
+            interaction=row,
+            channel=channel,
+            now=now,
+            reopen_window=reopen_window,
+            batch=batch,
         )
     if kind == "open_case" or (
         case is None and kind in ("assign_queue", "assign_agent", "auto_ack")
     ):
         case, _ = cases.open_or_attach(
-            session, interaction=row, channel=channel, now=now, reopen_window=reopen_window
+            session,
+            interaction=row,
+            channel=channel,
+            now=now,
+            reopen_window=reopen_window,
+            batch=batch,
         )
         if kind == "open_case":
             return case
@@ -211,6 +265,7 @@ def _act(
             now=now,
             queue_id=action.queue_id,
             auto=case.assignee_id is None,
+            batch=batch,
         )
     elif kind == "assign_agent" and case is not None and action.user_id is not None:
         cases.assign(session, case_id=case.id, actor_id=None, now=now, user_id=action.user_id)
@@ -218,7 +273,13 @@ def _act(
         cases.set_priority(session, case=case, level=action.priority, actor_id=None, now=now)
     elif kind == "tag" and case is not None and action.tag:
         cases.set_tags(
-            session, case_id=case.id, add=[action.tag], remove=[], actor_id=None, now=now
+            session,
+            case_id=case.id,
+            add=[action.tag],
+            remove=[],
+            actor_id=None,
+            now=now,
+            batch=batch,
         )
     elif kind == "auto_ack" and case is not None and action.canned_id is not None:
         from groundswell.engagement.replies import Author, queue_reply

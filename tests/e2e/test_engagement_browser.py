@@ -9,9 +9,6 @@ file with the in-process stand-in network for X, driven by Debian's chromium.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,20 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
-from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _free_port
+from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from groundswell.auth.models import User
 from groundswell.auth.service import create_api_token
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
-from groundswell.demo.engagement_setup import ensure_engagement
 from groundswell.engagement.models import Case
 from groundswell.engagement.reply_models import OutboundReply
-from groundswell.listening.models import Subject
-from groundswell.settings import Settings
+from gs_e2e_server import PASSWORD, run_app
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a long enough password"
 ANN, BOB, LEA = "ann@groundswell.local", "bob@groundswell.local", "lea@groundswell.local"
 
 
@@ -41,64 +34,8 @@ ANN, BOB, LEA = "ann@groundswell.local", "bob@groundswell.local", "lea@groundswe
 def app_server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
-    db = Database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
-    with db.session() as s:
-        s.add(Subject(name="United", kind="brand", query="@united OR united"))
-    ensure_engagement(db, password=PASSWORD, open_cases=0)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "GROUNDSWELL_DATABASE_URL": url,
-        "GROUNDSWELL_ENVIRONMENT": "test",
-        "GROUNDSWELL_SECRET_KEY": "e2e-secret-key-for-this-run-only",
-        "GROUNDSWELL_SENTIMENT": "lexicon",
-        "GROUNDSWELL_STANDIN_CHANNELS": "twitter",
-        "GROUNDSWELL_PUBLIC_URL": base,
-        "TZ": "UTC",
-    }
-    log = (tmp_path / "uvicorn.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "groundswell.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(150):
-            if proc.poll() is not None:
-                pytest.fail("uvicorn exited: " + (tmp_path / "uvicorn.log").read_text())
-            try:
-                if httpx.get(base + "/login", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the app did not start")
-        yield base, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        db.dispose()
+    with run_app(tmp_path) as running:
+        yield running
 
 
 def ingest(

@@ -33,6 +33,7 @@ from groundswell.engagement.models import (
     QueueMember,
 )
 from groundswell.engagement.priority import NEUTRAL_VALUE, PRIORITY_BOOST, PriorityInputs, score
+from groundswell.notify.models import Delivery
 
 if TYPE_CHECKING:
     from groundswell.engagement.case_batch import CaseBatch
@@ -448,7 +449,31 @@ def add_note(
     record(
         session, case, "note", actor_id=author_id, now=now, note_id=note.id, mentions=note.mentions
     )
+    _notify_mentions(session, case, note)
     return note
+
+
+def _notify_mentions(session: Session, case: Case, note: Note) -> None:
+    """Each colleague named in the note finds it among their inbox notifications."""
+    author = session.get(User, note.author_id) if note.author_id is not None else None
+    who = (author.name or author.email) if author is not None else "A colleague"
+    for user_id in note.mentions:
+        if user_id == note.author_id:
+            continue
+        session.add(
+            Delivery(
+                alert_id=None,
+                rule_id=None,
+                event="mention",
+                kind="in_app",
+                target=str(user_id),
+                payload={
+                    "title": f"{who} mentioned you on case #{case.id}",
+                    "lines": [note.text[:300], f"Link: /inbox/cases/{case.id}"],
+                    "case_id": case.id,
+                },
+            )
+        )
 
 
 def contact_name(session: Session, contact_id: int | None) -> str | None:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from gs_webtest import PASSWORD, Factory, csrf_from, login
 
 from engagement_world import FileNetwork, store_post
+from groundswell.auth.models import User
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
@@ -144,3 +145,27 @@ def test_analyst_reads_but_cannot_reply(
     setup = client.get("/inbox/setup?dry_run=1&last=50")
     assert setup.status_code == 200 and "would have matched 1 of the last 1" in setup.text
     assert client.get("/inbox/cases/99999").status_code == 404
+
+
+def test_a_mentioned_colleague_is_notified_in_their_inbox(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from groundswell.engagement import cases
+
+    case_id = world(client, db, factory, tmp_path)
+    factory.user("bob@example.com", role="agent")
+    with db.session() as s:
+        ann = s.scalar(select(User.id).where(User.email == "ann@example.com"))
+        note = cases.add_note(
+            s, case_id=case_id, author_id=ann, text="@bob can you check <b>this</b>?", now=utcnow()
+        )
+        assert note.mentions and ann not in note.mentions
+    login(client, "bob@example.com", PASSWORD)
+    inbox = client.get("/inbox").text
+    assert f"mentioned you on case #{case_id}" in inbox
+    assert f'href="/inbox/cases/{case_id}"' in inbox
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/inbox").text)})
+    login(client, "ann@example.com", PASSWORD)
+    assert "mentioned you" not in client.get("/inbox").text  # only the one named

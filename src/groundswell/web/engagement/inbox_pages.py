@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from pydantic import ValidationError
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
@@ -81,7 +81,13 @@ def inbox_page(request: Request, session: SessionDep, user: WebUser) -> Response
     ctx["flash"] = request.session.pop("flash", None)
     ctx["notices"] = session.scalars(
         select(Delivery)
-        .where(Delivery.alert_id.is_(None), Delivery.event.in_(("sla_breached", "sla_warning")))
+        .where(
+            Delivery.alert_id.is_(None),
+            or_(
+                Delivery.event.in_(("sla_breached", "sla_warning")),
+                (Delivery.event == "mention") & (Delivery.target == str(user.id)),
+            ),
+        )
         .order_by(Delivery.id.desc())
         .limit(5)
     ).all()

@@ -40,6 +40,10 @@ def create_app(
     db = Database(settings)
     broker = broker or open_broker(settings.broker_url)
     run_worker = settings.embedded_broker if embedded_worker is None else embedded_worker
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        from groundswell.engagement.presence import board
+
+        board.use_redis(settings.broker_url)  # web processes share who is typing
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -43,9 +43,22 @@ def _add_command_groups() -> None:
     from groundswell.commands import privacy
 
     app.add_typer(privacy.app, name="privacy")
+    from groundswell.commands import analytics
+
+    app.add_typer(analytics.app, name="analytics")
 
 
 _add_command_groups()
+
+
+def _install_hooks() -> None:
+    """Every command that changes cases keeps the engagement rollup current."""
+    from groundswell.analytics.engagement.hooks import install
+
+    install()
+
+
+_install_hooks()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -22,6 +22,7 @@ from groundswell.web import (
     privacy_pages,
     stream_pages,
     subject_pages,
+    team_pages,
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
 from groundswell.web.docs import install_docs
@@ -57,6 +58,7 @@ def install_web(app: FastAPI) -> None:
         crm_account_pages,
         access_pages,
         account_pages,
+        team_pages,
     ):
         app.include_router(module.router)
     app.include_router(channels_pages.router)

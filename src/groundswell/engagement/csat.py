@@ -41,6 +41,11 @@ def create_survey(session: Session, *, case_id: int, secret: str, now: datetime,
     )
     session.add(survey)
     session.flush()
+    return token_of(survey, secret)
+
+
+def token_of(survey: CsatSurvey, secret: str) -> str:
+    """The signed token of a survey's link."""
     return _serializer(secret).dumps({"s": survey.id, "n": survey.nonce})
 
 

@@ -40,8 +40,8 @@ def case_rows(
     queue_id: int | None = None,
     page: int = 5000,
 ) -> Iterator[Sequence[Any]]:
-    def query(after: int | None) -> Select[Any]:
-        stmt = select(
+    def query(after: int | None) -> Select[*tuple[Any, ...]]:
+        stmt: Select[*tuple[Any, ...]] = select(
             Case.id,
             Case.subject,
             Case.status,
@@ -72,8 +72,8 @@ def case_rows(
 def contact_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any]]:
     """Live contacts (not those merged into another)."""
 
-    def query(after: int | None) -> Select[Any]:
-        stmt = (
+    def query(after: int | None) -> Select[*tuple[Any, ...]]:
+        stmt: Select[*tuple[Any, ...]] = (
             select(
                 Contact.id,
                 Contact.display_name,

@@ -64,7 +64,7 @@ def encode_rows(
 
 def keyset(
     session: Session,
-    query: Callable[[K | None], Select[Any]],
+    query: Callable[[K | None], Select[*tuple[Any, ...]]],
     key: Callable[[Any], K],
     *,
     page: int = PAGE_ROWS,

@@ -17,9 +17,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from groundswell.auth.models import User
+from groundswell.channels.base import Capabilities
 from groundswell.channels.registry import ConnectorRegistry, UnknownChannel
 from groundswell.channels.registry import registry as process_registry
-from groundswell.channels.base import Capabilities
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.core.errors import GroundswellError
@@ -161,6 +161,8 @@ def start(app: FastAPI, *, speed: float, stop: threading.Event) -> threading.Thr
         speed=speed,
         connectors=getattr(app.state, "connectors", None),
     )
-    thread = threading.Thread(target=team.run, args=(stop,), name="groundswell-demo-team", daemon=True)
+    thread = threading.Thread(
+        target=team.run, args=(stop,), name="groundswell-demo-team", daemon=True
+    )
     thread.start()
     return thread

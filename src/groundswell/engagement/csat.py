@@ -85,5 +85,7 @@ def answer(
         raise CsatRefused("this survey was already answered, thank you")
     # On the timeline too; written through the session, so whatever follows case changes
     # (the engagement rollup) sees the answer.
-    session.add(CaseEvent(case_id=survey.case_id, at=now, kind="csat_answered", data={"score": score}))
+    session.add(
+        CaseEvent(case_id=survey.case_id, at=now, kind="csat_answered", data={"score": score})
+    )
     return survey

@@ -76,7 +76,7 @@ def _context(
     basis: Literal["business", "wall"],
 ) -> dict[str, object]:
     first, last = period.resolve(None, end, days, today=utcnow().date())
-    query = {"days": days, "group_by": group_by, "basis": basis}
+    query: dict[str, str | int] = {"days": days, "group_by": group_by, "basis": basis}
     if end is not None:
         query["end"] = end.isoformat()
     return {
@@ -96,7 +96,9 @@ def _context(
         "periods": PERIODS,
         "group_bys": GROUP_BYS,
         "query": urlencode(query),
-        "csv_query": urlencode({"start": first.isoformat(), "end": last.isoformat(), "group_by": group_by}),
+        "csv_query": urlencode(
+            {"start": first.isoformat(), "end": last.isoformat(), "group_by": group_by}
+        ),
         "duration": duration,
         "percent": percent,
         "number": number,

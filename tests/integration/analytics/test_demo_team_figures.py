@@ -27,9 +27,7 @@ def test_demo_team_fills_the_dashboard(db: Database, settings: Settings) -> None
         s.flush()
         brand_id = brand.id
     for i in range(3):
-        store_post(
-            db, f"d{i}", f"user{i}", text="united lost my bag again", subjects=(brand_id,)
-        )
+        store_post(db, f"d{i}", f"user{i}", text="united lost my bag again", subjects=(brand_id,))
     ensure_engagement(db, password="a long enough password", open_cases=3)
     registry = ConnectorRegistry()
     register_standins(registry, ["twitter"])

@@ -247,9 +247,7 @@ def contribution_from_json(data: Mapping[str, Any] | None) -> dict[RowKey, Figur
     return out
 
 
-def delta(
-    old: Mapping[RowKey, Figures], new: Mapping[RowKey, Figures]
-) -> dict[RowKey, Figures]:
+def delta(old: Mapping[RowKey, Figures], new: Mapping[RowKey, Figures]) -> dict[RowKey, Figures]:
     """``new - old`` per row, leaving out rows that do not change."""
     out: dict[RowKey, Figures] = {}
     for key in set(old) | set(new):

@@ -27,7 +27,7 @@ Hist = dict[int, int]
 def bucket_of(seconds: float) -> int:
     if seconds < 1.0 or math.isnan(seconds):
         return 0
-    return min(MAX_BUCKET, 1 + int(math.floor(math.log2(seconds) * STEPS)))
+    return min(MAX_BUCKET, 1 + math.floor(math.log2(seconds) * STEPS))
 
 
 def bounds(bucket: int) -> tuple[float, float]:
@@ -50,7 +50,7 @@ def add(hist: Hist, seconds: float, count: int = 1) -> None:
     hist[b] = hist.get(b, 0) + count
 
 
-def merge(into: Hist, other: Mapping[int | str, int]) -> None:
+def merge(into: Hist, other: Mapping[int, int] | Mapping[str, int]) -> None:
     """Add ``other``'s counts (keys may be strings, as JSON stores them) into ``into``."""
     for key, count in other.items():
         b = int(key)

@@ -30,9 +30,8 @@ def _touched(session: Session) -> set[int]:
         if isinstance(obj, Case):
             if obj.id is not None:
                 ids.add(obj.id)
-        elif isinstance(obj, OutboundReply | CsatSurvey | CaseEvent):
-            if obj.case_id is not None:
-                ids.add(obj.case_id)
+        elif isinstance(obj, OutboundReply | CsatSurvey | CaseEvent) and obj.case_id is not None:
+            ids.add(obj.case_id)
     return ids
 
 

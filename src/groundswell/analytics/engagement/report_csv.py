@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from groundswell.analytics.engagement.schemas import Distribution, EngagementFigures, EngagementReport
+from groundswell.analytics.engagement.schemas import (
+    Distribution,
+    EngagementFigures,
+    EngagementReport,
+)
 
 HEADER = (
     "group",

@@ -10,10 +10,9 @@ before their histograms are merged, so concurrent transactions cannot lose a cou
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,7 +35,8 @@ from groundswell.core.clock import utcnow
 from groundswell.engagement.models import Case
 
 FIELDS = COUNTERS + SUMS
-_TABLE = EngagementDaily.__table__
+_TABLE: Table = EngagementDaily.__table__  # type: ignore[assignment]
+_SHARES: Table = EngagementCaseShare.__table__  # type: ignore[assignment]
 
 
 def _empty_row(key: RowKey) -> dict[str, Any]:
@@ -58,15 +58,15 @@ def _merged(row: Any, change: Figures) -> dict[str, Any]:
     for name in FIELDS:
         current = getattr(row, name) or 0
         amount = change.counts.get(name, 0.0)
-        values[name] = (round(current + amount) if name in COUNTERS else current + amount)
-    hists: dict[str, Any] = {}
+        values[name] = round(current + amount) if name in COUNTERS else current + amount
+    hists: dict[str, dict[str, int]] = {}
     for name, stored in (row.hists or {}).items():
         hists[name] = dict(stored)
     for name, hist in change.hists.items():
-        current: histogram.Hist = {}
-        histogram.merge(current, hists.get(name, {}))
-        histogram.merge(current, hist)
-        hists[name] = histogram.to_json(current)
+        merged: histogram.Hist = {}
+        histogram.merge(merged, hists.get(name, {}))
+        histogram.merge(merged, hist)
+        hists[name] = histogram.to_json(merged)
     values["hists"] = {k: v for k, v in hists.items() if v}
     return values
 
@@ -79,7 +79,9 @@ def apply(session: Session, changes: Mapping[RowKey, Figures]) -> int:
     _insert_missing(session, keys)
     found = session.execute(
         select(_TABLE)
-        .where(tuple_(_TABLE.c.dim, _TABLE.c.key, _TABLE.c.day).in_([(d, k, y) for y, d, k in keys]))
+        .where(
+            tuple_(_TABLE.c.dim, _TABLE.c.key, _TABLE.c.day).in_([(d, k, y) for y, d, k in keys])
+        )
         .order_by(_TABLE.c.id)
         .with_for_update()
     ).all()
@@ -110,7 +112,7 @@ def refresh(session: Session, case_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     facts = {f.case_id: f for f in load_facts(session, ids)}
-    stored = dict(
+    stored: dict[int, Any] = dict(
         session.execute(
             select(EngagementCaseShare.case_id, EngagementCaseShare.share).where(
                 EngagementCaseShare.case_id.in_(ids)
@@ -118,7 +120,7 @@ def refresh(session: Session, case_ids: Iterable[int]) -> int:
         ).all()
     )
     changes: dict[RowKey, Figures] = {}
-    share_table = EngagementCaseShare.__table__
+    share_table = _SHARES
     now = utcnow()
     for case_id in ids:
         old = contribution_from_json(stored.get(case_id))
@@ -162,10 +164,14 @@ def rebuild(session: Session, *, batch: int = 1000) -> tuple[int, int]:
             contrib = contribution(facts)
             contribs.append(contrib)
             shares.append(
-                {"case_id": facts.case_id, "share": contribution_to_json(contrib), "updated_at": now}
+                {
+                    "case_id": facts.case_id,
+                    "share": contribution_to_json(contrib),
+                    "updated_at": now,
+                }
             )
         if shares:
-            session.execute(EngagementCaseShare.__table__.insert(), shares)
+            session.execute(_SHARES.insert(), shares)
         for key, figures in accumulate(contribs).items():
             totals.setdefault(key, Figures()).merge(figures)
         cases += len(ids)
@@ -190,4 +196,3 @@ def write_rows(session: Session, totals: Mapping[RowKey, Figures], *, chunk: int
     rows = rows_of(totals)
     for start in range(0, len(rows), chunk):
         session.execute(_TABLE.insert(), rows[start : start + chunk])
-

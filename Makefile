@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench eval-sentiment eval-spikes eval-language install install-dev browser services clean
+.PHONY: run test lint typecheck pytest bench bench-analytics eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,10 @@ eval-clv: $(DEV_STAMP)
 ## Identity resolution: Splink on FEBRL (dedup and linkage) against an exact-key baseline.
 eval-identity: $(DEV_STAMP)
 	$(PY) -m bench.eval_identity
+
+## Engagement dashboard over 1M cases (rollup vs scan) and streamed CSV export vs csv.writer.
+bench-analytics: $(DEV_STAMP)
+	$(PY) -m bench.analytics_bench
 
 ## Customer record benchmarks: contact page latency (10,000 interactions) and identity blocking (1M).
 bench-crm: $(DEV_STAMP)

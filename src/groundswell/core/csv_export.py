@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS = frozenset("=+-@\t\r")
 CHUNK_ROWS = 2000
 PAGE_ROWS = 5000
 
@@ -28,6 +28,13 @@ K = TypeVar("K")
 
 def safe_cell(value: Any) -> Any:
     """A cell a spreadsheet shows as text, never runs; numbers pass unchanged."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value and value[0] in DANGEROUS else value
+    if kind is int or kind is float:
+        return value
+    if kind is datetime:
+        return value.isoformat()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -37,7 +44,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = value if isinstance(value, str) else str(value)
-    if text.startswith(DANGEROUS):
+    if text and text[0] in DANGEROUS:
         return "'" + text
     return text
 
@@ -51,8 +58,10 @@ def encode_rows(
     buffer.write("\ufeff")
     writer.writerow([safe_cell(h) for h in header])
     n = 0
+    write = writer.writerow
+    cell = safe_cell
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        write([cell(v) for v in row])
         n += 1
         if n >= chunk_rows:
             yield buffer.getvalue().encode("utf-8")

@@ -138,6 +138,9 @@ def _check(db: Database) -> None:
         tw = by["twitter"]
         assert tw.sla_first_response == 0.5
         assert tw.backlog == 1
+        # case C, opened Monday, still open on Wednesday noon: two days old (by opening day)
+        assert tw.backlog_age is not None and close(tw.backlog_age.median, 2 * 86400)
+        assert rep.total.backlog_age is not None and rep.total.backlog_age.count == 1
         assert tw.sentiment_lift == pytest.approx(1.0)
         assert tw.lift_count == 1
         assert tw.replies_per_case == 1.0

@@ -36,7 +36,10 @@ COUNTERS = (
     "csat_sum",
     "csat_satisfied",
     "lift_count",
+    "open_now",
 )
+"""``open_now`` is a state, not an event: on the opening day's row, 1 while the case is not
+resolved. Summed over days it is the backlog, and its days give the backlog's age."""
 SUMS = (
     "lift_sum",
     "frt_bus_sum",
@@ -160,6 +163,8 @@ def case_figures(case: CaseFacts) -> dict[date, Figures]:
         return bus, wall
 
     on(case.opened_at).bump("opened")
+    if case.resolved_at is None:
+        on(case.opened_at).bump("open_now")
     if case.first_responded_at is not None:
         bus, _ = timing("frt", case.opened_at, case.first_responded_at)
         fig = on(case.first_responded_at)

@@ -40,6 +40,8 @@ class EngagementDaily(Base):
     csat_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     csat_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
     lift_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    open_now: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Cases opened this day that are not resolved now (the backlog, by opening day)."""
     lift_sum: Mapped[float] = mapped_column(Float, default=0.0)
     frt_bus_sum: Mapped[float] = mapped_column(Float, default=0.0)
     frt_wall_sum: Mapped[float] = mapped_column(Float, default=0.0)

@@ -34,6 +34,7 @@ _COUNTERS = (
     "csat_sum",
     "csat_satisfied",
     "lift_count",
+    "open_now",
 )
 _SUMS = (
     "lift_sum",

@@ -183,7 +183,8 @@ def report(
     if current:
         ages = backlog_ages(session, group_by, now=now)
         total_ages = backlog_ages(session, "all", now=now).get("", {})
-    keys = sorted(set(groups) | {k for k, v in backlogs.items() if v > 0})
+    active = {k for k, f in groups.items() if any(f.counts.values()) or any(f.hists.values())}
+    keys = sorted(active | {k for k, v in backlogs.items() if v > 0})
     names = labels(session, group_by, keys)
     rows = [
         figures(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from groundswell.core.csv_export import keyset
@@ -32,6 +32,18 @@ CONTACT_HEADER = ("id", "display_name", "email", "phone", "account_id", "created
 ACTIVE = ("new", "open", "pending")
 
 
+def utc_text(column: Any, dialect: str) -> ColumnElement[str]:
+    """A UTC timestamp as ISO 8601 text, formatted by the database.
+
+    Building a timezone-aware datetime per cell and formatting it again in Python is most of
+    an export's cost; the database writes the same text for a fraction of it.
+    """
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    # SQLite keeps naive UTC as "YYYY-MM-DD HH:MM:SS.ffffff"
+    return func.replace(type_coerce(column, String), " ", "T").concat("+00:00")
+
+
 def case_rows(
     session: Session,
     *,
@@ -40,6 +52,8 @@ def case_rows(
     queue_id: int | None = None,
     page: int = 5000,
 ) -> Iterator[Sequence[Any]]:
+    dialect = session.get_bind().dialect.name
+
     def query(after: int | None) -> Select[*tuple[Any, ...]]:
         stmt: Select[*tuple[Any, ...]] = select(
             Case.id,
@@ -49,9 +63,9 @@ def case_rows(
             Case.priority_label,
             Case.queue_id,
             Case.assignee_id,
-            Case.opened_at,
-            Case.first_responded_at,
-            Case.resolved_at,
+            utc_text(Case.opened_at, dialect),
+            utc_text(Case.first_responded_at, dialect),
+            utc_text(Case.resolved_at, dialect),
             Case.sentiment_score,
         ).order_by(Case.id)
         if after is not None:
@@ -66,11 +80,13 @@ def case_rows(
             stmt = stmt.where(Case.queue_id == queue_id)
         return stmt
 
-    yield from keyset(session, query, lambda row: int(row.id), page=page)
+    yield from keyset(session, query, lambda row: int(row[0]), page=page)
 
 
 def contact_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any]]:
     """Live contacts (not those merged into another)."""
+
+    dialect = session.get_bind().dialect.name
 
     def query(after: int | None) -> Select[*tuple[Any, ...]]:
         stmt: Select[*tuple[Any, ...]] = (
@@ -80,7 +96,7 @@ def contact_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any
                 Contact.email,
                 Contact.phone,
                 Contact.account_id,
-                Contact.created_at,
+                utc_text(Contact.created_at, dialect),
             )
             .where(Contact.merged_into_id.is_(None))
             .order_by(Contact.id)
@@ -89,4 +105,4 @@ def contact_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any
             stmt = stmt.where(Contact.id > after)
         return stmt
 
-    yield from keyset(session, query, lambda row: int(row.id), page=page)
+    yield from keyset(session, query, lambda row: int(row[0]), page=page)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from groundswell.analytics.exports import CASE_HEADER
 from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
@@ -117,6 +118,9 @@ def test_csv_exports_stream_every_row_escaped(client: TestClient, db: Database) 
     c = client.get("/api/v1/exports/cases.csv?status=active", headers=lead)
     cases = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
     assert cases[1][1] == "'+cmd|' /C calc'!A0"
+    opened = datetime.fromisoformat(cases[1][CASE_HEADER.index("opened_at")])
+    assert opened.utcoffset() == timedelta(0) and abs(opened - utcnow()) < timedelta(hours=1)
+    assert cases[1][CASE_HEADER.index("resolved_at")] == ""
     rep = client.get("/api/v1/analytics/engagement/export.csv?days=3", headers=lead)
     assert rep.status_code == 200 and rep.text.splitlines()[-1].startswith("all,")
     assert client.get("/api/v1/exports/cases.csv", headers=token(db, "agent")).status_code == 403

@@ -20,10 +20,10 @@ def test_formula_cells_are_escaped_numbers_are_not() -> None:
 
 
 def test_chunks_concatenate_to_the_whole_file() -> None:
-    rows = ((i, f"=name {i}", "x,\"y\"\nz") for i in range(10_001))
+    rows = ((i, f"=name {i}", 'x,"y"\nz') for i in range(10_001))
     chunks = list(encode_rows(("id", "name", "note"), rows, chunk_rows=1000))
     assert len(chunks) > 10
     parsed = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert parsed[0] == ["id", "name", "note"]
     assert len(parsed) == 10_002
-    assert parsed[-1] == ["10000", "'=name 10000", "x,\"y\"\nz"]
+    assert parsed[-1] == ["10000", "'=name 10000", 'x,"y"\nz']

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from bench.common import bench_settings, create_pg_database, drop_pg_database
 from bench.machine import describe
 from groundswell.analytics.engagement import histogram
-from groundswell.analytics.engagement.contribution import COUNTERS, SUMS
+from groundswell.analytics.engagement.contribution import COUNTERS, HISTS, SUMS
 from groundswell.analytics.engagement.models import EngagementDaily
 from groundswell.analytics.engagement.queries import report
 from groundswell.analytics.exports import CASE_HEADER, case_rows
@@ -141,11 +141,11 @@ def rollup_rows(c: dict[str, np.ndarray], today: date) -> list[dict[str, Any]]:
         group = c["day"] * k + keys
         size = DAYS * k
         sums = {name: np.bincount(group, weights=w, minlength=size) for name, w in values.items()}
-        found: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+        found: dict[int, dict[str, dict[int, int]]] = defaultdict(dict)
         for name, (mask, buckets) in hists.items():
             combo, counts = np.unique(group[mask] * nb + buckets[mask], return_counts=True)
             for cb, count in zip(combo.tolist(), counts.tolist(), strict=True):
-                found[cb // nb].setdefault(name, {})[str(cb % nb)] = count
+                found[cb // nb].setdefault(name, {})[cb % nb] = count
         for g in range(size):
             if sums["opened"][g] == 0:
                 continue
@@ -156,7 +156,7 @@ def rollup_rows(c: dict[str, np.ndarray], today: date) -> list[dict[str, Any]]:
                 "next_responses": 0,
                 "nrt_bus_sum": 0.0,
                 "nrt_wall_sum": 0.0,
-                "hists": found.get(g, {}),
+                "hists": histogram.pack(found.get(g, {}), HISTS),
             }
             for name in COUNTERS + SUMS:
                 if name in sums:

@@ -6,6 +6,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from groundswell.analytics.engagement import histogram
@@ -119,3 +120,18 @@ def test_delta_of_a_reassignment_moves_the_case() -> None:
     assert d[(T.date(), "agent", "6")].counts["opened"] == 1
     assert (T.date(), "all", "") not in d  # unchanged rows are left alone
     assert Figures().is_zero()
+
+
+def test_packed_rows_add_up_like_the_histograms() -> None:
+    names = ("frt_bus", "res_bus")
+    a = {"frt_bus": histogram.of([5, 60, 3600]), "res_bus": histogram.of([86_400])}
+    b = {"frt_bus": histogram.of([60, 0.2])}
+    assert histogram.unpack(histogram.pack(a, names), names) == a
+    assert histogram.pack({}, names) == b""
+    dense = np.zeros((len(names), histogram.WIDTH), dtype=np.int64)
+    histogram.unpack_into(histogram.pack(a, names), dense)
+    histogram.unpack_into(histogram.pack(b, names), dense)
+    histogram.unpack_into(None, dense)
+    summed = histogram.from_dense(dense, names)
+    assert summed["frt_bus"] == histogram.of([5, 60, 3600, 60, 0.2])
+    assert summed["res_bus"] == a["res_bus"]

@@ -12,7 +12,10 @@ lets a day's rollup be summed into any period without touching the cases again.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 STEPS = 8
 """Buckets per doubling."""
@@ -98,3 +101,55 @@ def of(values: Iterable[float]) -> Hist:
 
 def to_json(hist: Mapping[int, int]) -> dict[str, int]:
     return {str(b): c for b, c in sorted(hist.items()) if c}
+
+
+# Packed form, as the rollup stores it: for each distribution, a header (index in ``names``,
+# first bucket, number of buckets) and the dense counts from the first non-empty bucket to the
+# last. A dashboard sums thousands of rows; reading them with ``numpy.frombuffer`` and adding
+# slices is several times faster than decoding JSON and adding dicts.
+_HEADER = struct.Struct("<BHH")
+WIDTH = MAX_BUCKET + 1
+
+
+def pack(hists: Mapping[str, Mapping[int, int]], names: Sequence[str]) -> bytes:
+    out = bytearray()
+    for index, name in enumerate(names):
+        hist = {b: c for b, c in hists.get(name, {}).items() if c}
+        if not hist:
+            continue
+        low, high = min(hist), max(hist)
+        dense = np.zeros(high - low + 1, dtype="<u4")
+        for b, c in hist.items():
+            dense[b - low] = c
+        out += _HEADER.pack(index, low, len(dense))
+        out += dense.tobytes()
+    return bytes(out)
+
+
+def unpack_into(data: bytes | None, into: np.ndarray) -> None:
+    """Add a packed row to ``into`` (shape ``(len(names), WIDTH)``, int64)."""
+    if not data:
+        return
+    view = memoryview(data)
+    at = 0
+    size = _HEADER.size
+    while at < len(view):
+        index, low, n = _HEADER.unpack_from(view, at)
+        at += size
+        into[index, low : low + n] += np.frombuffer(view, dtype="<u4", count=n, offset=at)
+        at += 4 * n
+
+
+def unpack(data: bytes | None, names: Sequence[str]) -> dict[str, Hist]:
+    dense = np.zeros((len(names), WIDTH), dtype=np.int64)
+    unpack_into(data, dense)
+    return from_dense(dense, names)
+
+
+def from_dense(dense: np.ndarray, names: Sequence[str]) -> dict[str, Hist]:
+    out: dict[str, Hist] = {}
+    for index, name in enumerate(names):
+        nz = np.flatnonzero(dense[index])
+        if len(nz):
+            out[name] = {int(b): int(dense[index, b]) for b in nz}
+    return out

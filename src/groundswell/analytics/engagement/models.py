@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from groundswell.core.base import Base, JSONType, UTCDateTime
@@ -49,8 +49,8 @@ class EngagementDaily(Base):
     nrt_wall_sum: Mapped[float] = mapped_column(Float, default=0.0)
     res_bus_sum: Mapped[float] = mapped_column(Float, default=0.0)
     res_wall_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    hists: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    """``{"frt_bus": {"41": 3, ...}, ...}``: bucket → count per distribution."""
+    hists: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    """The time distributions' histograms, packed (``histogram.pack``)."""
 
 
 class EngagementCaseShare(Base):

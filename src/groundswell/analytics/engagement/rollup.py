@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from groundswell.analytics.engagement import histogram
 from groundswell.analytics.engagement.contribution import (
     COUNTERS,
+    HISTS,
     SUMS,
     Figures,
     RowKey,
@@ -41,7 +42,7 @@ _SHARES: Table = EngagementCaseShare.__table__  # type: ignore[assignment]
 
 def _empty_row(key: RowKey) -> dict[str, Any]:
     day, dim, k = key
-    row: dict[str, Any] = {"day": day, "dim": dim, "key": k, "hists": {}}
+    row: dict[str, Any] = {"day": day, "dim": dim, "key": k, "hists": b""}
     row.update({name: 0 for name in FIELDS})
     return row
 
@@ -59,15 +60,10 @@ def _merged(row: Any, change: Figures) -> dict[str, Any]:
         current = getattr(row, name) or 0
         amount = change.counts.get(name, 0.0)
         values[name] = round(current + amount) if name in COUNTERS else current + amount
-    hists: dict[str, dict[str, int]] = {}
-    for name, stored in (row.hists or {}).items():
-        hists[name] = dict(stored)
+    hists = histogram.unpack(row.hists, HISTS)
     for name, hist in change.hists.items():
-        merged: histogram.Hist = {}
-        histogram.merge(merged, hists.get(name, {}))
-        histogram.merge(merged, hist)
-        hists[name] = histogram.to_json(merged)
-    values["hists"] = {k: v for k, v in hists.items() if v}
+        histogram.merge(hists.setdefault(name, {}), hist)
+    values["hists"] = histogram.pack(hists, HISTS)
     return values
 
 
@@ -186,7 +182,7 @@ def rows_of(totals: Mapping[RowKey, Figures]) -> list[dict[str, Any]]:
         for name in FIELDS:
             amount = figures.counts.get(name, 0.0)
             row[name] = round(amount) if name in COUNTERS else amount
-        row["hists"] = {n: histogram.to_json(h) for n, h in figures.hists.items() if h}
+        row["hists"] = histogram.pack(figures.hists, HISTS)
         out.append(row)
     return out
 

@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         *[sa.Column(name, sa.BigInteger(), nullable=False) for name in _COUNTERS],
         *[sa.Column(name, sa.Float(), nullable=False) for name in _SUMS],
-        sa.Column("hists", _JSON, nullable=False),
+        sa.Column("hists", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_an_eng_daily")),
     )
     op.create_index("ux_an_eng_daily_key", "an_eng_daily", ["dim", "key", "day"], unique=True)

@@ -114,6 +114,7 @@ def rollup_rows(c: dict[str, np.ndarray], today: date) -> list[dict[str, Any]]:
         "csat_satisfied": (csat >= 4).astype(np.float64),
         "lift_count": lift_ok.astype(np.float64),
         "open_now": (~v).astype(np.float64),
+        "open_since_sum": np.where(~v, c["first"][0] + c["offset"], 0.0),
         "lift_sum": np.where(lift_ok, c["lift"], 0.0),
         "frt_bus_sum": np.where(r, c["frt_bus"], 0.0),
         "frt_wall_sum": np.where(r, c["frt_wall"], 0.0),

@@ -141,6 +141,8 @@ def _check(db: Database) -> None:
         # case C, opened Monday, still open on Wednesday noon: two days old (by opening day)
         assert tw.backlog_age is not None and close(tw.backlog_age.median, 2 * 86400)
         assert rep.total.backlog_age is not None and rep.total.backlog_age.count == 1
+        # the mean is exact: opened Monday 10:00, seen Wednesday 12:00
+        assert rep.total.backlog_age.mean == pytest.approx(2 * 86400 + 2 * 3600)
         assert tw.sentiment_lift == pytest.approx(1.0)
         assert tw.lift_count == 1
         assert tw.replies_per_case == 1.0

@@ -48,7 +48,10 @@ SUMS = (
     "nrt_wall_sum",
     "res_bus_sum",
     "res_wall_sum",
+    "open_since_sum",
 )
+"""``open_since_sum``: the open cases' opening instants (epoch seconds) added up, so the
+backlog's mean age is exact while its median comes from the opening days."""
 HISTS = ("frt_bus", "frt_wall", "nrt_bus", "nrt_wall", "res_bus", "res_wall")
 DIMENSIONS = ("all", "agent", "team", "channel", "queue", "priority", "subject")
 """``all`` is the whole team (key ``""``); the others group by one attribute each."""
@@ -165,6 +168,7 @@ def case_figures(case: CaseFacts) -> dict[date, Figures]:
     on(case.opened_at).bump("opened")
     if case.resolved_at is None:
         on(case.opened_at).bump("open_now")
+        on(case.opened_at).bump("open_since_sum", case.opened_at.timestamp())
     if case.first_responded_at is not None:
         bus, _ = timing("frt", case.opened_at, case.first_responded_at)
         fig = on(case.first_responded_at)

@@ -49,6 +49,7 @@ class EngagementDaily(Base):
     nrt_wall_sum: Mapped[float] = mapped_column(Float, default=0.0)
     res_bus_sum: Mapped[float] = mapped_column(Float, default=0.0)
     res_wall_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    open_since_sum: Mapped[float] = mapped_column(Float, default=0.0)
     hists: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     """The time distributions' histograms, packed (``histogram.pack``)."""
 

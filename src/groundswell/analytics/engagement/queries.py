@@ -71,17 +71,27 @@ def backlog(session: Session, end: date, dim: str) -> dict[str, int]:
     return {key: int(value or 0) for key, value in rows}
 
 
-def backlog_ages(session: Session, dim: str, *, now: datetime) -> dict[str, histogram.Hist]:
-    """Age histograms of the cases open now, per key of ``dim``, from the rollup's
-    ``open_now`` counts: a case's age is taken from the middle of its opening day (±12 h)."""
-    out: dict[str, histogram.Hist] = defaultdict(dict)
+def backlog_ages(
+    session: Session, dim: str, *, now: datetime
+) -> dict[str, tuple[histogram.Hist, float]]:
+    """Per key of ``dim``, the age histogram of the cases open now (each aged from the
+    middle of its opening day, ±12 h) and their exact mean age in seconds."""
+    out: dict[str, tuple[histogram.Hist, float]] = {}
+    since: dict[str, tuple[float, int]] = {}
     rows = session.execute(
-        select(_D.key, _D.day, _D.open_now).where(_D.dim == dim, _D.open_now > 0)
+        select(_D.key, _D.day, _D.open_now, _D.open_since_sum).where(_D.dim == dim, _D.open_now > 0)
     )
-    for key, day, n in rows:
+    for key, day, n, since_sum in rows:
+        hist, _ = out.setdefault(key, ({}, 0.0))
         middle = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-        histogram.add(out[key], max(0.0, (now - middle).total_seconds()), int(n))
-    return dict(out)
+        histogram.add(hist, max(0.0, (now - middle).total_seconds()), int(n))
+        total, count = since.get(key, (0.0, 0))
+        since[key] = (total + float(since_sum or 0.0), count + int(n))
+    stamp = now.timestamp()
+    return {
+        key: (hist, max(0.0, stamp - since[key][0] / since[key][1]))
+        for key, (hist, _) in out.items()
+    }
 
 
 def distribution(fig: Figures, name: str, sum_name: str) -> Distribution:
@@ -95,10 +105,10 @@ def distribution(fig: Figures, name: str, sum_name: str) -> Distribution:
     )
 
 
-def _hist_distribution(hist: histogram.Hist) -> Distribution:
+def _hist_distribution(hist: histogram.Hist, mean: float | None) -> Distribution:
     return Distribution(
         count=histogram.total(hist),
-        mean=None,
+        mean=mean if hist else None,
         median=histogram.quantile(hist, 0.5) if hist else None,
         p90=histogram.quantile(hist, 0.9) if hist else None,
     )
@@ -109,7 +119,12 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def figures(
-    key: str, label: str, fig: Figures, *, backlog: int, ages: histogram.Hist | None
+    key: str,
+    label: str,
+    fig: Figures,
+    *,
+    backlog: int,
+    ages: tuple[histogram.Hist, float] | None,
 ) -> EngagementFigures:
     c = fig.counts
 
@@ -127,7 +142,7 @@ def figures(
         opened=int(c.get("opened", 0)),
         resolved=int(c.get("resolved", 0)),
         backlog=max(0, backlog),
-        backlog_age=_hist_distribution(ages) if ages is not None else None,
+        backlog_age=_hist_distribution(*ages) if ages is not None else None,
         first_response=timing("frt"),
         next_response=timing("nrt"),
         resolution=timing("res"),
@@ -177,11 +192,11 @@ def report(
     total_backlog = backlog(session, end, "all").get("", 0)
     groups = load(session, start, end, group_by)
     backlogs = backlog(session, end, group_by)
-    ages: dict[str, histogram.Hist] = {}
-    total_ages: histogram.Hist | None = None
+    ages: dict[str, tuple[histogram.Hist, float]] = {}
+    total_ages: tuple[histogram.Hist, float] | None = None
     if current:
         ages = backlog_ages(session, group_by, now=now)
-        total_ages = backlog_ages(session, "all", now=now).get("", {})
+        total_ages = backlog_ages(session, "all", now=now).get("", ({}, 0.0))
     active = {k for k, f in groups.items() if any(f.counts.values()) or any(f.hists.values())}
     keys = sorted(active | {k for k, v in backlogs.items() if v > 0})
     names = labels(session, group_by, keys)
@@ -191,7 +206,7 @@ def report(
             names.get(k, k),
             groups.get(k, Figures()),
             backlog=backlogs.get(k, 0),
-            ages=ages.get(k, {}) if current else None,
+            ages=ages.get(k, ({}, 0.0)) if current else None,
         )
         for k in keys
     ]

@@ -33,8 +33,8 @@ class EngagementFigures(BaseModel):
     backlog: int
     """Cases open at the end of the period (opened minus resolved up to then)."""
     backlog_age: Distribution | None
-    """Wall-clock age of the cases open now (from their opening day, ±12 h); None for a
-    period that ended before today."""
+    """Wall-clock age of the cases open now: exact mean; median and p90 from their opening
+    day (±12 h). None for a period that ended before today."""
     first_response: Timing
     next_response: Timing
     resolution: Timing

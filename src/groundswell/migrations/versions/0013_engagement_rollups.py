@@ -44,6 +44,7 @@ _SUMS = (
     "nrt_wall_sum",
     "res_bus_sum",
     "res_wall_sum",
+    "open_since_sum",
 )
 
 

@@ -76,7 +76,21 @@ def test_team_dashboard_updates_live(
             assert lines[0].startswith("group,key,label,opened")
             assert lines[-1].startswith("all,")
 
+            lea.goto(base + "/inbox")
+            expect(lea.locator("a.csv-link")).to_have_attribute(
+                "href", "/api/v1/exports/cases.csv?status=active"
+            )
+            with lea.expect_download() as inbox_download:
+                lea.click("a.csv-link")
+            inbox_csv = tmp_path / "cases.csv"
+            inbox_download.value.save_as(inbox_csv)
+            listed = inbox_csv.read_text(encoding="utf-8-sig").splitlines()
+            assert listed[0].startswith("id,subject,status") and len(listed) == 3
+            lea.goto(base + "/contacts")
+            expect(lea.locator("text=Download all as CSV")).to_be_visible()
+
             login(ann, base, ANN)
+            expect(ann.locator("a.csv-link")).to_have_count(0)
             expect(ann.locator("nav[aria-label=Main]")).not_to_contain_text("Team")
             assert ann.goto(base + "/team").status == 403  # type: ignore[union-attr]
         except Exception:

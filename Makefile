@@ -14,7 +14,7 @@ export GROUNDSWELL_DATABASE_URL ?= sqlite:///./groundswell.db
 export GROUNDSWELL_BROKER_URL ?= memory://
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest bench bench-digest bench-crmsync bench-webhooks eval-sentiment eval-spikes eval-language install install-dev browser services clean
+.PHONY: run test lint typecheck pytest bench bench-digest bench-crmsync bench-webhooks bench-analytics eval-sentiment eval-spikes eval-language install install-dev browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -118,6 +118,10 @@ eval-identity: $(DEV_STAMP)
 ## What interaction.stored webhooks cost ingestion: no subscription vs. one that wants them.
 bench-webhooks: $(DEV_STAMP)
 	$(PY) -m bench.webhook_events
+
+## Engagement dashboard over 1M cases (rollup vs scan) and streamed CSV export vs csv.writer.
+bench-analytics: $(DEV_STAMP)
+	$(PY) -m bench.analytics_bench
 
 ## Customer record benchmarks: contact page latency (10,000 interactions) and identity blocking (1M).
 bench-crm: $(DEV_STAMP)

@@ -7,6 +7,7 @@ from groundswell.core.base import Base
 
 def load_all_models() -> type[Base]:
     import groundswell.analytics.digest.models
+    import groundswell.analytics.engagement.models
     import groundswell.auth.models
     import groundswell.channels.models
     import groundswell.channels.runtime.models

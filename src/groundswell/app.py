@@ -36,6 +36,9 @@ def create_app(
     nothing else could consume its messages.
     """
     settings = settings or get_settings()
+    from groundswell.analytics.engagement.hooks import install as install_rollup_hook
+
+    install_rollup_hook()
     resolve_keys(settings)  # refuses to start in production with a public or short key
     db = Database(settings)
     broker = broker or open_broker(settings.broker_url)

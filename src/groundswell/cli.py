@@ -47,8 +47,22 @@ def _add_command_groups() -> None:
 
     app.add_typer(crm_sync.app, name="crm-sync")
 
+    from groundswell.commands import analytics
+
+    app.add_typer(analytics.app, name="analytics")
+
 
 _add_command_groups()
+
+
+def _install_hooks() -> None:
+    """Every command that changes cases keeps the engagement rollup current."""
+    from groundswell.analytics.engagement.hooks import install
+
+    install()
+
+
+_install_hooks()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

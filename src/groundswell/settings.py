@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     case_reopen_window_hours: int = Field(default=72, ge=0, le=24 * 365)
     """A customer message this long after resolution reopens the case; later, a new case."""
     csat_link_days: int = Field(default=7, ge=1, le=90)
+    analytics_fairness_margin: float = Field(default=0.25, ge=0.0, le=10.0)
+    """A channel lags when its median response or resolution exceeds the other channels'
+    combined median by more than this share (0.25: 25 % slower)."""
+    analytics_fairness_min_samples: int = Field(default=20, ge=1, le=1_000_000)
+    """Fewer measured cases than this on a channel (or the rest) and it is never flagged."""
     standin_channels: str = Field(default="", max_length=500)
     """Comma-separated channels whose replies go to an in-process stand-in (demo, tests)."""
 

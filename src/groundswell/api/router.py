@@ -22,6 +22,7 @@ from groundswell.api import (
     routes_read,
     routes_webhooks,
 )
+from groundswell.api.analytics import router as analytics_router
 from groundswell.api.engagement import router as engagement_router
 
 api_router = APIRouter(prefix="/api/v1")
@@ -45,3 +46,4 @@ for module in (
 ):
     api_router.include_router(module.router)
 api_router.include_router(engagement_router)
+api_router.include_router(analytics_router)

@@ -30,6 +30,9 @@ class DemoReplay:
             target=self._load_history, name="groundswell-demo-history", daemon=True
         )
         history.start()
+        from groundswell.demo import team_at_work
+
+        team_at_work.start(self.app, speed=self.speed, stop=self.stop)
         live = split_sample().live
         while not self.stop.is_set():
             self.sent += stream_posts(

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from groundswell.engagement.models import CaseEvent
 from groundswell.engagement.reply_models import CsatSurvey
 
 SALT = "groundswell.csat"
@@ -40,6 +41,11 @@ def create_survey(session: Session, *, case_id: int, secret: str, now: datetime,
     )
     session.add(survey)
     session.flush()
+    return token_of(survey, secret)
+
+
+def token_of(survey: CsatSurvey, secret: str) -> str:
+    """The signed token of a survey's link."""
     return _serializer(secret).dumps({"s": survey.id, "n": survey.nonce})
 
 
@@ -77,4 +83,9 @@ def answer(
     )
     if getattr(done, "rowcount", 1) != 1:
         raise CsatRefused("this survey was already answered, thank you")
+    # On the timeline too; written through the session, so whatever follows case changes
+    # (the engagement rollup) sees the answer.
+    session.add(
+        CaseEvent(case_id=survey.case_id, at=now, kind="csat_answered", data={"score": score})
+    )
     return survey

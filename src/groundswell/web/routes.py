@@ -25,6 +25,7 @@ from groundswell.web import (
     privacy_pages,
     stream_pages,
     subject_pages,
+    team_pages,
     webhook_pages,
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
@@ -64,6 +65,7 @@ def install_web(app: FastAPI) -> None:
         webhook_pages,
         audit_pages,
         account_pages,
+        team_pages,
     ):
         app.include_router(module.router)
     app.include_router(channels_pages.router)

@@ -1,7 +1,7 @@
 """executive digest: subscriptions and the periods sent to each
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-26
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import groundswell.core.base
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,168 @@
+"""The demo's care team at work, so the Team dashboard has figures from the first minutes.
+
+Every little while Ann (or the case's own agent) answers the oldest case that has waited
+a few minutes, resolves cases answered a while ago (which sends the CSAT link) and, as a
+customer would, answers some of those surveys. Everything goes through engagement's own
+actions, so the figures are computed exactly as for cases answered by hand; the freshest
+cases are left alone for a visitor to answer in the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from groundswell.auth.models import User
+from groundswell.channels.base import Capabilities
+from groundswell.channels.registry import ConnectorRegistry, UnknownChannel
+from groundswell.channels.registry import registry as process_registry
+from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
+from groundswell.core.errors import GroundswellError
+from groundswell.engagement import actions, csat
+from groundswell.engagement.config_models import CannedResponse
+from groundswell.engagement.models import Case
+from groundswell.engagement.reply_models import CsatSurvey
+from groundswell.engagement.reply_policy import ReplyRefused
+from groundswell.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WORKER_EMAIL = "ann@groundswell.local"
+SCORES = (5, 4, 5, 3, 4, 5, 2, 4)
+"""Survey answers, picked by case id: mostly satisfied, not always."""
+
+
+class TeamAtWork:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        speed: float,
+        connectors: ConnectorRegistry | None = None,
+        answer_after: timedelta = timedelta(minutes=3),
+        resolve_after: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.speed = max(speed, 0.1)
+        self.connectors = connectors or process_registry
+        self.answer_after = answer_after
+        self.resolve_after = resolve_after
+
+    def caps_of(self, channel: str) -> Capabilities | None:
+        try:
+            return self.connectors.capabilities(channel)
+        except UnknownChannel:
+            return None
+
+    def step(self, *, now: datetime, batch: int = 2) -> tuple[int, int, int]:
+        """Answer, resolve and survey a few cases; returns how many of each."""
+        answered = resolved = surveyed = 0
+        with self.db.session() as s:
+            ann = s.scalar(select(User).where(User.email == WORKER_EMAIL))
+            if ann is None:
+                return 0, 0, 0
+            actor = actions.Actor(id=ann.id, role=ann.role, name=ann.name or "Ann")
+            canned = {c.shortcut: c.id for c in s.scalars(select(CannedResponse))}
+            waiting = s.scalars(
+                select(Case.id)
+                .where(
+                    Case.status.in_(("new", "open")),
+                    Case.first_responded_at.is_(None),
+                    Case.opened_at <= now - self.answer_after,
+                )
+                .order_by(Case.opened_at)
+                .limit(batch)
+            ).all()
+            for case_id in waiting:
+                try:
+                    with s.begin_nested():
+                        actions.reply(
+                            s,
+                            case_id=case_id,
+                            actor=actor,
+                            caps_of=self.caps_of,
+                            now=now,
+                            canned_id=canned.get("looking"),
+                            text=None if canned.get("looking") else "We're looking into it.",
+                        )
+                    answered += 1
+                except (ReplyRefused, GroundswellError) as exc:
+                    log.info("demo team skipped case %s: %s", case_id, exc)
+            ripe = s.scalars(
+                select(Case.id)
+                .where(
+                    Case.status.in_(("new", "open")),
+                    Case.first_responded_at.is_not(None),
+                    Case.first_responded_at <= now - self.resolve_after,
+                )
+                .order_by(Case.first_responded_at)
+                .limit(batch)
+            ).all()
+            secret = self.settings.secret_key.get_secret_value()
+            for case_id in ripe:
+                try:
+                    with s.begin_nested():
+                        actions.resolve(
+                            s,
+                            case_id=case_id,
+                            actor=actor,
+                            caps_of=self.caps_of,
+                            now=now,
+                            secret=secret,
+                            public_url=self.settings.public_url,
+                        )
+                    resolved += 1
+                except GroundswellError as exc:
+                    log.info("demo team could not resolve case %s: %s", case_id, exc)
+            open_surveys = s.scalars(
+                select(CsatSurvey)
+                .where(CsatSurvey.answered_at.is_(None), CsatSurvey.expires_at > now)
+                .order_by(CsatSurvey.id)
+                .limit(batch)
+            ).all()
+            for survey in open_surveys:
+                if survey.case_id % 3 == 0:
+                    continue  # not every customer answers
+                try:
+                    with s.begin_nested():
+                        csat.answer(
+                            s,
+                            token=csat.token_of(survey, secret),
+                            secret=secret,
+                            score=SCORES[survey.case_id % len(SCORES)],
+                            comment=None,
+                            now=now,
+                        )
+                    surveyed += 1
+                except csat.CsatRefused:
+                    continue
+        return answered, resolved, surveyed
+
+    def run(self, stop: threading.Event) -> None:
+        pause = max(5.0, 30.0 / self.speed)
+        while not stop.wait(pause):
+            try:
+                self.step(now=utcnow())
+            except Exception:
+                log.exception("demo team step failed")
+
+
+def start(app: FastAPI, *, speed: float, stop: threading.Event) -> threading.Thread:
+    team = TeamAtWork(
+        app.state.db,
+        app.state.settings,
+        speed=speed,
+        connectors=getattr(app.state, "connectors", None),
+    )
+    thread = threading.Thread(
+        target=team.run, args=(stop,), name="groundswell-demo-team", daemon=True
+    )
+    thread.start()
+    return thread

@@ -64,7 +64,7 @@ class TeamAtWork:
     def step(self, *, now: datetime, batch: int = 2) -> tuple[int, int, int]:
         """Answer, resolve and survey a few cases; returns how many of each."""
         answered = resolved = surveyed = 0
-        with self.db.session() as s:
+        with self.db.session(write=True) as s:
             ann = s.scalar(select(User).where(User.email == WORKER_EMAIL))
             if ann is None:
                 return 0, 0, 0

@@ -81,7 +81,7 @@ class EngageLoop:
         return self._configured.refresh()
 
     def check_sla(self) -> tuple[int, int]:
-        with self.db.session() as session:
+        with self.db.session(write=True) as session:
             return sla.check_due(session, now=utcnow())
 
     def _repeat(self, work: Callable[[], object], every_s: float, what: str) -> None:

@@ -4,7 +4,8 @@ The customer's message is delivered into Dovecot; the running app's connector re
 a rule opens a case; the agent opens it from the inbox and answers in the composer; the
 reply leaves through aiosmtpd threaded to the customer's message and shows "sent"; the
 agent resolves; the customer's answer to our Message-ID is delivered into Dovecot and the
-case page shows the case open again with her answer in the thread.
+case page shows the case open again with her answer in the thread. Before the answer, the
+first-response due time is moved into the past and the inbox shows the SLA breach.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -148,6 +150,21 @@ def test_an_email_case_answered_in_the_browser(
                 login(ann, base, ANN)
                 row = ann.locator(".case-row", has_text="My order is late.")
                 expect(row).to_be_visible(timeout=15000)
+
+                # Nobody answered in time (the clock is moved on): the SLA check raises a
+                # breach, which the inbox shows as a notification.
+                with db.session() as s:
+                    late = s.get(Case, opened.id)
+                    assert late is not None
+                    late.first_response_due = late.next_due_at = utcnow() - timedelta(minutes=1)
+                notice = ann.locator(".sla-notices", has_text=f"SLA breached: case #{opened.id}")
+                for _ in range(60):
+                    ann.reload()
+                    if notice.count():
+                        break
+                    ann.wait_for_timeout(1000)
+                expect(notice).to_be_visible()
+                ann.screenshot(path=str(ARTIFACTS / "email-sla-breached.png"), full_page=True)
                 row.locator("a").first.click()
                 ann.wait_for_url(f"{base}/inbox/cases/{opened.id}")
                 expect(ann.locator("#thread")).to_contain_text("My order is late.")

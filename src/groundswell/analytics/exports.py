@@ -1,4 +1,4 @@
-"""Rows of the lists people download (cases, contacts), read by keyset pages.
+"""Rows of the lists people download (cases, contacts, alerts, posts), read by keyset pages.
 
 Column selects only, so a stream of a million rows never builds a million objects.
 """
@@ -6,14 +6,18 @@ Column selects only, so a stream of a million rows never builds a million object
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
+from groundswell.channels.models import Channel
 from groundswell.core.csv_export import keyset
-from groundswell.crm.models import Contact
+from groundswell.crm.consent import PRIVATE_CHANNELS
+from groundswell.crm.models import Contact, Interaction
 from groundswell.engagement.models import Case
+from groundswell.listening.alert_models import Alert
 
 CASE_HEADER = (
     "id",
@@ -103,6 +107,102 @@ def contact_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any
         )
         if after is not None:
             stmt = stmt.where(Contact.id > after)
+        return stmt
+
+    yield from keyset(session, query, lambda row: int(row[0]), page=page)
+
+
+ALERT_HEADER = (
+    "id",
+    "subject_id",
+    "metric",
+    "status",
+    "severity",
+    "started_at",
+    "resolved_at",
+    "expected",
+    "observed",
+    "summary",
+)
+POST_HEADER = (
+    "id",
+    "created_at",
+    "channel",
+    "direction",
+    "contact_id",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "intent",
+    "url",
+    "text",
+)
+
+
+def alert_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any]]:
+    dialect = session.get_bind().dialect.name
+
+    def query(after: int | None) -> Select[*tuple[Any, ...]]:
+        stmt: Select[*tuple[Any, ...]] = select(
+            Alert.id,
+            Alert.subject_id,
+            Alert.metric,
+            Alert.status,
+            Alert.severity,
+            utc_text(Alert.started_at, dialect),
+            utc_text(Alert.resolved_at, dialect),
+            Alert.expected,
+            Alert.observed,
+            Alert.summary,
+        ).order_by(Alert.id)
+        return stmt if after is None else stmt.where(Alert.id > after)
+
+    yield from keyset(session, query, lambda row: int(row[0]), page=page)
+
+
+def post_rows(
+    session: Session,
+    *,
+    with_private_text: bool,
+    channel: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 5000,
+) -> Iterator[Sequence[Any]]:
+    """Stored posts in id order; a private message's text is left out unless the reader's
+    role may see private data (the rule of ``crm.consent``)."""
+    dialect = session.get_bind().dialect.name
+    private = sorted(PRIVATE_CHANNELS)
+
+    def query(after: int | None) -> Select[*tuple[Any, ...]]:
+        text: Any = Interaction.text
+        if not with_private_text:
+            text = case((Channel.key.in_(private), literal("")), else_=Interaction.text)
+        stmt: Select[*tuple[Any, ...]] = (
+            select(
+                Interaction.id,
+                utc_text(Interaction.created_at, dialect),
+                Channel.key,
+                Interaction.direction,
+                Interaction.contact_id,
+                Interaction.language,
+                Interaction.sentiment_label,
+                Interaction.sentiment_score,
+                Interaction.intent,
+                Interaction.url,
+                text,
+            )
+            .join(Channel, Channel.id == Interaction.channel_id)
+            .order_by(Interaction.id)
+        )
+        if after is not None:
+            stmt = stmt.where(Interaction.id > after)
+        if channel is not None:
+            stmt = stmt.where(Channel.key == channel)
+        if since is not None:
+            stmt = stmt.where(Interaction.created_at >= since)
+        if until is not None:
+            stmt = stmt.where(Interaction.created_at < until)
         return stmt
 
     yield from keyset(session, query, lambda row: int(row[0]), page=page)

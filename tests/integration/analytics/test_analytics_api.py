@@ -124,3 +124,41 @@ def test_csv_exports_stream_every_row_escaped(client: TestClient, db: Database) 
     rep = client.get("/api/v1/analytics/engagement/export.csv?days=3", headers=lead)
     assert rep.status_code == 200 and rep.text.splitlines()[-1].startswith("all,")
     assert client.get("/api/v1/exports/cases.csv", headers=token(db, "agent")).status_code == 403
+
+
+def test_posts_and_alerts_export_hide_private_text_and_are_audited(
+    client: TestClient, db: Database
+) -> None:
+    from sqlalchemy import select
+
+    from engagement_world import store_post
+    from groundswell.analytics.exports import POST_HEADER
+    from groundswell.auth.models import AuditEntry
+
+    store_post(db, "t1", "carla", text="@united =1+1 my bag is lost")
+    store_post(db, "m1", "maria", text="my card number is private", channel="email")
+    analyst, admin = token(db, "analyst"), token(db, "admin")
+
+    def posts(headers: dict[str, str], query: str = "") -> list[list[str]]:
+        r = client.get("/api/v1/exports/posts.csv" + query, headers=headers)
+        assert r.status_code == 200, r.text
+        return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    text = POST_HEADER.index("text")
+    seen = {row[POST_HEADER.index("channel")]: row[text] for row in posts(analyst)[1:]}
+    # a cell starting with @ is quoted against spreadsheet formulas; private text is hidden
+    assert seen == {"twitter": "'@united =1+1 my bag is lost", "email": ""}
+    assert {row[text] for row in posts(admin)[1:]} >= {"my card number is private"}
+    only = posts(admin, "?channel=email")
+    assert [row[POST_HEADER.index("channel")] for row in only[1:]] == ["email"]
+    bad = client.get(
+        "/api/v1/exports/posts.csv?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z",
+        headers=admin,
+    )
+    assert bad.status_code == 422 and "until" in bad.text
+    alerts = client.get("/api/v1/exports/alerts.csv", headers=analyst)
+    assert alerts.status_code == 200
+    assert alerts.content.decode("utf-8-sig").startswith("id,subject_id")
+    with db.session() as s:
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions.count("export.posts") == 3 and "export.alerts" in actions

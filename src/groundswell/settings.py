@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     case_reopen_window_hours: int = Field(default=72, ge=0, le=24 * 365)
     """A customer message this long after resolution reopens the case; later, a new case."""
     csat_link_days: int = Field(default=7, ge=1, le=90)
+    profiling_link_days: int = Field(default=14, ge=1, le=90)
+    """How long a progressive-profiling link (``/p/<token>``) stays usable."""
     standin_channels: str = Field(default="", max_length=500)
     """Comma-separated channels whose replies go to an in-process stand-in (demo, tests)."""
 

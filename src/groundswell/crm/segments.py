@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
 from groundswell.core.clock import utcnow
+from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.clv_models import CustomerValue
 from groundswell.crm.journey import STAGES
@@ -259,9 +260,15 @@ def members(
 
 
 def segment_members(
-    session: Session, *, segment_id: int, now: datetime | None = None
+    session: Session, *, segment_id: int, now: datetime | None = None, missing_ok: bool = False
 ) -> Select[tuple[int]] | list[int]:
-    return members(session, flt=get_segment(session, segment_id=segment_id).filter, now=now)
+    """``missing_ok``: an unknown (deleted) segment has no members instead of a 404."""
+    row = session.get(Segment, segment_id)
+    if row is None:
+        if missing_ok:
+            return []
+        raise NotFoundError("segment", segment_id)
+    return members(session, flt=SegmentFilter.model_validate(row.filter), now=now)
 
 
 CSV_HEADER = ("contact_id", "name", "email", "handles", "clv", "p_alive", "last_touch")
@@ -347,3 +354,13 @@ def export_rows(
         last = page[-1]
 
 
+
+
+def stream_export(db: Database, *, segment_id: int) -> Iterator[str]:
+    """:func:`export_rows` in a session of its own, held while the response streams.
+
+    The request's session may be closed before a streamed body is sent, so the
+    generator opens (and closes) its own.
+    """
+    with db.session() as session:
+        yield from export_rows(session, segment_id=segment_id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from groundswell.auth.models import User
 from groundswell.channels.models import Channel
 from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.segments import segment_members
 from groundswell.engagement import lifecycle
 from groundswell.engagement.cases import get_case
 from groundswell.engagement.models import Case, CaseConversation, CaseEvent, Note, QueueMember
@@ -78,6 +79,9 @@ def list_cases(
         stmt = stmt.where(
             cast(Case.tags, String).like(f'%"{_like(filters.tag.lower())}"%', escape="\\")
         )
+    if filters.segment_id is not None:
+        members = segment_members(session, segment_id=filters.segment_id, missing_ok=True)
+        stmt = stmt.where(Case.contact_id.in_(members))
     if filters.sort == "due" and view == "breaching":
         stmt = stmt.order_by(Case.next_due_at, Case.id)  # no NULLs here: the index serves it
     elif filters.sort == "due":

@@ -22,13 +22,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from groundswell.auth.models import User
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.clv_models import Transaction
 from groundswell.crm.clv_schemas import TransactionIn
 from groundswell.crm.clv_service import add_customer_key, import_transactions, refit
+from groundswell.crm.leads import promote_leads
 from groundswell.crm.match_service import match_pending
 from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.segment_models import Segment
+from groundswell.crm.segments import SegmentFilter, SegmentIn, create_segment
 from groundswell.ingestion.schemas import Author, InboundPost
 from groundswell.settings import Settings
 
@@ -180,3 +184,39 @@ def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[s
         "purchases": imported,
         "buyers": run.customers,
     }
+
+
+DEMO_SEGMENTS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("High value, still active", {"min_value": 50.0, "min_p_alive": 0.5}),
+    ("Considering a purchase", {"stages": ["consideration"]}),
+    ("Unhappy lately", {"sentiment_trend": "falling"}),
+)
+
+
+def ensure_segments_and_leads(db: Database) -> dict[str, int]:
+    """A few saved segments, and leads from the replay's purchase-intent posts, once each.
+
+    Leads are made by the same step the customer-record loop runs, so the Leads page
+    shows what the loop would have found; it keeps adding leads as new posts arrive.
+    """
+    made = 0
+    with db.session() as session:
+        if not session.scalar(select(func.count()).select_from(Segment)):
+            owner = session.scalar(select(User.id).order_by(User.id).limit(1))
+            for name, flt in DEMO_SEGMENTS:
+                create_segment(
+                    session,
+                    data=SegmentIn(name=name, filter=SegmentFilter.model_validate(flt)),
+                    owner_id=owner,
+                )
+                made += 1
+    leads = 0
+    after = 0
+    while True:
+        with db.session() as session:
+            report = promote_leads(session, after_id=after)
+        leads += report.created
+        if report.scanned == 0 or report.last_id == after:
+            break
+        after = report.last_id
+    return {"segments": made, "leads": leads}

@@ -18,7 +18,6 @@ from groundswell.api.deps import (
 from groundswell.api.params import PathId, QueryId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import MAX_INT64
-from groundswell.crm.visibility import redact
 from groundswell.crm.read import contact_timeline, get_contact, list_interactions, search_contacts
 from groundswell.crm.schemas import (
     ContactDetail,
@@ -28,6 +27,7 @@ from groundswell.crm.schemas import (
     StreamFilter,
     Timeline,
 )
+from groundswell.crm.visibility import redact
 from groundswell.listening.backfill_jobs import JOBS
 from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
 from groundswell.listening.service import (

@@ -82,7 +82,7 @@ def list_contacts(
     page_size: int = 50,
     tag: str | None = None,
     account_id: int | None = None,
-    members: Select[tuple[int]] | list[int] | None = None,
+    members: Select[Any] | list[int] | None = None,
 ) -> ContactPage:
     """``members``: only these contacts (a segment's, ``crm/segments.py``)."""
     conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]

@@ -194,7 +194,9 @@ def reply_lift(session: Session, *, contact_id: int, limit: int = 2000) -> LiftS
         if kind == 1 and score is not None:
             for r_at, r_id, before in waiting:
                 out.append(
-                    ReplyLift(reply_id=r_id, at=r_at, before=before, after=score, lift=score - before)
+                    ReplyLift(
+                        reply_id=r_id, at=r_at, before=before, after=score, lift=score - before
+                    )
                 )
             waiting = []
             last = float(score)

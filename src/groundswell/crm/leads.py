@@ -175,7 +175,7 @@ def _reads(session: Session, leads: list[Lead], role: str) -> list[LeadRead]:
         )
     }
     contacts = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(Contact.id, Contact.display_name).where(
                 Contact.id.in_([lead.contact_id for lead in leads])
             )
@@ -183,13 +183,17 @@ def _reads(session: Session, leads: list[Lead], role: str) -> list[LeadRead]:
     )
     account_ids = [lead.account_id for lead in leads if lead.account_id is not None]
     accounts = (
-        dict(session.execute(select(Account.id, Account.name).where(Account.id.in_(account_ids))).all())  # type: ignore[arg-type]
+        dict(
+            session.execute(
+                select(Account.id, Account.name).where(Account.id.in_(account_ids))
+            ).all()
+        )
         if account_ids
         else {}
     )
     owner_ids = [lead.owner_id for lead in leads if lead.owner_id is not None]
     owners = (
-        dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).all())  # type: ignore[arg-type]
+        dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).all())
         if owner_ids
         else {}
     )

@@ -63,12 +63,12 @@ class SegmentFilter(BaseModel):
 
     @model_validator(mode="after")
     def _ranges(self) -> SegmentFilter:
-        if self.min_value is not None and self.max_value is not None:
-            if self.min_value > self.max_value:
-                raise ValueError("min_value is above max_value")
-        if self.min_p_alive is not None and self.max_p_alive is not None:
-            if self.min_p_alive > self.max_p_alive:
-                raise ValueError("min_p_alive is above max_p_alive")
+        lo, hi = self.min_value, self.max_value
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError("min_value is above max_value")
+        lo, hi = self.min_p_alive, self.max_p_alive
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError("min_p_alive is above max_p_alive")
         self.tags = sorted({t.lower() for t in self.tags})
         self.channels = sorted(set(self.channels))
         return self
@@ -244,7 +244,7 @@ def conditions(flt: SegmentFilter, *, now: datetime) -> list[ColumnElement[bool]
 
 def members(
     session: Session, *, flt: SegmentFilter, now: datetime | None = None
-) -> Select[tuple[int]] | list[int]:
+) -> Select[Any] | list[int]:
     """The segment's contact ids: a sub-select, or (with stages) the ids themselves."""
     query = select(Contact.id).where(*conditions(flt, now=now or utcnow()))
     if not flt.stages:
@@ -261,7 +261,7 @@ def members(
 
 def segment_members(
     session: Session, *, segment_id: int, now: datetime | None = None, missing_ok: bool = False
-) -> Select[tuple[int]] | list[int]:
+) -> Select[Any] | list[int]:
     """``missing_ok``: an unknown (deleted) segment has no members instead of a 404."""
     row = session.get(Segment, segment_id)
     if row is None:
@@ -331,7 +331,7 @@ def export_rows(
             )
         }
         touches = dict(
-            session.execute(  # type: ignore[arg-type]
+            session.execute(
                 select(Interaction.contact_id, func.max(Interaction.created_at))
                 .where(Interaction.contact_id.in_(page), Interaction.direction == "in")
                 .group_by(Interaction.contact_id)
@@ -352,8 +352,6 @@ def export_rows(
                 ]
             )
         last = page[-1]
-
-
 
 
 def stream_export(db: Database, *, segment_id: int) -> Iterator[str]:

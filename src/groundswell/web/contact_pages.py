@@ -21,8 +21,8 @@ from groundswell.crm.contact_list import (
     timeline_page,
 )
 from groundswell.crm.journey import journey_of
-from groundswell.crm.notes import notes_of, tags_of
 from groundswell.crm.journey_stages import reply_lift
+from groundswell.crm.notes import notes_of, tags_of
 from groundswell.crm.read import get_contact, list_channels
 from groundswell.crm.segment_models import Segment
 from groundswell.crm.segments import list_segments, segment_members

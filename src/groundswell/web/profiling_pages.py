@@ -21,9 +21,9 @@ from groundswell.api.params import PathId
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm import profiling
 from groundswell.crm.models import Identity
+from groundswell.web.deps import Csrf
 from groundswell.web.engagement.common import WebWorker
 from groundswell.web.login_limits import storage_url
-from groundswell.web.deps import Csrf
 from groundswell.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -130,7 +130,12 @@ def profiling_answer(
         return render(
             request,
             "profiling.html",
-            {"error": "Too many tries; please wait a minute.", "done": None, "token": "", "form": {}},
+            {
+                "error": "Too many tries; please wait a minute.",
+                "done": None,
+                "token": "",
+                "form": {},
+            },
             status_code=429,
             headers={"Retry-After": "60"},
         )
@@ -140,7 +145,12 @@ def profiling_answer(
         )
     except profiling.ProfilingRefused as exc:
         return _refused(request, exc)
-    form = {"email": email[:320], "order": order[:100], "service": bool(service), "marketing": bool(marketing)}
+    form = {
+        "email": email[:320],
+        "order": order[:100],
+        "service": bool(service),
+        "marketing": bool(marketing),
+    }
     try:
         profiling.submit(
             session,
@@ -155,7 +165,14 @@ def profiling_answer(
         return render(
             request,
             "profiling.html",
-            {"error": None, "invalid": str(exc), "field": exc.field, "done": None, "token": token, "form": form},
+            {
+                "error": None,
+                "invalid": str(exc),
+                "field": exc.field,
+                "done": None,
+                "token": token,
+                "form": form,
+            },
             status_code=422,
         )
     except (profiling.ProfilingRefused, NotFoundError) as exc:

@@ -10,9 +10,9 @@ from starlette.responses import HTMLResponse, Response
 from groundswell.api.deps import SessionDep
 from groundswell.api.params import Offset
 from groundswell.core.bounds import parse_id
-from groundswell.crm.visibility import redact
 from groundswell.crm.read import list_channels, list_interactions
 from groundswell.crm.schemas import StreamFilter
+from groundswell.crm.visibility import redact
 from groundswell.listening.service import list_subjects
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
@@ -113,6 +113,9 @@ def stream_poll(
     return render(
         request,
         "_stream_poll.html",
-        {"posts": redact(page.items, role=user.role), "poll_url": _poll_url(filters, page.items[0].id)},
+        {
+            "posts": redact(page.items, role=user.role),
+            "poll_url": _poll_url(filters, page.items[0].id),
+        },
         user=user,
     )

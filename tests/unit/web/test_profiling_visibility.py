@@ -54,8 +54,11 @@ def test_profiling_link_adds_key_and_consent(
     assert done.status_code == 200 and "Thank you" in done.text
     with db.session() as s:
         key = s.scalars(select(ContactKey).where(ContactKey.contact_id == contact)).one()
-        assert (key.kind, key.value, key.source) == ("email", "tweeter@example.com",
-                                                     "profiling link")
+        assert (key.kind, key.value, key.source) == (
+            "email",
+            "tweeter@example.com",
+            "profiling link",
+        )
         ident = s.get(Identity, identity)
         assert ident is not None and ident.linked_by == "profiling link: email:tweeter@example.com"
         consents = {c.purpose: (c.granted, c.source) for c in s.scalars(select(Consent))}
@@ -71,8 +74,16 @@ def test_profiling_link_merges_into_the_key_owner(
     factory.user(role="agent")
     shop = factory.contact("Shop Customer")
     with db.session() as s:
-        s.add(Transaction(contact_id=shop, customer_key="k", occurred_on=date(2024, 1, 2),
-                          amount=5.0, source="shop", external_id="A-1001"))
+        s.add(
+            Transaction(
+                contact_id=shop,
+                customer_key="k",
+                occurred_on=date(2024, 1, 2),
+                amount=5.0,
+                source="shop",
+                external_id="A-1001",
+            )
+        )
     social = factory.contact("Social")
     identity = factory.identity("instagram", "@social", social)
     login(client)
@@ -131,8 +142,12 @@ def test_analysts_never_see_private_text(
     factory.post(em, "my card number is secret-4242", contact_id=contact)
     factory.post(tw, "public hello", contact_id=contact, minutes=1)
     login(client, email="an@example.com")
-    for path in (f"/contacts/{contact}", "/stream", f"/api/v1/contacts/{contact}/timeline",
-                 "/api/v1/interactions"):
+    for path in (
+        f"/contacts/{contact}",
+        "/stream",
+        f"/api/v1/contacts/{contact}/timeline",
+        "/api/v1/interactions",
+    ):
         body = client.get(path).text
         assert "secret-4242" not in body, path
         assert "public hello" in body, path
@@ -160,11 +175,13 @@ def test_journey_aggregate_and_reply_lift(db: Database, factory: Factory) -> Non
     a = factory.contact("A")
     b = factory.contact("B")
     thread = factory.conversation(tw, "root-a", a)
-    factory.post(tw, "hi", contact_id=a, conversation_id=thread, minutes=0,
-                 sentiment=("negative", -0.6))
+    factory.post(
+        tw, "hi", contact_id=a, conversation_id=thread, minutes=0, sentiment=("negative", -0.6)
+    )
     factory.post(tw, "we are on it", direction="out", conversation_id=thread, minutes=5)
-    factory.post(tw, "thanks!", contact_id=a, conversation_id=thread, minutes=10,
-                 sentiment=("positive", 0.4))
+    factory.post(
+        tw, "thanks!", contact_id=a, conversation_id=thread, minutes=10, sentiment=("positive", 0.4)
+    )
     p = factory.post(tw, "how much is it?", contact_id=a, minutes=20)
     _set(db, p, intent="purchase_intent")
     factory.post(tw, "hello", contact_id=b)
@@ -176,7 +193,7 @@ def test_journey_aggregate_and_reply_lift(db: Database, factory: Factory) -> Non
     assert pairs == {("(start)", "awareness"): 2, ("awareness", "consideration"): 1}
     funnel = {f.stage: (f.reached, f.stayed) for f in agg.funnel}
     assert funnel["awareness"] == (2, 1) and funnel["consideration"] == (1, 1)
-    assert [p.path for p in agg.paths][0] in (["awareness"], ["awareness", "consideration"])
+    assert agg.paths[0].path in (["awareness"], ["awareness", "consideration"])
     assert len(lift.replies) == 1 and abs(lift.replies[0].lift - 1.0) < 1e-9
 
 
@@ -191,7 +208,7 @@ def test_consent_tags_notes_api(client: TestClient, db: Database, factory: Facto
         headers=h,
     )
     assert put.status_code == 200
-    marketing = [c for c in put.json() if c["purpose"] == "marketing"][0]
+    marketing = next(c for c in put.json() if c["purpose"] == "marketing")
     assert marketing["granted"] is True and "reply on X" in marketing["source"]
     bad = client.put(
         f"/api/v1/contacts/{contact}/identities/{identity}/consents/spam",
@@ -212,7 +229,9 @@ def test_consent_tags_notes_api(client: TestClient, db: Database, factory: Facto
     assert client.delete(f"/api/v1/contacts/{contact}/tags/vip", headers=h).json()["tags"] == []
     note = client.post(f"/api/v1/contacts/{contact}/notes", json={"text": "called"}, headers=h)
     assert note.status_code == 201
-    assert [n["text"] for n in client.get(f"/api/v1/contacts/{contact}/notes", headers=h).json()] == ["called"]
+    assert [
+        n["text"] for n in client.get(f"/api/v1/contacts/{contact}/notes", headers=h).json()
+    ] == ["called"]
     blank = client.post(f"/api/v1/contacts/{contact}/notes", json={"text": ""}, headers=h)
     assert blank.status_code == 422 and "text" in blank.text
     assert client.get("/api/v1/contacts/999/notes", headers=h).status_code == 404

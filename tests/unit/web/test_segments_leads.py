@@ -98,8 +98,16 @@ def test_segment_members_by_value_tag_channel_and_stage(db: Database, factory: F
     _set(db, intent, intent="purchase_intent")
     with db.session() as s:
         s.add(ContactTag(contact_id=rich, tag="vip", created_by="t"))
-        s.add(Transaction(contact_id=rich, customer_key="c1", occurred_on=date(2024, 5, 2),
-                          amount=10.0, source="t", external_id="o-1"))
+        s.add(
+            Transaction(
+                contact_id=rich,
+                customer_key="c1",
+                occurred_on=date(2024, 5, 2),
+                amount=10.0,
+                source="t",
+                external_id="o-1",
+            )
+        )
 
     def ids(**flt: Any) -> set[int]:
         with db.session() as s:
@@ -121,7 +129,7 @@ def test_segment_pages_contacts_inbox_and_csv(
 ) -> None:
     factory.user(role="analyst")
     ch = factory.channel("twitter")
-    a = factory.contact("=HYPERLINK(\"http://evil\")")
+    a = factory.contact('=HYPERLINK("http://evil")')
     b = factory.contact("Bob Plain")
     factory.post(ch, "hi", contact_id=a)
     factory.post(ch, "hi", contact_id=b)
@@ -144,7 +152,7 @@ def test_segment_pages_contacts_inbox_and_csv(
     assert "VIPs" in listing and "tags vip" in listing
     seg = client.get("/api/v1/segments").json()[0]["id"]
     contacts = client.get(f"/contacts?segment={seg}").text
-    assert 'id="contact-%d"' % a in contacts and 'id="contact-%d"' % b not in contacts
+    assert f'id="contact-{a}"' in contacts and f'id="contact-{b}"' not in contacts
     exported = client.get(f"/segments/{seg}/export.csv")
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.text)))
@@ -155,14 +163,20 @@ def test_segment_pages_contacts_inbox_and_csv(
     assert client.get(f"/api/v1/engagement/cases?segment_id={seg}").status_code == 200
     edit = client.post(
         "/segments",
-        data={"csrf_token": token, "name": "VIPs", "tags": "vip", "segment_id": str(seg),
-              "stages": ["awareness"]},
+        data={
+            "csrf_token": token,
+            "name": "VIPs",
+            "tags": "vip",
+            "segment_id": str(seg),
+            "stages": ["awareness"],
+        },
         follow_redirects=False,
     )
     assert edit.status_code == 303
     assert client.get(f"/api/v1/segments/{seg}").json()["filter"]["stages"] == ["awareness"]
-    gone = client.post(f"/segments/{seg}/delete", data={"csrf_token": token},
-                       follow_redirects=False)
+    gone = client.post(
+        f"/segments/{seg}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
     assert gone.status_code == 303
     assert client.get("/api/v1/segments").json() == []
 

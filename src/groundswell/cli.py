@@ -254,7 +254,7 @@ def demo_setup(
             )
         from groundswell.demo.crm_setup import ensure_segments_and_leads
 
-        growth = ensure_segments_and_leads(db)
+        growth = ensure_segments_and_leads(settings, db, load=setup.load_history)
         if growth["segments"] or growth["leads"]:
             typer.echo(
                 "customer record demo: {segments} segments saved, {leads} leads from "

@@ -190,7 +190,7 @@ def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[s
 DEMO_SEGMENTS: tuple[tuple[str, dict[str, object]], ...] = (
     ("High value, still active", {"min_value": 50.0, "min_p_alive": 0.5}),
     ("Considering a purchase", {"stages": ["consideration"]}),
-    ("Unhappy lately", {"sentiment_trend": "falling"}),
+    ("Buyers in service on Twitter", {"stages": ["service"], "channels": ["twitter"]}),
 )
 
 

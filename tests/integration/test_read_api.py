@@ -142,7 +142,7 @@ def test_timeline_is_newest_first_across_channels(
     assert items[2]["author_handle"] == "@jane" and items[1]["author_handle"] == "@acme"
     assert items[2]["subjects"] == [{"id": world["acme"], "name": "Acme"}]
     assert items[0]["sentiment_label"] == "negative" and items[0]["sentiment_score"] == -0.6
-    assert items[0]["conversation_id"] == items[1]["conversation_id"] == world["thread"]
+    assert items[2]["conversation_id"] == items[1]["conversation_id"] == world["thread"]
     assert world["noise"] not in [i["id"] for i in items]
 
     limited = client.get(

@@ -163,6 +163,7 @@ def customer_panel(session: Session, *, case: Case) -> CustomerPanel:
     if contact is not None:
         identities = [
             {
+                "id": i.id,
                 "platform": i.platform,
                 "handle": i.handle,
                 "followers": i.followers,

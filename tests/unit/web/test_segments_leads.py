@@ -279,3 +279,18 @@ def test_analysts_read_leads_but_do_not_work_them(
     lead_id = client.get("/api/v1/leads").json()[0]["id"]
     refused = client.post(f"/leads/{lead_id}", data={"csrf_token": token, "status": "lost"})
     assert refused.status_code == 403
+
+
+def test_the_crm_loop_makes_leads_incrementally(db: Database, factory: Factory) -> None:
+    from groundswell.workers.crm_loop import CrmLoop
+
+    ch = factory.channel("twitter")
+    c = factory.contact("Buyer")
+    post = factory.post(ch, "how much for the pro plan?", contact_id=c)
+    _set(db, post, intent="purchase_intent")
+    loop = CrmLoop(db.settings, db)
+    assert loop.leads_once().created == 1
+    assert loop.leads_after_id == post
+    assert loop.leads_once().scanned == 0  # nothing newer: nothing re-read
+    loop.leads_after_id = 0  # a restart rescans, and creates nothing twice
+    assert loop.leads_once().created == 0

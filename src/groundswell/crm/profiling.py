@@ -2,10 +2,12 @@
 
 An agent copies the link into a reply on whatever channel the customer wrote on. The
 customer opens it (no login), gives an email address or an order number and says which
-contact they agree to (service, marketing). The key links the social identity behind the
-link to the contact owning that key: added to the contact when nobody has it, or by a
-merge (logged in the merge log with the customer's statement as reason) when another
-contact has it. Either way the identity's ``linked_by`` names the link as evidence.
+contact they agree to (service, marketing). When no contact has that key, it is added to
+the identity's contact. When another contact has it, the two contacts go to the review
+queue (``/matches``) with the customer's statement as evidence, and a person confirms the
+merge (logged in the merge log): the statement is unverified, and merging on it alone
+would let anyone who knows a customer's email attach themselves to that customer's
+record. Either way the identity's ``linked_by`` names the link as evidence.
 
 The token is signed with the app's secret (itsdangerous, as the CSAT link) with its
 own salt, names the identity and the contact it was issued for, and expires.
@@ -23,13 +25,15 @@ from groundswell.core.errors import InvalidInputError
 from groundswell.crm.clv_models import Transaction
 from groundswell.crm.consent import record_consent
 from groundswell.crm.keys import normalise_email
-from groundswell.crm.merge_service import MergeConflictError, merge_contacts
+from groundswell.crm.match_service import propose_pair
 from groundswell.crm.models import Contact, ContactKey, Identity
 
 SALT = "groundswell.profiling"
 SOURCE = "profiling link"
 ORDER_KEY_KIND = "order"
 MAX_TOKEN = 500
+CLAIM_PROBABILITY = 0.9
+"""Shown with a customer's claim in the review queue; a person decides, never the score."""
 
 
 class ProfilingRefused(ValueError):
@@ -53,7 +57,7 @@ class LinkTarget:
 class ProfilingResult:
     contact_id: int
     linked: str
-    """``key added``, ``already linked`` or ``merged``."""
+    """``key added``, ``already linked`` or ``queued for review``."""
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -156,18 +160,22 @@ def submit(
             session.flush()
             outcome = "key added" if outcome == "already linked" else outcome
         elif owner != contact_id:
-            try:
-                merge_contacts(
-                    session,
-                    kept_id=owner,
-                    merged_id=contact_id,
-                    actor=f"customer via {SOURCE}",
-                    reason=f"{SOURCE}: the customer behind {who} gave {kind} {value}"[:500],
-                )
-            except MergeConflictError as exc:
-                raise InvalidInputError(str(exc), field=kind) from exc
-            contact_id = owner
-            outcome = "merged"
+            propose_pair(
+                session,
+                owner,
+                contact_id,
+                probability=CLAIM_PROBABILITY,
+                evidence=[
+                    {
+                        "field": SOURCE,
+                        "level": "customer statement (unverified)",
+                        "detail": f"the customer behind {who} gave {kind} {value}"[:300],
+                        "weight": 0.0,
+                        "agrees": True,
+                    }
+                ],
+            )
+            outcome = "queued for review"
         identity.linked_by = f"{SOURCE}: {kind}:{value}"[:400]
     for purpose, granted in (("service", service), ("marketing", marketing)):
         record_consent(

@@ -16,7 +16,7 @@ from groundswell.core.db import Database
 from groundswell.crm.clv_models import Transaction
 from groundswell.crm.consent_models import Consent
 from groundswell.crm.journey_stages import journey_aggregate, reply_lift
-from groundswell.crm.match_models import MergeEvent
+from groundswell.crm.match_models import MatchCandidate, MergeEvent
 from groundswell.crm.models import Contact, ContactKey, Identity, Interaction
 from groundswell.crm.profiling import SALT
 
@@ -68,7 +68,7 @@ def test_profiling_link_adds_key_and_consent(
         }
 
 
-def test_profiling_link_merges_into_the_key_owner(
+def test_profiling_link_to_a_known_key_goes_to_review(
     client: TestClient, db: Database, factory: Factory
 ) -> None:
     factory.user(role="agent")
@@ -93,12 +93,22 @@ def test_profiling_link_merges_into_the_key_owner(
     assert done.status_code == 200, done.text
     with db.session() as s:
         ident = s.get(Identity, identity)
-        assert ident is not None and ident.contact_id == shop
+        assert ident is not None and ident.contact_id == social  # not merged on a claim
+        assert ident.linked_by == "profiling link: order:A-1001"
+        pair = s.scalars(select(MatchCandidate)).one()
+        assert {pair.left_contact_id, pair.right_contact_id} == {shop, social}
+        assert pair.status == "pending" and "A-1001" in pair.evidence[0]["detail"]
+        assert s.scalar(select(MergeEvent)) is None
+    client.cookies.clear()
+    login(client)
+    token = page_csrf(client, "/matches")
+    assert "A-1001" in client.get("/matches").text
+    client.post(f"/matches/{pair.id}/confirm", data={"csrf_token": token})
+    with db.session() as s:
         event = s.scalars(select(MergeEvent)).one()
-        assert (event.kept_contact_id, event.merged_contact_id) == (shop, social)
-        assert "profiling link" in event.reason and "A-1001" in event.reason
-        gone = s.get(Contact, social)
-        assert gone is not None and gone.merged_into_id == shop
+        assert {event.kept_contact_id, event.merged_contact_id} == {shop, social}
+        gone = s.get(Contact, event.merged_contact_id)
+        assert gone is not None and gone.merged_into_id == event.kept_contact_id
 
 
 def test_tampered_and_expired_links_get_a_clear_page(

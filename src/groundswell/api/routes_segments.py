@@ -15,7 +15,7 @@ from groundswell.api.deps import (
     require_manager,
 )
 from groundswell.api.params import PathId
-from groundswell.crm.contact_list import SORT_KEYS, ContactPage, list_contacts
+from groundswell.crm.contact_list import ContactPage, list_contacts
 from groundswell.crm.segments import (
     SegmentIn,
     SegmentRead,
@@ -96,7 +96,6 @@ def api_segment_contacts(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ContactPage:
-    assert sort in SORT_KEYS
     return list_contacts(
         session,
         sort=sort,

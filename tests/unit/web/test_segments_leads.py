@@ -158,6 +158,10 @@ def test_segment_pages_contacts_inbox_and_csv(
     rows = list(csv.reader(io.StringIO(exported.text)))
     assert rows[0][0] == "contact_id" and len(rows) == 2
     assert rows[1][1].startswith("'=")  # a formula is defused
+    api_page = client.get(f"/api/v1/segments/{seg}/contacts?sort=name").json()
+    assert [c["id"] for c in api_page["items"]] == [a] and api_page["total"] == 1
+    api_csv = client.get(f"/api/v1/segments/{seg}/export.csv")
+    assert api_csv.status_code == 200 and api_csv.text == exported.text
     inbox = client.get(f"/inbox?segment_id={seg}")
     assert inbox.status_code == 200
     assert client.get(f"/api/v1/engagement/cases?segment_id={seg}").status_code == 200

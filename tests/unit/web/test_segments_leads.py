@@ -298,3 +298,48 @@ def test_the_crm_loop_makes_leads_incrementally(db: Database, factory: Factory) 
     assert loop.leads_once().scanned == 0  # nothing newer: nothing re-read
     loop.leads_after_id = 0  # a restart rescans, and creates nothing twice
     assert loop.leads_once().created == 0
+
+
+def test_inbox_filters_cases_by_segment(client: TestClient, db: Database, factory: Factory) -> None:
+    from engagement_world import store_post
+
+    from groundswell.core.clock import utcnow
+    from groundswell.engagement.config_models import Rule
+    from groundswell.engagement.rules.service import apply_rules, load_rules
+
+    user = factory.user(role="agent")
+    headers = {"Authorization": f"Bearer {factory.token(user)}"}
+    with db.session() as s:
+        s.add(
+            Rule(
+                name="all negative",
+                position=0,
+                stop=False,
+                active=True,
+                conditions={"sentiments": ["negative"]},
+                actions=[{"type": "open_case"}],
+            )
+        )
+    cases = {}
+    for ext, author in (("t1", "vera"), ("t2", "walt")):
+        iid = store_post(db, ext, author)
+        with db.session() as s:
+            case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+            assert case is not None and case.contact_id is not None
+            cases[author] = (case.id, case.contact_id)
+    with db.session() as s:
+        s.add(ContactTag(contact_id=cases["vera"][1], tag="vip", created_by="t"))
+    admin = _api(factory, email="boss@example.com")
+    seg = client.post(
+        "/api/v1/segments", json={"name": "VIP", "filter": {"tags": ["vip"]}}, headers=admin
+    ).json()["id"]
+    everyone = client.get("/api/v1/engagement/cases", headers=headers).json()["cases"]
+    assert {c["id"] for c in everyone} == {cases["vera"][0], cases["walt"][0]}
+    only = client.get(f"/api/v1/engagement/cases?segment_id={seg}", headers=headers).json()
+    assert [c["id"] for c in only["cases"]] == [cases["vera"][0]]
+    login(client)
+    page = client.get(f"/inbox?segment_id={seg}").text
+    assert f"/inbox/cases/{cases['vera'][0]}" in page
+    assert f"/inbox/cases/{cases['walt'][0]}" not in page
+    gone = client.get("/api/v1/engagement/cases?segment_id=999999", headers=headers).json()
+    assert gone["cases"] == []

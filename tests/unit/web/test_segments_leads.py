@@ -302,7 +302,6 @@ def test_the_crm_loop_makes_leads_incrementally(db: Database, factory: Factory) 
 
 def test_inbox_filters_cases_by_segment(client: TestClient, db: Database, factory: Factory) -> None:
     from engagement_world import store_post
-
     from groundswell.core.clock import utcnow
     from groundswell.engagement.config_models import Rule
     from groundswell.engagement.rules.service import apply_rules, load_rules

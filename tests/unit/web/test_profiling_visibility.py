@@ -246,3 +246,9 @@ def test_consent_tags_notes_api(client: TestClient, db: Database, factory: Facto
     assert blank.status_code == 422 and "text" in blank.text
     assert client.get("/api/v1/contacts/999/notes", headers=h).status_code == 404
     assert client.get("/api/v1/journeys", headers=h).status_code == 200
+
+
+def test_profiling_answers_are_rate_limited(client: TestClient, factory: Factory) -> None:
+    codes = [client.post("/p/not-a-token", data={"email": "a@b.co"}).status_code for _ in range(12)]
+    assert codes[:10] == [404] * 10
+    assert codes[10:] == [429, 429]

@@ -18,6 +18,7 @@ def load_all_models() -> type[Base]:
     import groundswell.crm.models
     import groundswell.crm.note_models
     import groundswell.crm.privacy_models
+    import groundswell.crm.segment_models
     import groundswell.crmsync.models
     import groundswell.engagement.config_models
     import groundswell.engagement.models

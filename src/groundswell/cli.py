@@ -266,6 +266,14 @@ def demo_setup(
                 "automatically, {candidates} candidate pairs, {purchases} purchases of "
                 "{buyers} buyers".format(**crm)
             )
+        from groundswell.demo.crm_setup import ensure_segments_and_leads
+
+        growth = ensure_segments_and_leads(settings, db, load=setup.load_history)
+        if growth["segments"] or growth["leads"]:
+            typer.echo(
+                "customer record demo: {segments} segments saved, {leads} leads from "
+                "purchase-intent posts".format(**growth)
+            )
     finally:
         db.dispose()
 

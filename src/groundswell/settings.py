@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     combined median by more than this share (0.25: 25 % slower)."""
     analytics_fairness_min_samples: int = Field(default=20, ge=1, le=1_000_000)
     """Fewer measured cases than this on a channel (or the rest) and it is never flagged."""
+    profiling_link_days: int = Field(default=14, ge=1, le=90)
+    """How long a progressive-profiling link (``/p/<token>``) stays usable."""
     standin_channels: str = Field(default="", max_length=500)
     """Comma-separated channels whose replies go to an in-process stand-in (demo, tests)."""
 

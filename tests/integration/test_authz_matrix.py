@@ -41,6 +41,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/webhooks/{channel}"): "a network's push, verified by its signature",
     ("GET", "/csat/{token}"): "the customer's survey page, by a signed single-use link",
     ("POST", "/csat/{token}"): "the customer's survey answer, by a signed single-use link",
+    ("GET", "/p/{token}"): "the customer's profiling form, by a signed expiring link",
+    ("POST", "/p/{token}"): "the customer's profiling answer, by a signed link, rate-limited",
     ("GET", "/healthz"): "liveness probe: says the process answers, nothing else",
     ("GET", "/readyz"): "readiness probe: whether the database and broker answer, no data",
 }
@@ -69,6 +71,7 @@ POLICIES = (
     ("alert_manager", "web-manager"),
     ("digest_manager", "web-manager"),
     ("privacy_officer", "web-manager"),
+    ("segment_editor", "web-manager"),
     ("current_web_user", "web-user"),
 )
 ALLOWED = {

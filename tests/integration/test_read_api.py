@@ -130,25 +130,25 @@ def test_unknown_contact_is_404(client: TestClient, db: Database) -> None:
     assert client.get("/api/v1/contacts/12345/timeline", headers=headers).status_code == 404
 
 
-def test_timeline_is_in_time_order_across_channels(
+def test_timeline_is_newest_first_across_channels(
     client: TestClient, db: Database, world: dict[str, int]
 ) -> None:
     response = client.get(f"/api/v1/contacts/{world['jane']}/timeline", headers=_token(db))
     assert response.status_code == 200
     items = response.json()["items"]
-    assert [i["id"] for i in items] == [world["root"], world["reply"], world["email_late"]]
-    assert [i["channel_key"] for i in items] == ["twitter", "twitter", "email"]
+    assert [i["id"] for i in items] == [world["email_late"], world["reply"], world["root"]]
+    assert [i["channel_key"] for i in items] == ["email", "twitter", "twitter"]
     assert [i["direction"] for i in items] == ["in", "out", "in"]
-    assert items[0]["author_handle"] == "@jane" and items[1]["author_handle"] == "@acme"
-    assert items[0]["subjects"] == [{"id": world["acme"], "name": "Acme"}]
-    assert items[2]["sentiment_label"] == "negative" and items[2]["sentiment_score"] == -0.6
-    assert items[0]["conversation_id"] == items[1]["conversation_id"] == world["thread"]
+    assert items[2]["author_handle"] == "@jane" and items[1]["author_handle"] == "@acme"
+    assert items[2]["subjects"] == [{"id": world["acme"], "name": "Acme"}]
+    assert items[0]["sentiment_label"] == "negative" and items[0]["sentiment_score"] == -0.6
+    assert items[2]["conversation_id"] == items[1]["conversation_id"] == world["thread"]
     assert world["noise"] not in [i["id"] for i in items]
 
     limited = client.get(
         f"/api/v1/contacts/{world['jane']}/timeline?limit=2", headers=_token(db, email="b@x.io")
     ).json()
-    assert [i["id"] for i in limited["items"]] == [world["reply"], world["email_late"]]
+    assert [i["id"] for i in limited["items"]] == [world["email_late"], world["reply"]]
     assert limited["has_more"] is True
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
 from groundswell.core.csv_export import keyset
-from groundswell.crm.consent import PRIVATE_CHANNELS
 from groundswell.crm.models import Contact, Interaction
+from groundswell.crm.visibility import PRIVATE_CHANNELS
 from groundswell.engagement.models import Case
 from groundswell.listening.alert_models import Alert
 
@@ -170,7 +170,7 @@ def post_rows(
     page: int = 5000,
 ) -> Iterator[Sequence[Any]]:
     """Stored posts in id order; a private message's text is left out unless the reader's
-    role may see private data (the rule of ``crm.consent``)."""
+    role may see private data (the rule of ``crm.visibility``)."""
     dialect = session.get_bind().dialect.name
     private = sorted(PRIVATE_CHANNELS)
 

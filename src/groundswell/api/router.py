@@ -10,16 +10,19 @@ from groundswell.api import (
     routes_alerts,
     routes_channels,
     routes_clv,
+    routes_contact_record,
     routes_corrections,
     routes_crm_sync,
     routes_digest,
     routes_drilldown,
     routes_identity,
     routes_ingest,
+    routes_leads,
     routes_listening,
     routes_models,
     routes_privacy,
     routes_read,
+    routes_segments,
     routes_webhooks,
 )
 from groundswell.api.analytics import router as analytics_router
@@ -43,6 +46,9 @@ for module in (
     routes_channels,
     routes_digest,
     routes_crm_sync,
+    routes_segments,
+    routes_leads,
+    routes_contact_record,
 ):
     api_router.include_router(module.router)
 api_router.include_router(engagement_router)

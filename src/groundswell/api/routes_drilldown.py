@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from groundswell.api.deps import ApiUser, SessionDep
 from groundswell.api.params import PathId
 from groundswell.core.bounds import MAX_INT64
+from groundswell.listening.drilldown.private import for_role
 from groundswell.listening.drilldown.schemas import DrilldownRead
 from groundswell.listening.drilldown.service import drilldown, drilldown_for_alert
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["drilldown"])
 @router.get("/drilldown", summary="Drill down into a time range", response_model=DrilldownRead)
 def api_drilldown(
     session: SessionDep,
-    _: ApiUser,
+    user: ApiUser,
     start: Annotated[datetime, Query(description="ISO 8601; without an offset it is UTC")],
     end: Annotated[datetime, Query(description="exclusive; at most 7 days after start")],
     subject_id: Annotated[
@@ -38,7 +39,7 @@ def api_drilldown(
     channel; 404 for an unknown subject.
     """
     baseline = timedelta(hours=baseline_hours) if baseline_hours is not None else None
-    return drilldown(
+    result = drilldown(
         session,
         subject_id=subject_id,
         start=start,
@@ -46,6 +47,7 @@ def api_drilldown(
         baseline=baseline,
         channel=channel or None,
     )
+    return for_role(result, role=user.role)
 
 
 @router.get(
@@ -53,7 +55,7 @@ def api_drilldown(
     summary="Drill down into an alert",
     response_model=DrilldownRead,
 )
-def api_alert_drilldown(session: SessionDep, _: ApiUser, alert_id: PathId) -> DrilldownRead:
+def api_alert_drilldown(session: SessionDep, user: ApiUser, alert_id: PathId) -> DrilldownRead:
     """The drill-down of the alert's episode, from its start to its resolution (or to a
     few minutes after its last anomalous minute while it is still open)."""
-    return drilldown_for_alert(session, alert_id)
+    return for_role(drilldown_for_alert(session, alert_id), role=user.role)

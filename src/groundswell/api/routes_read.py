@@ -27,6 +27,7 @@ from groundswell.crm.schemas import (
     StreamFilter,
     Timeline,
 )
+from groundswell.crm.visibility import redact
 from groundswell.listening.backfill_jobs import JOBS
 from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
 from groundswell.listening.service import (
@@ -87,12 +88,14 @@ def api_get_contact(session: SessionDep, _: ApiUser, contact_id: PathId) -> Cont
 )
 def api_contact_timeline(
     session: SessionDep,
-    _: ApiUser,
+    user: ApiUser,
     contact_id: PathId,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Timeline:
-    """Every interaction of the contact across channels, oldest first."""
-    return contact_timeline(session, contact_id=contact_id, limit=limit)
+    """Every interaction of the contact across channels (a merged contact's too), newest
+    first; the text of private messages is withheld from roles not allowed to read it."""
+    timeline = contact_timeline(session, contact_id=contact_id, limit=limit)
+    return timeline.model_copy(update={"items": redact(timeline.items, role=user.role)})
 
 
 @router.get(
@@ -103,7 +106,7 @@ def api_contact_timeline(
 )
 def api_list_interactions(
     session: SessionDep,
-    _: ApiUser,
+    user: ApiUser,
     subject_id: QueryId = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     sentiment: SentimentLabel | None = None,
@@ -125,7 +128,8 @@ def api_list_interactions(
         before_id=int(cursor) if cursor else None,
         limit=limit,
     )
-    return list_interactions(session, filters=filters)
+    page = list_interactions(session, filters=filters)
+    return page.model_copy(update={"items": redact(page.items, role=user.role)})
 
 
 @router.get(

@@ -12,13 +12,20 @@ from sqlalchemy.orm import Session
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.consent_models import Consent
 from groundswell.crm.models import Identity
+from groundswell.crm.visibility import PRIVATE_CHANNELS, PRIVATE_ROLES, is_private, may_see_private
+
+__all__ = [
+    "PRIVATE_CHANNELS",
+    "PRIVATE_ROLES",
+    "ConsentRead",
+    "consents_of",
+    "is_private",
+    "may_see_private",
+    "record_consent",
+]
 
 Purpose = Literal["service", "marketing"]
 PURPOSES: tuple[str, ...] = ("service", "marketing")
-PRIVATE_CHANNELS = frozenset({"email", "sms", "chat", "webchat", "dm", "twitter_dm", "messenger"})
-"""Channels whose messages are private (one-to-one): shown only to roles allowed to."""
-PRIVATE_ROLES = frozenset({"admin", "agent"})
-"""Agents answer private messages; analysts work on public talk and aggregates."""
 
 
 class ConsentRead(BaseModel):
@@ -30,14 +37,6 @@ class ConsentRead(BaseModel):
     """None: never asked."""
     source: str | None
     recorded_at: datetime | None
-
-
-def may_see_private(role: str) -> bool:
-    return role in PRIVATE_ROLES
-
-
-def is_private(channel_key: str) -> bool:
-    return channel_key in PRIVATE_CHANNELS
 
 
 def record_consent(

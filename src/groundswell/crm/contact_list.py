@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
@@ -82,8 +82,12 @@ def list_contacts(
     page_size: int = 50,
     tag: str | None = None,
     account_id: int | None = None,
+    members: Select[Any] | list[int] | None = None,
 ) -> ContactPage:
+    """``members``: only these contacts (a segment's, ``crm/segments.py``)."""
     conditions: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
+    if members is not None:
+        conditions.append(Contact.id.in_(members))
     if account_id is not None:
         conditions.append(Contact.account_id == account_id)
     if tag:

@@ -147,6 +147,14 @@ def _file_candidate(
     return row
 
 
+def propose_pair(
+    session: Session, a: int, b: int, *, probability: float, evidence: list[dict[str, object]]
+) -> MatchCandidate | None:
+    """Put two contacts in the review queue (None: already decided, e.g. "not the same")."""
+    left, right = sorted((a, b))
+    return _file_candidate(session, left, right, probability, evidence)
+
+
 def match_contacts(
     session: Session,
     *,

@@ -209,10 +209,11 @@ def _timeline_condition(contact_id: int) -> ColumnElement[bool]:
 
 
 def contact_timeline(session: Session, *, contact_id: int, limit: int = 1000) -> Timeline:
-    """Every interaction of a contact across channels, oldest first.
+    """Every interaction of a contact across channels, newest first.
 
     When there are more than ``limit``, the most recent ``limit`` are returned, since
-    the latest moments matter most to whoever is about to answer.
+    the latest moments matter most to whoever is about to answer. A merged contact's
+    interactions were moved onto the contact it was merged into, so they show there.
     """
     if session.get(Contact, contact_id) is None:
         raise NotFoundError("contact", contact_id)
@@ -225,7 +226,6 @@ def contact_timeline(session: Session, *, contact_id: int, limit: int = 1000) ->
     rows = list(session.scalars(stmt))
     more = len(rows) > limit
     rows = rows[:limit]
-    rows.reverse()
     return Timeline(contact_id=contact_id, items=_to_reads(session, rows), has_more=more)
 
 
@@ -238,7 +238,12 @@ def search_contacts(
     session: Session, *, q: str | None = None, limit: int = 50
 ) -> list[ContactSummary]:
     """Contacts whose name, email, phone or any handle contains ``q``; most recent first."""
-    stmt = select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(limit)
+    stmt = (
+        select(Contact)
+        .where(Contact.merged_into_id.is_(None))  # merged-away contacts live on in another
+        .order_by(Contact.updated_at.desc(), Contact.id.desc())
+        .limit(limit)
+    )
     q = (q or "").strip()
     if q:
         pattern = _like(q.lstrip("@"))

@@ -22,13 +22,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from groundswell.auth.models import User
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.clv_models import Transaction
 from groundswell.crm.clv_schemas import TransactionIn
 from groundswell.crm.clv_service import add_customer_key, import_transactions, refit
+from groundswell.crm.corrections import correct
+from groundswell.crm.leads import LEAD_INTENT, promote_leads
 from groundswell.crm.match_service import match_pending
 from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.segment_models import Segment
+from groundswell.crm.segments import SegmentFilter, SegmentIn, create_segment
 from groundswell.ingestion.schemas import Author, InboundPost
 from groundswell.settings import Settings
 
@@ -180,3 +185,97 @@ def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[s
         "purchases": imported,
         "buyers": run.customers,
     }
+
+
+DEMO_SEGMENTS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("High value, still active", {"min_value": 50.0, "min_p_alive": 0.5}),
+    ("Considering a purchase", {"stages": ["consideration"]}),
+    ("Buyers in service on Twitter", {"stages": ["service"], "channels": ["twitter"]}),
+)
+
+
+_INTENT_POSTS = (
+    "I want to book 3 tickets to Denver for March, how much is the fare?",
+    "Looking to buy an upgrade to first class on my flight next week, price for that?",
+    "Planning a trip to Boston in May, any deals on flights for a family of four?",
+    "How much are extra bags if I book the basic fare? Want to buy tickets today.",
+    "Want to purchase a gift card for my mom, how much for the 200 dollar one?",
+    "Looking for a deal on a round trip to Chicago, want to book this weekend.",
+)
+
+
+def intent_posts(authors: list[tuple[int, str, str | None]]) -> list[InboundPost]:
+    """A few posts asking to buy, from authors already known, for the Leads page."""
+    now = utcnow().replace(microsecond=0)
+    out = []
+    for i, (_, handle, name) in enumerate(authors[: len(_INTENT_POSTS)]):
+        local = handle.lstrip("@").lower()
+        out.append(
+            InboundPost(
+                channel="twitter",
+                external_id=f"demo-lead-{local}",
+                text=f"@united {_INTENT_POSTS[i]}",
+                created_at=now - timedelta(minutes=30 + 7 * i),
+                author=Author(external_id=handle, handle=handle, display_name=name or handle),
+            )
+        )
+    return out
+
+
+def ensure_segments_and_leads(settings: Settings, db: Database, *, load: object) -> dict[str, int]:
+    """A few saved segments, and leads from purchase-intent posts, once each.
+
+    The replay's airline tweets almost never ask to buy, and the shipped intent model
+    labels such questions ``support_question``. So a few buying questions from known
+    authors go through the real pipeline and, where the model missed the intent, are
+    corrected to ``purchase_intent`` the way a person does on the stream (recorded as
+    corrections, which also feed retraining). Leads are then made by the step the
+    customer-record loop runs, which keeps adding leads as new posts arrive.
+    """
+    made = 0
+    with db.session() as session:
+        if not session.scalar(select(func.count()).select_from(Segment)):
+            owner = session.scalar(select(User.id).order_by(User.id).limit(1))
+            for name, flt in DEMO_SEGMENTS:
+                create_segment(
+                    session,
+                    data=SegmentIn(name=name, filter=SegmentFilter.model_validate(flt)),
+                    owner_id=owner,
+                )
+                made += 1
+    skip = MERGED + REVIEW
+    authors = _top_authors(db, skip + len(_INTENT_POSTS))[skip:]
+    with db.session() as session:
+        loaded = session.scalar(
+            select(func.count())
+            .select_from(Interaction)
+            .where(Interaction.external_id.like("demo-lead-%"))
+        )
+    if authors and not loaded:
+        load(settings, db, intent_posts(authors))  # type: ignore[operator]
+        with db.session() as session:
+            corrector = session.scalar(select(User.id).order_by(User.id).limit(1))
+            missed = session.scalars(
+                select(Interaction.id).where(
+                    Interaction.external_id.like("demo-lead-%"),
+                    Interaction.intent.is_distinct_from(LEAD_INTENT),
+                )
+            ).all()
+            for ident in missed:
+                correct(
+                    session,
+                    interaction_id=ident,
+                    user_id=corrector,
+                    sentiment_label=None,
+                    intents=[LEAD_INTENT],
+                )
+    leads = 0
+    after = 0
+    while True:
+        with db.session() as session:
+            report = promote_leads(session, after_id=after)
+        leads += report.created
+        if report.scanned == 0 or report.last_id == after:
+            break
+        after = report.last_id
+    return {"segments": made, "leads": leads}

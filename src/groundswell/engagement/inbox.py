@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from groundswell.auth.models import User
 from groundswell.channels.models import Channel
 from groundswell.crm.models import Contact, Identity, Interaction
+from groundswell.crm.segments import segment_members
 from groundswell.engagement import lifecycle
 from groundswell.engagement.cases import get_case
 from groundswell.engagement.models import (
@@ -85,6 +86,9 @@ def list_cases(
     if filters.tag:
         tagged = select(CaseTag.case_id).where(CaseTag.tag == filters.tag.strip().lower())
         stmt = stmt.where(Case.id.in_(tagged))
+    if filters.segment_id is not None:
+        members = segment_members(session, segment_id=filters.segment_id, missing_ok=True)
+        stmt = stmt.where(Case.contact_id.in_(members))
     if filters.sort == "due" and view == "breaching":
         stmt = stmt.order_by(Case.next_due_at, Case.id)  # no NULLs here: the index serves it
     elif filters.sort == "due":
@@ -166,6 +170,7 @@ def customer_panel(session: Session, *, case: Case) -> CustomerPanel:
     if contact is not None:
         identities = [
             {
+                "id": i.id,
                 "platform": i.platform,
                 "handle": i.handle,
                 "followers": i.followers,

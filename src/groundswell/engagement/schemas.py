@@ -64,6 +64,8 @@ class InboxFilters(BaseModel):
     intent: str | None = Field(default=None, max_length=64)
     sentiment: Literal["negative", "neutral", "positive"] | None = None
     tag: str | None = Field(default=None, max_length=50)
+    segment_id: Id | None = None
+    """Only cases whose contact is in this saved segment (``crm/segments.py``)."""
     sort: Literal["priority", "due", "recent"] = "priority"
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)

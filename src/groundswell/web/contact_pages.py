@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from groundswell.api.deps import SessionDep
-from groundswell.api.params import PathId
+from groundswell.api.params import PathId, QueryId
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.accounts import list_accounts
 from groundswell.crm.clv_service import customer_value
@@ -21,8 +21,12 @@ from groundswell.crm.contact_list import (
     timeline_page,
 )
 from groundswell.crm.journey import journey_of
+from groundswell.crm.journey_stages import reply_lift
 from groundswell.crm.notes import notes_of, tags_of
 from groundswell.crm.read import get_contact, list_channels
+from groundswell.crm.segment_models import Segment
+from groundswell.crm.segments import list_segments, segment_members
+from groundswell.crm.visibility import redact
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
 
@@ -42,9 +46,11 @@ def contacts_page(
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     tag: Annotated[str | None, Query(max_length=64)] = None,
+    segment: QueryId = None,
 ) -> Response:
     query = (q or "").strip()[:200]
     key = sort if sort in SORT_KEYS else "last_touch"
+    chosen = session.get(Segment, segment) if segment else None
     listing = list_contacts(
         session,
         q=query,
@@ -53,6 +59,7 @@ def contacts_page(
         page=page,
         page_size=PAGE_SIZE,
         tag=tag or None,
+        members=segment_members(session, segment_id=chosen.id) if chosen else None,
     )
     return render(
         request,
@@ -61,6 +68,8 @@ def contacts_page(
             "active": "contacts",
             "q": query,
             "tag": tag or "",
+            "segment": chosen,
+            "segments": list_segments(session),
             "contacts": listing.items,
             "listing": listing,
             "sort": key,
@@ -115,10 +124,13 @@ def contact_page(
         {
             "active": "contacts",
             "contact": contact,
-            "timeline": timeline,
+            "timeline": timeline.model_copy(
+                update={"items": redact(timeline.items, role=user.role)}
+            ),
             "value": customer_value(session, contact_id=contact_id),
             "tags": tags_of(session, contact_id=contact_id),
             "journey": journey_of(session, contact_id=contact_id),
+            "lift": reply_lift(session, contact_id=contact_id),
             "accounts": list_accounts(session),
             "consents": consents_of(session, contact_id=contact_id),
             "private_ok": may_see_private(user.role),

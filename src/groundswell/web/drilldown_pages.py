@@ -18,6 +18,7 @@ from groundswell.core.bounds import parse_id
 from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.read import list_channels
+from groundswell.listening.drilldown.private import for_role
 from groundswell.listening.drilldown.schemas import DrilldownRead
 from groundswell.listening.drilldown.service import drilldown, drilldown_for_alert
 from groundswell.listening.service import list_subjects
@@ -82,6 +83,7 @@ def drilldown_page(
                 channel=(channel or "").strip()[:64] or None,
             )
         if result is not None:
+            result = for_role(result, role=user.role)
             begin, finish = result.volume.focus.start, result.volume.focus.end
             form["subject_id"] = str(result.subject.id) if result.subject else ""
         form["start"] = _local(begin or datetime.now(UTC) - timedelta(hours=1))

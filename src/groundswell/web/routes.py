@@ -20,9 +20,13 @@ from groundswell.web import (
     digest_pages,
     drilldown_pages,
     identity_pages,
+    journey_pages,
+    lead_pages,
     listening_pages,
     model_pages,
     privacy_pages,
+    profiling_pages,
+    segment_pages,
     stream_pages,
     subject_pages,
     team_pages,
@@ -66,6 +70,10 @@ def install_web(app: FastAPI) -> None:
         audit_pages,
         account_pages,
         team_pages,
+        segment_pages,
+        lead_pages,
+        journey_pages,
+        profiling_pages,
     ):
         app.include_router(module.router)
     app.include_router(channels_pages.router)

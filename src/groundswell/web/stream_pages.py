@@ -12,6 +12,7 @@ from groundswell.api.params import Offset
 from groundswell.core.bounds import parse_id
 from groundswell.crm.read import list_channels, list_interactions
 from groundswell.crm.schemas import StreamFilter
+from groundswell.crm.visibility import redact
 from groundswell.listening.service import list_subjects
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
@@ -77,7 +78,7 @@ def stream_page(
         "stream.html",
         {
             "active": "stream",
-            "posts": page.items,
+            "posts": redact(page.items, role=user.role),
             "filters": filters,
             "subjects": list_subjects(session),
             "channels": list_channels(session),
@@ -112,6 +113,9 @@ def stream_poll(
     return render(
         request,
         "_stream_poll.html",
-        {"posts": page.items, "poll_url": _poll_url(filters, page.items[0].id)},
+        {
+            "posts": redact(page.items, role=user.role),
+            "poll_url": _poll_url(filters, page.items[0].id),
+        },
         user=user,
     )

@@ -1,4 +1,4 @@
-"""The customer-record loop: match new contacts as they arrive, refit customer value when due.
+"""The customer-record loop: match new contacts, make leads, refit customer value when due.
 
 Runs beside the pipeline (the embedded worker, ``groundswell worker``) rather than inside
 the ingest transaction: matching reads blocking keys across the store and a refit reads
@@ -13,6 +13,7 @@ import threading
 
 from groundswell.core.db import Database
 from groundswell.crm.clv_service import refit, refit_due
+from groundswell.crm.leads import PromoteReport, promote_leads
 from groundswell.crm.match_schemas import MatchReport
 from groundswell.crm.match_service import match_pending
 from groundswell.settings import Settings
@@ -34,6 +35,9 @@ class CrmLoop:
         self.match_every_s = match_every_s
         self.refit_every_s = refit_every_s
         self._stop = threading.Event()
+        self.leads_after_id = 0
+        """Interactions up to this id were looked at for leads (0 after a restart: the
+        rescan is idempotent)."""
         self._thread = threading.Thread(target=self._run, name="gs-crm", daemon=True)
 
     def match_once(self) -> MatchReport:
@@ -43,6 +47,13 @@ class CrmLoop:
                 auto_threshold=self.settings.identity_auto_merge_threshold,
                 review_threshold=self.settings.identity_review_threshold,
             )
+
+    def leads_once(self) -> PromoteReport:
+        """One batch of purchase-intent posts into leads, after matching has linked them."""
+        with self.db.session(write=True) as session:
+            report = promote_leads(session, after_id=self.leads_after_id)
+        self.leads_after_id = report.last_id
+        return report
 
     def refit_if_due(self) -> bool:
         with self.db.session() as session:
@@ -68,6 +79,9 @@ class CrmLoop:
                         report.candidates,
                         report.merged,
                     )
+                leads = self.leads_once()
+                if leads.created:
+                    log.info("leads: %d new from purchase-intent posts", leads.created)
                 if waited >= self.refit_every_s:
                     waited = 0.0
                     if self.refit_if_due():

@@ -21,7 +21,7 @@ from groundswell.api.routes_admin import actor_of
 from groundswell.auth.audit import record
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import InvalidInputError
-from groundswell.crm.consent import may_see_private
+from groundswell.crm.visibility import may_see_private
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -14,6 +14,7 @@ from groundswell.api.params import PathId
 from groundswell.core.bounds import MAX_INT64, Id
 from groundswell.core.clock import utcnow
 from groundswell.crm.models import Interaction, InteractionSubject
+from groundswell.crm.segments import list_segments
 from groundswell.engagement import actions, cases, config, inbox, replies
 from groundswell.engagement.models import Case, CaseConversation
 from groundswell.engagement.schemas import InboxFilters
@@ -42,6 +43,7 @@ FILTER_KEYS = (
     "intent",
     "sentiment",
     "tag",
+    "segment_id",
     "sort",
 )
 
@@ -72,6 +74,7 @@ def _context(request: Request, session: SessionDep, user: WebUser) -> dict[str, 
         "query": str(request.url.query),
         "now": now,
         "can_work": can_work(user),
+        "segments": list_segments(session),
     }
 
 

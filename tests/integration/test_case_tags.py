@@ -56,7 +56,7 @@ def test_set_tags_keeps_the_table_and_the_inbox_filters_by_it(db: Database) -> N
 
 
 def test_the_migration_fills_the_table_from_each_case_list(database_url: str) -> None:
-    downgrade(database_url, "0012")
+    downgrade(database_url, "0016")  # the revision before the case-tag table
     try:
         db = Database(make_settings(database_url))
         one = new_case(db, "one", ["vip", "refund", "vip"])

@@ -204,6 +204,16 @@ _INTENT_POSTS = (
 )
 
 
+_NEW_BUYERS: list[tuple[int, str, str | None]] = [
+    (0, "sam_rivera_travels", "Sam Rivera"),
+    (0, "priya_on_the_go", "Priya Nair"),
+    (0, "mkowalski", "Marta Kowalski"),
+    (0, "jt_familytrips", "Jordan Taylor"),
+    (0, "ana_b_gifts", "Ana Barros"),
+    (0, "chicagoweekender", "Lee Chen"),
+]
+
+
 def intent_posts(authors: list[tuple[int, str, str | None]]) -> list[InboundPost]:
     """A few posts asking to buy, from authors already known, for the Leads page."""
     now = utcnow().replace(microsecond=0)
@@ -245,6 +255,8 @@ def ensure_segments_and_leads(settings: Settings, db: Database, *, load: object)
                 made += 1
     skip = MERGED + REVIEW
     authors = _top_authors(db, skip + len(_INTENT_POSTS))[skip:]
+    # On a first start the replay's history is still loading: new customers ask instead.
+    authors += _NEW_BUYERS[: max(0, len(_INTENT_POSTS) - len(authors))]
     with db.session() as session:
         loaded = session.scalar(
             select(func.count())

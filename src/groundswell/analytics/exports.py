@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from groundswell.channels.models import Channel
 from groundswell.core.csv_export import keyset
 from groundswell.crm.models import Contact, Interaction
+from groundswell.crm.segment_models import Lead
 from groundswell.crm.visibility import PRIVATE_CHANNELS
 from groundswell.engagement.models import Case
 from groundswell.listening.alert_models import Alert
@@ -203,6 +204,60 @@ def post_rows(
             stmt = stmt.where(Interaction.created_at >= since)
         if until is not None:
             stmt = stmt.where(Interaction.created_at < until)
+        return stmt
+
+    yield from keyset(session, query, lambda row: int(row[0]), page=page)
+
+
+LEAD_HEADER = (
+    "id",
+    "status",
+    "contact_id",
+    "contact",
+    "account_id",
+    "owner_id",
+    "intent_posts",
+    "created_at",
+    "closed_at",
+    "channel",
+    "text",
+)
+
+
+def lead_rows(
+    session: Session, *, with_private_text: bool, status: str | None = None, page: int = 5000
+) -> Iterator[Sequence[Any]]:
+    """Leads with their contact and the post that made them (private text by role)."""
+    dialect = session.get_bind().dialect.name
+    private = sorted(PRIVATE_CHANNELS)
+
+    def query(after: int | None) -> Select[*tuple[Any, ...]]:
+        text: Any = Interaction.text
+        if not with_private_text:
+            text = case((Channel.key.in_(private), literal("")), else_=Interaction.text)
+        stmt: Select[*tuple[Any, ...]] = (
+            select(
+                Lead.id,
+                Lead.status,
+                Lead.contact_id,
+                Contact.display_name,
+                Lead.account_id,
+                Lead.owner_id,
+                Lead.intent_posts,
+                utc_text(Lead.created_at, dialect),
+                utc_text(Lead.closed_at, dialect),
+                Channel.key,
+                text,
+            )
+            .join(Contact, Contact.id == Lead.contact_id)
+            .join(Interaction, Interaction.id == Lead.interaction_id)
+            .join(Channel, Channel.id == Interaction.channel_id)
+            .order_by(Lead.id)
+        )
+        if after is not None:
+            stmt = stmt.where(Lead.id > after)
+        if status is not None:
+            stmt = stmt.where(Lead.status == status)
         return stmt
 
     yield from keyset(session, query, lambda row: int(row[0]), page=page)

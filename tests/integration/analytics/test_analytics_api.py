@@ -162,3 +162,26 @@ def test_posts_and_alerts_export_hide_private_text_and_are_audited(
     with db.session() as s:
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions.count("export.posts") == 3 and "export.alerts" in actions
+
+
+def test_leads_export_streams_each_lead_with_its_post(client: TestClient, db: Database) -> None:
+    from engagement_world import store_post
+    from groundswell.analytics.exports import LEAD_HEADER
+    from groundswell.crm.leads import promote_leads
+    from groundswell.crm.models import Interaction
+
+    iid = store_post(db, "t9", "buyer", text="want to book 2 tickets, price?")
+    with db.session() as s:
+        row = s.get(Interaction, iid)
+        assert row is not None
+        row.intent = "purchase_intent"
+    with db.session() as s:
+        assert promote_leads(s).created == 1
+    r = client.get("/api/v1/exports/leads.csv?status=new", headers=token(db, "lead"))
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0] == list(LEAD_HEADER) and len(rows) == 2
+    assert rows[1][LEAD_HEADER.index("text")] == "want to book 2 tickets, price?"
+    assert rows[1][LEAD_HEADER.index("status")] == "new"
+    bad = client.get("/api/v1/exports/leads.csv?status=won", headers=token(db, "admin"))
+    assert bad.status_code == 422 and "status" in bad.text

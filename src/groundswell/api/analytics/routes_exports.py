@@ -1,4 +1,4 @@
-"""Lists as CSV, streamed, any size: cases (the inbox), contacts, alerts and posts.
+"""Lists as CSV, streamed, any size: cases (the inbox), contacts, alerts, posts and leads.
 
 Every export is written to the audit log (who took which list, with its filters) in the
 request's transaction, before the first row streams.
@@ -105,4 +105,22 @@ def api_posts_csv(
         lambda s: exports.post_rows(
             s, with_private_text=private, channel=channel, since=since, until=until
         ),
+    )
+
+
+@router.get("/leads.csv", summary="Leads as CSV", response_class=StreamingResponse)
+def api_leads_csv(
+    request: Request,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: TeamReader,
+    status: Literal["new", "contacted", "qualified", "lost"] | None = None,
+) -> StreamingResponse:
+    _audit(request, session, user, "leads", status=status)
+    private = may_see_private(user.role)
+    return csv_response(
+        db,
+        "leads.csv",
+        exports.LEAD_HEADER,
+        lambda s: exports.lead_rows(s, with_private_text=private, status=status),
     )

@@ -6,7 +6,7 @@ request's transaction, before the first row streams.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +20,7 @@ from groundswell.api.params import QueryId
 from groundswell.api.routes_admin import actor_of
 from groundswell.auth.audit import record
 from groundswell.auth.schemas import UserRead
+from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError
 from groundswell.crm.visibility import may_see_private
 
@@ -40,11 +41,12 @@ def _audit(
     )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def _utc(moment: datetime | None, field: str) -> datetime | None:
     """A time without a zone is read as UTC, as everywhere in the API."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    try:
+        return to_utc(moment) if moment is not None else None
+    except OverflowError:
+        raise InvalidInputError("is out of range", field=field) from None
 
 
 @router.get("/cases.csv", summary="Cases as CSV", response_class=StreamingResponse)
@@ -93,7 +95,7 @@ def api_posts_csv(
     until: datetime | None = None,
 ) -> StreamingResponse:
     """Private messages' text only for roles that may see private data."""
-    since, until = _utc(since), _utc(until)
+    since, until = _utc(since, "since"), _utc(until, "until")
     if since is not None and until is not None and until <= since:
         raise InvalidInputError("until must be after since", field="until")
     _audit(request, session, user, "posts", channel=channel, since=since, until=until)

@@ -34,7 +34,15 @@ class IdentityRow:
 LAST_SEEN_GRANULARITY = timedelta(hours=1)
 """``last_seen`` moves only when it would move by at least this much."""
 
-_PROFILE_FIELDS = ("handle", "display_name", "followers", "profile_url")
+_PROFILE_FIELDS = (
+    "handle",
+    "display_name",
+    "followers",
+    "profile_url",
+    "bio",
+    "location",
+    "timezone",
+)
 _SELECTED = (
     "external_id",
     "id",
@@ -75,6 +83,9 @@ def upsert_identities(
                 "followers": author.followers,
                 "verified": author.verified,
                 "profile_url": author.profile_url,
+                "bio": author.bio,
+                "location": author.location,
+                "timezone": author.timezone,
                 "is_brand": post.direction == "out",
                 "first_seen": first[key],
                 "last_seen": seen,
@@ -117,6 +128,9 @@ def upsert_identities(
                 followers=bindparam("followers"),
                 verified=bindparam("verified"),
                 profile_url=bindparam("profile_url"),
+                bio=bindparam("bio"),
+                location=bindparam("location"),
+                timezone=bindparam("timezone"),
                 is_brand=bindparam("is_brand"),
                 last_seen=bindparam("last_seen"),
             )

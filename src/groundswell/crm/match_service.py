@@ -48,13 +48,16 @@ def load_profiles(session: Session, contact_ids: Iterable[int]) -> dict[int, Pro
             active.append(cid)
             fields[cid]["names"].append(name)
             fields[cid]["emails"].append(email)
-        for owner, platform, handle, display, url in session.execute(
+        for owner, platform, handle, display, url, bio, place, zone in session.execute(
             select(
                 Identity.contact_id,
                 Identity.platform,
                 Identity.handle,
                 Identity.display_name,
                 Identity.profile_url,
+                Identity.bio,
+                Identity.location,
+                Identity.timezone,
             ).where(Identity.contact_id.in_(part), Identity.is_brand.is_(False))
         ):
             if owner is None:
@@ -64,6 +67,9 @@ def load_profiles(session: Session, contact_ids: Iterable[int]) -> dict[int, Pro
             f["handles"].append(handle)
             f["names"].append(display)
             f["urls"].append(url)
+            f["bios"].append(bio)
+            f["locations"].append(place)
+            f["timezones"].append(zone)
             if handle and "@" in handle.lstrip("@") and platform == "email":
                 f["emails"].append(handle)
         for cid, value in session.execute(

@@ -88,6 +88,10 @@ class Identity(Base):
     followers: Mapped[int | None] = mapped_column(Integer)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_url: Mapped[str | None] = mapped_column(String(2000))
+    bio: Mapped[str | None] = mapped_column(Text)
+    """The profile's self-description; links in it are matching evidence."""
+    location: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     is_brand: Mapped[bool] = mapped_column(Boolean, default=False)
     """Our own accounts (authors of outbound posts); never become contacts."""
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))

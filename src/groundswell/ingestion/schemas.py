@@ -69,6 +69,10 @@ class Author(BaseModel):
     email: Annotated[str | None, Exact] = Field(default=None, max_length=320)
     phone: Annotated[str | None, Exact] = Field(default=None, max_length=40)
     bio: Annotated[str | None, Prose] = Field(default=None, max_length=2000)
+    location: Annotated[str | None, Prose] = Field(default=None, max_length=200)
+    """The place the profile gives, as free text ("Denver, CO")."""
+    timezone: Annotated[str | None, Exact] = Field(default=None, max_length=64)
+    """The profile's time zone as the network names it ("Europe/Paris")."""
 
 
 class Engagement(BaseModel):

@@ -37,7 +37,7 @@ from groundswell.channels.x.parse import (
 TWEET_FIELDS = (
     "author_id,created_at,conversation_id,in_reply_to_user_id,referenced_tweets,public_metrics,lang"
 )
-USER_FIELDS = "username,name,public_metrics,verified,description"
+USER_FIELDS = "username,name,public_metrics,verified,description,location"
 MAX_PAGES = 8
 """Mentions pages read per poll (X serves the newest 800 mentions at most)."""
 RULE_TAG = "gs:"

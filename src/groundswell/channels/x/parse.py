@@ -56,6 +56,7 @@ def tweet_to_post(
             "verified": bool(user.get("verified", False)),
             "profile_url": f"https://x.com/{username}" if username else None,
             "bio": user.get("description") or None,
+            "location": str(user["location"])[:200] if user.get("location") else None,
         },
         "url": f"https://x.com/{username or 'i'}/status/{tweet['id']}",
         "reply_to_external_id": parent,

@@ -55,11 +55,12 @@ typecheck: $(DEV_STAMP)
 
 ## Tests run on PYTEST_WORKERS processes (pytest-xdist); each has its own databases and streams.
 PYTEST_WORKERS ?= 2
-## The OpenAPI contract run (schemathesis) is one process of its own: its case count is
-## checked after its generated tests, which needs them all in the same process.
+## Tests in one xdist group run in one process, one after another: the OpenAPI contract
+## run (its case count is checked after its generated tests), and the browser and
+## CPU-heavy tests (tests/conftest.py). The slowest tests are listed at the end so a slow
+## one is seen when it is added.
 pytest: $(DEV_STAMP) browser services
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/contract
-	$(VENV)/bin/pytest tests/contract
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
 ## Lint, type check and every test.
 test: lint typecheck pytest

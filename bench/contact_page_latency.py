@@ -30,8 +30,8 @@ from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import Transaction
-from groundswell.crm.clv_service import refit
+from groundswell.crm.clv.models import Transaction
+from groundswell.crm.clv.service import refit
 from groundswell.crm.models import Contact, Identity, Interaction
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

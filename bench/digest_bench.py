@@ -37,7 +37,7 @@ from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Identity, Interaction, InteractionSubject
 from groundswell.engagement.models import Case
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 
 DAY = date(2025, 3, 3)

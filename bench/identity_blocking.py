@@ -2,7 +2,7 @@
 
 Builds a store of N identities (default 1,000,000) from FEBRL given names and surnames with
 handles made the way people make them (``janedoe``, ``jane_doe84``, ``jdoe``), indexes
-their blocking keys (crm/match_model.py ``blocking_keys``, the keys the ``match_keys``
+their blocking keys (crm/matching/scoring.py ``blocking_keys``, the keys the ``match_keys``
 table holds), then matches M new identities one by one: keys, candidate look-up with the
 same cap on over-common keys as the service, profile and Fellegi-Sunter score of every
 candidate. It prints new identities per second and candidates per identity, beside the
@@ -23,8 +23,8 @@ import time
 from collections import defaultdict
 
 from bench.eval_clv import shared_data
-from groundswell.crm.match_model import blocking_keys, profile_of, score
-from groundswell.crm.match_service import MAX_BLOCK
+from groundswell.crm.matching.scoring import blocking_keys, profile_of, score
+from groundswell.crm.matching.service import MAX_BLOCK
 
 
 def _names() -> tuple[list[str], list[str]]:

@@ -45,8 +45,8 @@ def fixture_bytes(network: str, name: str) -> bytes:
 
 
 class PipelineHarness:
-    def __init__(self, database_url: str) -> None:
-        self.settings = make_settings(database_url)
+    def __init__(self, database_url: str, *, outbound_allow_hosts: str = "") -> None:
+        self.settings = make_settings(database_url, outbound_allow_hosts=outbound_allow_hosts)
         self.db = Database(self.settings)
         self.stage = ProcessStage(self.settings, self.db, open_broker("memory://"))
         self.refused: list[str] = []

@@ -19,19 +19,44 @@ import sqlalchemy as sa
 from groundswell.core.db import Database
 from groundswell.core.migrate import upgrade
 from groundswell.settings import Settings
-from gs_testing import DATA_DIR, make_settings, truncate_all
+from gs_testing import DATA_DIR, make_settings, migrated_sqlite_url, truncate_all
 
 PG_URL = os.environ.get("GROUNDSWELL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GROUNDSWELL_TEST_REDIS_URL")
 
 
+BROWSER_EXPECT_TIMEOUT_MS = 15_000
+"""How long a browser assertion waits (Playwright's default is 5 s). The real app runs in
+its own process beside the other test worker's; on two shared cores a page that takes a
+few seconds is slow, not wrong, and a wait that long still fails on a real fault."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """In CI (``GROUNDSWELL_REQUIRE_SERVICES=1``) a missing service URL is an error, not a skip."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        pass
+    else:
+        expect.set_options(timeout=BROWSER_EXPECT_TIMEOUT_MS)
     if os.environ.get("GROUNDSWELL_REQUIRE_SERVICES") == "1" and not (PG_URL and REDIS_URL):
         raise pytest.UsageError(
             "GROUNDSWELL_REQUIRE_SERVICES=1 but GROUNDSWELL_TEST_POSTGRES_URL or "
             "GROUNDSWELL_TEST_REDIS_URL is unset"
         )
+
+
+SHARED_CORES_GROUP = "browser-and-cpu-heavy"
+"""Browser tests each run the app and chromium; ``cpu_heavy`` tests keep several processes
+busy. On two cores, two of them at once starve each other's servers for seconds, so they
+share one xdist group: one worker runs them one after another while the other worker runs
+the rest."""
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Marked as each item is collected, before pytest-xdist reads the groups."""
+    if item.get_closest_marker("browser") or item.get_closest_marker("cpu_heavy"):
+        item.add_marker(pytest.mark.xdist_group(SHARED_CORES_GROUP))
 
 
 def pytest_report_header() -> list[str]:
@@ -62,9 +87,7 @@ def pg_database_url() -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path / "gs.db")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -10,7 +10,7 @@ from groundswell.core.db import Database
 from groundswell.crm.models import Identity, Interaction, InteractionSubject
 from groundswell.engagement.models import Case
 from groundswell.engagement.reply_models import CsatSurvey
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import Subject
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
 

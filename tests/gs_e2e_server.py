@@ -20,13 +20,23 @@ import httpx
 import pytest
 
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.demo.engagement_setup import ensure_engagement
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
+from gs_testing import migrated_sqlite_url
 
 PASSWORD = "a long enough password"
 SECRET_KEY = "e2e-secret-key-for-this-run-only"
+
+
+def print_server_log(path: Path, tail: int = 6000) -> None:
+    """Print the end of the server's log; pytest shows it beside a failing test only."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return
+    if text.strip():
+        print(f"--- {path.name} (last {tail} characters) ---\n{text[-tail:]}")
 
 
 def free_port() -> int:
@@ -43,8 +53,7 @@ def run_app(
     prepare: Callable[[Database, Settings], None] | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, Database]]:
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "e2e.db")
     settings = Settings(  # type: ignore[call-arg]
         database_url=url,
         secret_key=secret_key,
@@ -111,4 +120,5 @@ def run_app(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        print_server_log(tmp_path / "uvicorn.log")
         db.dispose()

@@ -4,12 +4,16 @@ Count series (realTweets: mentions per 5 minutes) are judged in Anscombe-root sp
 a Poisson floor on their scale, rises only, as the product judges post volume; every other
 file is a level judged both ways, as net sentiment is. The detector learns during NAB's
 probationary rows (its warm-up) and emits 1 at the first step of each alert episode.
+Rarity asks a count series for a level crossed less than once in four days (an alert a
+person reads), a level series less than once a day; each series' steps per day come from
+its own median sampling interval.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -31,19 +35,32 @@ class Output:
     active: Floats
 
 
-def _hours(file: NabFile) -> np.ndarray:
-    return np.fromiter(
-        (datetime.fromisoformat(s).hour for s in file.timestamps), np.intp, len(file.timestamps)
+def _hours(file: NabFile, slots: int = 24) -> np.ndarray:
+    """Each row's time-of-day slot (``slots`` per day; 24: its hour)."""
+    minutes = (
+        (d.hour * 60 + d.minute) for d in (datetime.fromisoformat(s) for s in file.timestamps)
     )
+    return np.fromiter(minutes, np.intp, len(file.timestamps)) * slots // 1440
+
+
+def step_minutes(file: NabFile) -> float:
+    """The series' usual sampling interval (median gap), to turn days into steps."""
+    stamps = np.array([datetime.fromisoformat(s).timestamp() for s in file.timestamps])
+    gaps = np.diff(stamps)
+    return float(np.median(gaps[gaps > 0])) / 60.0
 
 
 def run_group(files: list[NabFile], params: RobustParams, counts: bool) -> list[Output]:
     if not files:
         return []
-    p = RobustParams(
-        **{**{f: getattr(params, f) for f in params.__dataclass_fields__}, "two_sided": not counts}
+    rare_days = params.count_rare_days if counts and params.count_rare_days else params.rare_days
+    p = replace(
+        params,
+        two_sided=not counts,
+        rare_days=rare_days,
+        settle_when_common=params.settle_when_common and not counts,
     )
-    lay = robust_layout(len(p.window_half_lives))
+    lay = robust_layout(len(p.window_half_lives), slots=p.slots_per_day)
     n = len(files)
     length = max(len(f.values) for f in files)
     values = np.zeros((n, length))
@@ -51,17 +68,18 @@ def run_group(files: list[NabFile], params: RobustParams, counts: bool) -> list[
     for i, f in enumerate(files):
         values[i, : len(f.values)] = f.values
         values[i, len(f.values) :] = f.values[-1]
-        h = _hours(f)
+        h = _hours(f, p.slots_per_day)
         hours[i, : len(h)] = h
     ys = 2.0 * np.sqrt(np.maximum(values, 0.0) + 0.375) if counts else values
     warmup = np.array([probationary_rows(len(f.values)) for f in files])
+    day_steps = np.array([1440.0 / step_minutes(f) for f in files])
     state = np.zeros((n, lay.size))
     opened = np.zeros((n, length))
     active = np.zeros((n, length))
     for t in range(length):
         y = ys[:, t]
         floor = p.count_scale_floor if counts else 1e-3 * np.abs(y) + 1e-9
-        out = robust_step(state, lay, p, y, hours[:, t], warmup <= t, floor)
+        out = robust_step(state, lay, p, y, hours[:, t], warmup <= t, floor, day_steps)
         opened[:, t] = out.opened
         active[:, t] = out.active
     return [
@@ -83,7 +101,7 @@ STEP_MINUTES = 5.0
 """NAB's count series are 5-minute rows; the rarity settings are real time."""
 
 
-def product_params(warmup: int, **changes: float) -> DetectorParams:
+def product_params(warmup: int, **changes: Any) -> DetectorParams:
     """The product's defaults with its real-time rarity settings counted in 5-minute rows."""
     d = replace(DetectorParams(), **changes)
     return replace(
@@ -96,7 +114,7 @@ def product_params(warmup: int, **changes: float) -> DetectorParams:
 
 
 def run_product(files: list[NabFile]) -> dict[str, Output]:
-    """The product's count detector (gs-spike-2) over count files, one row per step.
+    """The product's count detector over count files, one row per step.
 
     Each row is stepped at its own timestamp's minute so the hour-of-day profile is right;
     the detector's half-lives then count rows (5 minutes here), while its rarity settings

@@ -29,11 +29,13 @@ def create_app(
     broker: Broker | None = None,
     embedded_worker: bool | None = None,
     demo_speed: float | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """Build the app. With the in-process broker the worker runs inside the app.
 
     ``embedded_worker`` defaults to True exactly when the broker is in-process, since
-    nothing else could consume its messages.
+    nothing else could consume its messages. ``freeze_heap`` (a served process, not
+    tests) freezes the start-up heap once the lifespan has started everything.
     """
     settings = settings or get_settings()
     from groundswell.analytics.engagement.hooks import install as install_rollup_hook
@@ -86,6 +88,10 @@ def create_app(
             demo_crm = DemoCrm(app)
             app.state.demo_crm = demo_crm
             demo_crm.start()
+        if freeze_heap:
+            from groundswell.core.runtime import freeze_startup_heap
+
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -198,10 +198,11 @@ def serve(
     import uvicorn
 
     from groundswell.app import create_app
+    from groundswell.core.serving import with_serving_url
 
-    settings = _settings()
+    settings = with_serving_url(_settings(), host, port)
     _require_secure_keys(settings)
-    application = create_app(settings, demo_speed=speed if demo else None)
+    application = create_app(settings, demo_speed=speed if demo else None, freeze_heap=True)
     typer.echo(f"Groundswell is running at http://{host}:{port}/")
     if demo:
         from groundswell.demo.setup import DEMO_EMAIL, DEMO_PASSWORD
@@ -242,8 +243,8 @@ def demo_setup(
             typer.echo(f"created demo login {setup.DEMO_EMAIL}")
         if created := setup.ensure_demo_subjects(db):
             typer.echo(f"created {created} demo subjects")
-        if load_history and not setup.has_posts(db):
-            history = setup.split_sample(speed).history
+        history = setup.split_sample(speed).history if load_history else []
+        if load_history and not setup.has_history(db, history):
             typer.echo(
                 f"loading {len(history)} demo posts through the pipeline "
                 "(once; a minute or two with the sentiment model)"

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     """``model``: the shipped MiniLM fine-tune (calibrated, with intents); ``lexicon``:
     VADER, for very high volume."""
 
+    enrichment_process: bool = True
+    """Lexicon mode: enrich in a child process while this one stores
+    (``workers/enrich_process.py``), so on two or more cores both run at once. Off, and in
+    model mode (whose inference already runs on every core), one process does both."""
+
     brand_accounts: str = Field(default="", max_length=200_000)
     """The company's own accounts, comma-separated, as ``channel:handle`` or ``handle``
     (every channel): their posts are outbound, kept out of customer sentiment, intents and

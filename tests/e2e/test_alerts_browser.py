@@ -13,7 +13,8 @@ import pytest
 from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSWORD, server
 
 from groundswell.core.db import Database
-from groundswell.listening.alert_models import Alert, AlertDelivery, AlertRule
+from groundswell.listening.alerts.models import Alert, AlertDelivery, AlertRule
+from groundswell.listening.alerts.schemas import METRIC_LABELS
 from groundswell.listening.models import Subject
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ def _alert(db: Database, subject_id: int, *, metric: str, severity: int, observe
             last_anomaly_at=now,
             expected=4.0,
             observed=observed,
-            summary=f"Negative posts about Delta {XSS}: {observed:.0f} in the minute at "
+            summary=f"{METRIC_LABELS[metric]} about Delta {XSS}: {observed:.0f} in the minute at "
             f"{now:%H:%M} UTC vs 4 expected (severity {severity})",
             created_at=now,
             updated_at=datetime.now(UTC),
@@ -102,6 +103,8 @@ def test_alerts_page_live(server: tuple[str, Database], request: pytest.FixtureR
             page.evaluate("document.body.dataset.loadedOnce = 'yes'")
             _alert(db, delta_id, metric="volume", severity=6, observed=95)
             expect(rows).to_have_count(2, timeout=10_000)
+            # The tab's count follows the live list.
+            expect(page.locator("#alerts-count-active")).to_have_text("2")
             expect(page.locator("#alerts-badge")).to_have_text("2", timeout=15_000)
             assert page.evaluate("document.body.dataset.loadedOnce") == "yes"
             page.screenshot(path=str(ARTIFACTS / "alerts-live.png"), full_page=True)

@@ -140,6 +140,9 @@ def test_segments_leads_and_profiling_link(server: tuple[str, Database]) -> None
             customer.screenshot(path=str(ARTIFACTS / "crm-profiling-form.png"), full_page=True)
             customer.click("button:has-text('Send')")
             expect(customer.locator("h1")).to_have_text("Thank you!")
+            customer.goto(base + found.group(0))  # the link is used once
+            expect(customer.locator(".profiling-refused")).to_contain_text("already been used")
+            customer.screenshot(path=str(ARTIFACTS / "crm-profiling-used.png"), full_page=True)
             customer.goto(base + "/p/not-a-real-token")
             expect(customer.locator(".profiling-refused")).to_contain_text("not valid")
             customer.screenshot(path=str(ARTIFACTS / "crm-profiling-bad.png"), full_page=True)

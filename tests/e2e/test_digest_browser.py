@@ -39,11 +39,19 @@ def test_digest_page(server: tuple[str, Database], request: pytest.FixtureReques
             expect(page.locator(".dg-brand")).to_have_text("Acme Air")
             expect(page.locator(".dg-actions li")).not_to_have_count(0)
             for chart in (".chart-volume", ".chart-voice"):
+                # Wait for the image to finish loading: a width read earlier is 0.
+                page.wait_for_function(
+                    "sel => { const img = document.querySelector(sel);"
+                    " return img !== null && img.complete; }",
+                    arg=chart,
+                )
                 width = page.eval_on_selector(chart, "img => img.naturalWidth")
                 assert width > 100
             assert XSS not in page.content()
             page.screenshot(path=str(ARTIFACTS / "digest-page.png"), full_page=True)
             page.click("a[href='/digest/subscriptions']")
+            # The digest page has an e-mail field too: fill only once the new page is in.
+            expect(page).to_have_url(f"{base}/digest/subscriptions")
             page.fill("input[name=email]", "board@example.com")
             page.fill("input[name=timezone]", "Asia/Tokyo")
             page.click("form.digest-form button[type=submit]")

@@ -13,7 +13,7 @@ from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSW
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Contact, Identity, Interaction, InteractionSubject
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import Subject
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
 

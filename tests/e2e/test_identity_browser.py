@@ -12,9 +12,9 @@ import pytest
 from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSWORD, server
 
 from groundswell.core.db import Database
-from groundswell.crm.clv_schemas import TransactionIn
-from groundswell.crm.clv_service import add_customer_key, import_transactions, refit
-from groundswell.crm.match_service import match_pending
+from groundswell.crm.clv.schemas import TransactionIn
+from groundswell.crm.clv.service import add_customer_key, import_transactions, refit
+from groundswell.crm.matching.service import match_pending
 from groundswell.crm.models import Contact, Identity
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSW
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Identity, Interaction
-from groundswell.listening.alert_models import Anomaly
+from groundswell.listening.alerts.models import Anomaly
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 
 pytestmark = pytest.mark.browser
@@ -179,5 +179,69 @@ def test_listening_page(server: tuple[str, Database], request: pytest.FixtureReq
         page.click("tr:has-text('Umbrella') >> text=Edit")
         expect(page.locator(".backfill.done")).to_contain_text("History matched: 2 of 3")
         page.screenshot(path=str(ARTIFACTS / f"{name}-backfill.png"), full_page=True)
+        browser.close()
+    assert not errors, errors
+
+
+def test_gaps_custom_range_and_saved_views(
+    server: tuple[str, Database], request: pytest.FixtureRequest
+) -> None:
+    """An outage is shaded as a gap, not drawn as a drop; a custom range opens and is saved
+    as a view that reopens it."""
+    import sqlalchemy as sa
+    from playwright.sync_api import expect, sync_playwright
+
+    base, db = server
+    now = datetime.now(UTC)
+    world = _fill(db, now)
+    outage = (now - timedelta(hours=6)).replace(second=0, microsecond=0)
+    with db.session() as s:
+        s.execute(
+            sa.delete(MinuteRollup).where(
+                MinuteRollup.minute >= outage, MinuteRollup.minute < outage + timedelta(minutes=40)
+            )
+        )
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = request.node.name
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/login")
+        page.fill("input[name=email]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/")
+
+        start = (outage - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        end = (outage + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        page.goto(base + f"/listening?subject={world['acme']}")
+        page.fill("#range-start", start)
+        page.fill("#range-end", end)
+        page.click("text=Show range")
+        page.wait_for_url("**range=custom**")
+        root = page.locator("#listening.loaded")
+        expect(root).to_be_attached()
+        assert (root.get_attribute("data-first") or "").startswith(
+            (outage - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        )
+        gaps = page.evaluate(
+            "fetch(document.getElementById('series-csv').href).then(r => r.text())"
+        )
+        flags = [line.rsplit(",", 1)[1] for line in gaps.splitlines()[1:]]
+        assert flags.count("1") == 40 and len(flags) == 120
+        expect(page.locator(".gap-key")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-gap.png"), full_page=True)
+
+        page.fill("input[name=name]", "Outage hour")
+        page.click("text=Save view")
+        page.wait_for_url("**range=custom**")
+        page.goto(base + "/listening")
+        page.click(".saved-view >> text=Outage hour")
+        page.wait_for_url("**range=custom**")
+        expect(page.locator("#range-start")).to_have_value(start)
+        expect(page.locator("#listening.loaded")).to_be_attached()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-view.png"), full_page=True)
         browser.close()
     assert not errors, errors

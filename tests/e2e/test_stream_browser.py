@@ -22,10 +22,11 @@ from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Contact, Identity, Interaction, InteractionSubject
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
+from gs_e2e_server import print_server_log
+from gs_testing import migrated_sqlite_url
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +56,7 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "e2e.db")
     db = Database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
     with db.session() as s:
         create_user(s, data=UserCreate(email=EMAIL, password=PASSWORD, role="analyst"))
@@ -66,6 +66,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
         "GROUNDSWELL_DATABASE_URL": url,
         "GROUNDSWELL_ENVIRONMENT": "test",
         "GROUNDSWELL_SECRET_KEY": "e2e-secret-key-for-this-run-only",
+        # The networks' stand-ins (the channels page test) listen on loopback.
+        "GROUNDSWELL_OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
         "TZ": "UTC",
     }
     log = (tmp_path / "uvicorn.log").open("w")
@@ -110,6 +112,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Database]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        print_server_log(tmp_path / "uvicorn.log")
         db.dispose()
 
 
@@ -270,7 +273,9 @@ def test_new_posts_appear_live(
             page.screenshot(path=str(ARTIFACTS / "subjects-query-error.png"), full_page=True)
 
             page.goto(base + "/docs")
-            expect(page.locator(".swagger-ui .info .title")).to_contain_text("Groundswell")
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+                "Groundswell", timeout=30_000
+            )
             expect(page.locator(".opblock-summary-path").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "docs.png"))
 

@@ -16,7 +16,7 @@ from test_stream_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EMAIL, PASSW
 
 from groundswell.core.db import Database
 from groundswell.crm.models import Contact, Identity
-from groundswell.listening.alert_models import Alert, AlertRule
+from groundswell.listening.alerts.models import Alert, AlertRule
 from groundswell.listening.models import Subject
 
 pytestmark = pytest.mark.browser

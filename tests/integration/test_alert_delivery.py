@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from groundswell.core.clock import floor_minute, utcnow
 from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
-from groundswell.listening.alert_models import AlertDelivery, AlertRule, DetectorState
-from groundswell.listening.alerts import AlertBook
+from groundswell.listening.alerts.lifecycle import AlertBook
+from groundswell.listening.alerts.models import AlertDelivery, AlertRule, DetectorState
 from groundswell.listening.evaluator import last_closed_minute
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.notify.dispatcher import Dispatcher

@@ -29,7 +29,7 @@ from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
-from gs_testing import make_settings
+from gs_testing import make_settings, migrated_sqlite_url
 
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/login"): "the login form",
@@ -45,6 +45,14 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/p/{token}"): "the customer's profiling answer, by a signed link, rate-limited",
     ("GET", "/healthz"): "liveness probe: says the process answers, nothing else",
     ("GET", "/readyz"): "readiness probe: whether the database and broker answer, no data",
+    ("GET", "/widget/chat.js"): "the web chat widget's script, embedded on customers' sites",
+    ("GET", "/widget/chat.css"): "the web chat widget's styles",
+    ("GET", "/demo/site"): "the demo's made-up company page (not served in production)",
+    ("OPTIONS", "/chat/v1/{public_key}/{action}"): "web chat CORS preflight",
+    ("GET", "/chat/v1/{public_key}/config"): "web chat greeting, by the channel's public key",
+    ("POST", "/chat/v1/{public_key}/conversations"): "a visitor starts a chat (rate-limited)",
+    ("POST", "/chat/v1/{public_key}/messages"): "a visitor writes, by the conversation token",
+    ("GET", "/chat/v1/{public_key}/messages"): "a visitor reads, by the conversation token",
 }
 """Routes anyone may call, each with why. Everything else needs a policy below."""
 
@@ -131,10 +139,8 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from groundswell.core.migrate import upgrade
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('authz') / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path_factory.mktemp("authz") / "gs.db")
     settings = make_settings(url)
     db = Database(settings)
     tokens: dict[str, str] = {}

@@ -6,6 +6,7 @@ behave the same, so every behaviour a stage relies on is pinned here for both.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from groundswell.core.brokers.base import Broker, open_broker
+from groundswell.core.brokers.base import Broker, open_broker, publish_from_loop
 from groundswell.core.brokers.errors import BrokerUnavailableError
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.brokers.redis_streams import RedisStreamsBroker
@@ -266,3 +267,27 @@ def test_maxlen_bounds_a_best_effort_stream(broker: Broker, stream: str) -> None
     # one node (100 entries by default), and the newest entries are always kept.
     assert 10 <= len(got) <= 200
     assert got[-1].payload == b"m999"
+
+
+def test_publishing_from_an_event_loop_creates_the_group_and_keeps_order(
+    broker: Broker, stream: str
+) -> None:
+    """Webhook routes publish from the event loop (no worker thread): same contract."""
+
+    async def publish_twice() -> tuple[list[str], list[str]]:
+        first = await publish_from_loop(broker, stream, GROUP, payloads(1))
+        rest = await publish_from_loop(broker, stream, GROUP, payloads(4)[1:])
+        return first, rest
+
+    first, rest = asyncio.run(publish_twice())
+    got = broker.read(stream, GROUP, "a", count=10)
+    assert [m.id for m in got] == first + rest
+    assert [m.payload for m in got] == payloads(4)
+    assert asyncio.run(publish_from_loop(broker, stream, GROUP, [])) == []
+
+
+def test_publishing_from_an_event_loop_to_unreachable_redis_raises_a_clear_error() -> None:
+    adapter = open_broker("redis://127.0.0.1:1/0")
+    with pytest.raises(BrokerUnavailableError, match=r"127\.0\.0\.1:1"):
+        asyncio.run(publish_from_loop(adapter, "s", GROUP, [b"x"]))
+    adapter.close()

@@ -15,13 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Interaction, InteractionSubject
 from groundswell.listening.drilldown.service import drilldown
 from groundswell.listening.drilldown.stopwords import STOP_WORDS
 from groundswell.listening.models import Subject
 from groundswell.workers.importer import import_file
-from gs_testing import make_settings, require_data
+from gs_testing import make_settings, migrated_sqlite_url, require_data
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +38,7 @@ COMPLAINT_WORDS = {"cancelled", "flightled", "delayed", "hold", "rebooked", "reb
 @pytest.fixture(scope="module")
 def airline_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     path = require_data("airline", "Tweets.csv")
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('airline')) / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(Path(tmp_path_factory.mktemp("airline")) / "gs.db")
     settings = make_settings(url)
     db = Database(settings)
     with db.session() as s:

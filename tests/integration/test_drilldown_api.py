@@ -15,7 +15,7 @@ from groundswell.auth.service import create_api_token, create_user
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Contact, Identity, Interaction, InteractionSubject
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import Subject
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
 from groundswell.settings import Settings

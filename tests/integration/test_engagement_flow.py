@@ -153,6 +153,37 @@ def test_reply_is_sent_once_with_retries(db: Database, tmp_path: Path) -> None:
         assert c is not None and c.first_responded_at == T0 and c.first_response_due is None
 
 
+def test_a_reply_to_a_private_message_is_stored_private(db: Database, tmp_path: Path) -> None:
+    """The answer to an X DM (stored on the account's ``twitter`` channel) is as private
+    as the question; an answer to a public tweet on the same channel is public."""
+    from groundswell.crm.models import Interaction
+
+    ann, _, _ = setup_team(db)
+    dm = store_post(db, "t1", "carla")
+    public = store_post(db, "t2", "dan", text="Where is my bag, awful")
+    with db.session() as s:
+        s.get(Interaction, dm).private = True  # type: ignore[union-attr]
+    caps = FileNetwork(tmp_path / "n").caps
+    stored = {}
+    for name, post in (("dm", dm), ("public", public)):
+        case = run_rules(db, post)
+        assert case is not None
+        with db.session() as s:
+            reply = replies.queue_reply(
+                s,
+                case_id=case.id,
+                author=replies.Author(ann, "agent"),
+                text="We are on it",
+                caps=caps,
+                now=T0,
+                target_interaction_id=post,
+            )
+            row = s.get(Interaction, reply.interaction_id)
+            assert row is not None
+            stored[name] = row.private
+    assert stored == {"dm": True, "public": False}
+
+
 def test_permanent_failure_is_visible(db: Database, tmp_path: Path) -> None:
     ann, _, _ = setup_team(db)
     case = run_rules(db, store_post(db, "t1", "carla"))
@@ -414,7 +445,7 @@ def test_message_after_the_reopen_window_starts_a_new_case(db: Database) -> None
 def _value(db: Database, contact_id: int, clv: float, run_id: int | None = None) -> int:
     from datetime import date
 
-    from groundswell.crm.clv_models import ClvModelRun, CustomerValue
+    from groundswell.crm.clv.models import ClvModelRun, CustomerValue
 
     with db.session() as s:
         if run_id is None:

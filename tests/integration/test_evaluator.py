@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from groundswell.core.db import Database
-from groundswell.listening.alert_models import Alert, AlertDelivery, AlertRule, Anomaly
-from groundswell.listening.alert_schemas import SuppressionCreate
-from groundswell.listening.alerts import LifecycleParams
+from groundswell.listening.alerts.lifecycle import LifecycleParams
+from groundswell.listening.alerts.models import Alert, AlertDelivery, AlertRule, Anomaly
+from groundswell.listening.alerts.schemas import SuppressionCreate
+from groundswell.listening.alerts.suppressions import create_suppression
 from groundswell.listening.evaluator import GRACE, evaluate, last_closed_minute
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.spikes import DetectorParams
-from groundswell.listening.suppressions import create_suppression
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -191,7 +191,7 @@ def test_backfill_gives_what_streaming_gave(db: Database, subject: int) -> None:
     with db.session() as s:
         for model in (AlertDelivery, Anomaly, Alert):
             s.query(model).delete()
-        from groundswell.listening.alert_models import DetectorState
+        from groundswell.listening.alerts.models import DetectorState
 
         s.query(DetectorState).delete()
     tick(db, closing(END - MINUTE))
@@ -252,7 +252,7 @@ def test_a_rarely_mentioned_subject_learns_from_when_the_store_began(
         quiet_id = quiet.id
     tick(db, closing(SPIKE_AT))
     with db.session() as s:
-        from groundswell.listening.alert_models import DetectorState
+        from groundswell.listening.alerts.models import DetectorState
 
         row = s.get(DetectorState, (quiet_id, "all", 0))
         assert row is not None

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from groundswell.core.db import Database
 from groundswell.crm.channels_cache import ChannelIds
-from groundswell.crm.match_model import score
-from groundswell.crm.match_service import load_profiles
+from groundswell.crm.matching.scoring import score
+from groundswell.crm.matching.service import load_profiles
 from groundswell.crm.models import Identity
 from groundswell.crm.remember import remember_batch
 from groundswell.enrichment.base import Enrichment, Entities, Language, Sentiment

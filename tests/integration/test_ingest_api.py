@@ -83,6 +83,19 @@ def test_single_and_batch_are_stored_once(
     assert stored(db) == 2
 
 
+def test_the_private_flag_survives_the_broker_and_is_stored(
+    client: tuple[TestClient, dict[str, str], Database],
+) -> None:
+    """A DM sent on the same channel as public posts is stored private; the others not."""
+    c, auth, db = client
+    items = [good("dm", private=True), good("pub"), good("mail", channel="email")]
+    assert c.post("/api/v1/ingest", json=items, headers=auth).status_code == 202
+    wait_stored(c)
+    with db.session() as s:
+        rows = s.execute(select(Interaction.external_id, Interaction.private))
+        assert {ext: private for ext, private in rows} == {"dm": True, "pub": False, "mail": True}
+
+
 @pytest.mark.parametrize(
     ("item", "field", "words"),
     [

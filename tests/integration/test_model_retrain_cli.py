@@ -72,6 +72,8 @@ def test_retrain_gates_promotes_and_rolls_back(env: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "25 corrections:" in result.output
     assert "corrections_held_out" in result.output and "intent_sample" in result.output
+    assert "intent head kept from the candidate (data file not found" in result.output
+    assert "intent_f1:purchase_intent" in result.output
     assert "model version 2 (minilm-sent-v2): promoted: now in use" in result.output
     assert ModelStore(env).active() == 2
 

@@ -14,8 +14,8 @@ from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
-from groundswell.listening.alert_redaction import GENERIC_DELIVERY_ERROR, delivery_for_role
-from groundswell.listening.alert_schemas import DeliveryRead
+from groundswell.listening.alerts.redaction import GENERIC_DELIVERY_ERROR, delivery_for_role
+from groundswell.listening.alerts.schemas import DeliveryRead
 from groundswell.notify.senders import (
     DeliveryConfig,
     DeliveryError,
@@ -43,7 +43,7 @@ def tokens(db: Database) -> dict[str, dict[str, str]]:
 
 @pytest.fixture
 def api(sqlite_url: str) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = make_settings(sqlite_url)
+    settings = make_settings(sqlite_url, outbound_allow_hosts="")
     db = Database(settings)
     headers = tokens(db)
     with TestClient(create_app(settings, broker=MemoryBroker())) as client:
@@ -153,7 +153,7 @@ def test_delivery_errors_are_generic_for_everyone_but_admins() -> None:
 
 
 def test_the_rules_page_names_the_refused_target_line(sqlite_url: str) -> None:
-    settings = make_settings(sqlite_url)
+    settings = make_settings(sqlite_url, outbound_allow_hosts="")
     db = Database(settings)
     tokens(db)
     with TestClient(create_app(settings, broker=MemoryBroker())) as client:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from groundswell.core.db import Database
-from groundswell.listening.alert_models import Alert
-from groundswell.listening.alert_schemas import AlertFilter
-from groundswell.listening.alert_service import get_alert_detail, list_alerts
-from groundswell.listening.alerts import LifecycleParams
+from groundswell.listening.alerts.lifecycle import LifecycleParams
+from groundswell.listening.alerts.models import Alert
+from groundswell.listening.alerts.schemas import AlertFilter
+from groundswell.listening.alerts.service import get_alert_detail, list_alerts
 from groundswell.listening.evaluator import GRACE, evaluate
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.service import delete_subject

@@ -15,7 +15,7 @@ from groundswell.auth.service import create_api_token, create_user
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Identity, Interaction
-from groundswell.listening.alert_models import Anomaly
+from groundswell.listening.alerts.models import Anomaly
 from groundswell.listening.backfill_jobs import JOBS
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.settings import Settings
@@ -111,6 +111,37 @@ def test_subject_series_at_minute_resolution(
     assert body["positive"][7] == 4
     assert body["totals"]["volume"] == 10
     assert [(m["minute"][:16], m["severity"]) for m in body["spikes"]] == [("2024-05-01T12:07", 6)]
+
+
+def test_an_outage_of_a_busy_store_is_a_gap_not_a_drop(
+    client: TestClient, db: Database, world: dict[str, int]
+) -> None:
+    """Minutes with nothing stored while the store usually holds ~20 a minute are gaps;
+    in a quiet store the same silence is plausible and stays a zero."""
+    h = _headers(db)
+    url = f"/api/v1/subjects/{world['acme']}/series"
+    params = {"start": "2024-05-01T14:00:00Z", "end": "2024-05-01T14:10:00Z", "resolution": "1m"}
+    quiet = _get(client, h, url, **params)
+    assert quiet["gaps"] == [False] * 10
+    with db.session() as s:
+        for minute in (0, 1, 2, 6, 7, 8, 9):  # 3-5: the system was down
+            s.add(
+                MinuteRollup(
+                    minute=datetime(2024, 5, 1, 14, minute, tzinfo=UTC),
+                    subject_id=ALL_POSTS,
+                    channel_id=world["tw"],
+                    sentiment_label="neutral",
+                    count=20,
+                    sentiment_sum=0.0,
+                )
+            )
+    busy = _get(client, h, url, **params)
+    assert busy["gaps"] == [False, False, False, True, True, True, False, False, False, False]
+    assert busy["volume"] == [0] * 10  # Acme itself was quiet: zeros outside the gap are real
+    csv_lines = client.get(url + ".csv", headers=h, params=params).text.splitlines()
+    assert [line.rsplit(",", 1)[1] for line in csv_lines[1:]] == [
+        "0", "0", "0", "1", "1", "1", "0", "0", "0", "0",
+    ]  # fmt: skip
 
 
 def test_coarser_resolution_and_channel_filter(
@@ -316,9 +347,9 @@ def test_series_as_csv_matches_the_json(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.text.splitlines()
-    assert lines[0] == "bucket_start_utc,volume,negative,neutral,positive,net_sentiment"
-    assert lines[1] == "2024-05-01T12:00:00Z,4,3,0,1,-0.5000"
-    assert lines[2] == "2024-05-01T12:01:00Z,0,0,0,0,"
+    assert lines[0] == "bucket_start_utc,volume,negative,neutral,positive,net_sentiment,gap"
+    assert lines[1] == "2024-05-01T12:00:00Z,4,3,0,1,-0.5000,0"
+    assert lines[2] == "2024-05-01T12:01:00Z,0,0,0,0,,0"
     assert len(lines) == 11
     assert (
         sum(int(x.split(",")[1]) for x in lines[1:])

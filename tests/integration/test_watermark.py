@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from groundswell.core.db import Database
-from groundswell.listening.alert_models import Alert, Anomaly, DetectorState
-from groundswell.listening.alerts import LifecycleParams
+from groundswell.listening.alerts.lifecycle import LifecycleParams
+from groundswell.listening.alerts.models import Alert, Anomaly, DetectorState
 from groundswell.listening.evaluator import GRACE, EvaluationReport, evaluate
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.spikes import STATE_METRIC
@@ -29,7 +29,9 @@ def closing(minute: datetime) -> datetime:
     return minute + MINUTE + GRACE
 
 
-def write(db: Database, subject_id: int, start: datetime, minutes: int, *, seed: int) -> None:
+def write(
+    db: Database, subject_id: int, start: datetime, minutes: int, *, seed: int, channel: int = 1
+) -> None:
     """About 16 posts a minute, all about the subject, as the remember stage counts them."""
     rng = random.Random(seed)
     rows: list[MinuteRollup] = []
@@ -42,7 +44,7 @@ def write(db: Database, subject_id: int, start: datetime, minutes: int, *, seed:
                     MinuteRollup(
                         minute=minute,
                         subject_id=sid,
-                        channel_id=1,
+                        channel_id=channel,
                         sentiment_label=label,
                         count=count,
                         sentiment_sum=0.0,
@@ -91,6 +93,31 @@ def test_a_minute_waits_for_the_pipeline_to_catch_up(db: Database, subject: int)
         assert s.scalars(select(Alert)).all() == []
 
 
+def test_a_busy_channel_that_fell_behind_holds_judging_back(db: Database, subject: int) -> None:
+    """Channel 1 is current; channel 2, as busy, is three minutes behind (a reconnect):
+    its minutes are not judged as a drop. A quiet channel behind holds nothing back."""
+    day = 26 * 60
+    write(db, subject, T0, day, seed=7, channel=1)
+    write(db, subject, T0, day - 3, seed=8, channel=2)
+    newest = T0 + (day - 1) * MINUTE
+    report = tick(db, closing(newest))
+    assert report.judged_through == newest - 4 * MINUTE
+    write(db, subject, newest - 2 * MINUTE, 3, seed=9, channel=2)
+    report = tick(db, closing(newest))
+    assert report.judged_through == newest - MINUTE
+    with db.session() as s:
+        assert s.scalars(select(Alert)).all() == []
+        s.add(
+            MinuteRollup(
+                minute=newest - 20 * MINUTE, subject_id=ALL_POSTS, channel_id=3,
+                sentiment_label="neutral", count=2, sentiment_sum=0.0,
+            )
+        )  # fmt: skip
+    write(db, subject, newest + MINUTE, 1, seed=10, channel=1)
+    write(db, subject, newest + MINUTE, 1, seed=11, channel=2)
+    assert tick(db, closing(newest + MINUTE)).judged_through == newest
+
+
 def test_loading_hours_are_a_gap_not_a_surge_or_a_drop(db: Database, subject: int) -> None:
     """The oldest history is in, the rest is still loading, live posts already arrive."""
     history = 26 * 60
@@ -135,3 +162,74 @@ def test_judged_through_waits_then_gives_up() -> None:
     assert judged_through(closed, None, now=now, stall_wait=wait) == datetime(
         2024, 5, 1, 10, 24, tzinfo=UTC
     )
+
+
+def surge(db: Database, subject_id: int, start: datetime, minutes: int) -> None:
+    """About ten times the usual volume, nearly all negative."""
+    rows = [
+        MinuteRollup(
+            minute=start + i * MINUTE,
+            subject_id=sid,
+            channel_id=1,
+            sentiment_label="negative",
+            count=150,
+            sentiment_sum=0.0,
+        )
+        for i in range(minutes)
+        for sid in (subject_id, ALL_POSTS)
+    ]
+    with db.session() as s:
+        s.add_all(rows)
+
+
+def live_tick(db: Database, now: datetime) -> EvaluationReport:
+    """As the listening loop ticks: history teaches, only new minutes may alert."""
+    with db.session() as s:
+        return evaluate(s, now=now, lifecycle=LifecycleParams(quiet_minutes=10))
+
+
+def seen(db: Database, subject_id: int) -> int:
+    with db.session() as s:
+        row = s.get(DetectorState, (subject_id, STATE_METRIC, 0))
+        assert row is not None
+        return int(row.state["seen"])
+
+
+def test_history_that_arrives_behind_a_young_detector_is_learned(
+    db: Database, subject: int
+) -> None:
+    """The demo's order: live posts first, the day of history stored behind them. The
+    detector relearns from the history instead of sitting in warm-up for a day, alerts
+    on none of it, and a surge after it opens an alert."""
+    history = 26 * 60
+    live_start = T0 + history * MINUTE
+    write(db, subject, live_start, 20, seed=7)
+    live_tick(db, closing(live_start + 19 * MINUTE))
+    assert seen(db, subject) <= 20
+
+    write(db, subject, T0, history, seed=8)
+    write(db, subject, live_start + 20 * MINUTE, 5, seed=9)
+    live_tick(db, closing(live_start + 24 * MINUTE))
+    assert seen(db, subject) >= history
+    # The newest minute waits for a later post (the watermark); the rest is judged.
+    assert last_judged(db, subject) >= live_start + 23 * MINUTE
+    with db.session() as s:
+        assert s.scalars(select(Alert)).all() == []
+
+    surge(db, subject, live_start + 25 * MINUTE, 3)
+    live_tick(db, closing(live_start + 27 * MINUTE))
+    with db.session() as s:
+        alerts = s.scalars(select(Alert).where(Alert.subject_id == subject)).all()
+        assert {a.metric for a in alerts} >= {"volume", "negative"}
+        assert all(a.started_at >= live_start + 25 * MINUTE for a in alerts)
+        assert min(a.started_at for a in alerts) <= live_start + 26 * MINUTE
+
+
+def test_a_detector_that_learned_its_history_does_not_relearn(db: Database, subject: int) -> None:
+    history = 26 * 60
+    write(db, subject, T0, history, seed=10)
+    live_tick(db, closing(T0 + (history - 1) * MINUTE))
+    learned = seen(db, subject)
+    write(db, subject, T0 + history * MINUTE, 10, seed=11)
+    live_tick(db, closing(T0 + (history + 9) * MINUTE))
+    assert seen(db, subject) == learned + 10

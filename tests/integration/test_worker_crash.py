@@ -117,6 +117,7 @@ def _wait(predicate: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.cpu_heavy
 def test_killed_worker_processes_lose_and_duplicate_nothing(
     stack: tuple[Settings, Database, Broker], tmp_path: Path
 ) -> None:

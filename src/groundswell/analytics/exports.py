@@ -9,7 +9,18 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
@@ -18,7 +29,7 @@ from groundswell.crm.models import Contact, Interaction
 from groundswell.crm.segment_models import Lead
 from groundswell.crm.visibility import PRIVATE_CHANNELS
 from groundswell.engagement.models import Case
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 
 CASE_HEADER = (
     "id",
@@ -135,6 +146,7 @@ POST_HEADER = (
     "sentiment",
     "sentiment_score",
     "intent",
+    "private",
     "url",
     "text",
 )
@@ -161,6 +173,11 @@ def alert_rows(session: Session, *, page: int = 5000) -> Iterator[Sequence[Any]]
     yield from keyset(session, query, lambda row: int(row[0]), page=page)
 
 
+def _private(keys: list[str]) -> ColumnElement[bool]:
+    """The message's own flag, or (rows stored before it existed) a private channel key."""
+    return or_(Interaction.private.is_(True), Channel.key.in_(keys))
+
+
 def post_rows(
     session: Session,
     *,
@@ -177,8 +194,10 @@ def post_rows(
 
     def query(after: int | None) -> Select[*tuple[Any, ...]]:
         text: Any = Interaction.text
+        url: Any = Interaction.url
         if not with_private_text:
-            text = case((Channel.key.in_(private), literal("")), else_=Interaction.text)
+            text = case((_private(private), literal("")), else_=Interaction.text)
+            url = case((_private(private), null()), else_=Interaction.url)
         stmt: Select[*tuple[Any, ...]] = (
             select(
                 Interaction.id,
@@ -190,7 +209,8 @@ def post_rows(
                 Interaction.sentiment_label,
                 Interaction.sentiment_score,
                 Interaction.intent,
-                Interaction.url,
+                case((_private(private), literal("true")), else_=literal("false")),
+                url,
                 text,
             )
             .join(Channel, Channel.id == Interaction.channel_id)
@@ -234,7 +254,7 @@ def lead_rows(
     def query(after: int | None) -> Select[*tuple[Any, ...]]:
         text: Any = Interaction.text
         if not with_private_text:
-            text = case((Channel.key.in_(private), literal("")), else_=Interaction.text)
+            text = case((_private(private), literal("")), else_=Interaction.text)
         stmt: Select[*tuple[Any, ...]] = (
             select(
                 Lead.id,

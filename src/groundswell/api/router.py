@@ -29,7 +29,10 @@ from groundswell.api.analytics import router as analytics_router
 from groundswell.api.engagement import router as engagement_router
 
 api_router = APIRouter(prefix="/api/v1")
+# Routes match in the order they are added, one pattern after another: the networks'
+# webhook deliveries and the ingest API, the hot paths, are tried first.
 for module in (
+    routes_webhooks,
     routes_ingest,
     routes_read,
     routes_listening,
@@ -37,7 +40,6 @@ for module in (
     routes_drilldown,
     routes_corrections,
     routes_models,
-    routes_webhooks,
     routes_clv,
     routes_identity,
     routes_privacy,

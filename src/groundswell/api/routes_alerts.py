@@ -23,9 +23,11 @@ from groundswell.api.deps import (
 from groundswell.api.params import Offset, PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import MAX_INT64
-from groundswell.listening import alert_rules, alert_service, delivery_read, suppressions
-from groundswell.listening.alert_redaction import delivery_for_role, rule_for_role
-from groundswell.listening.alert_schemas import (
+from groundswell.listening.alerts import deliveries, suppressions
+from groundswell.listening.alerts import rules as alert_rules
+from groundswell.listening.alerts import service as alert_service
+from groundswell.listening.alerts.redaction import delivery_for_role, rule_for_role
+from groundswell.listening.alerts.schemas import (
     AlertDetail,
     AlertFilter,
     AlertPage,
@@ -237,7 +239,7 @@ def api_list_deliveries(
     """Each with its status, attempts and last error; ``dead`` ones gave up and wait
     for a retry."""
     filters = DeliveryFilter(status=status_, alert_id=alert_id, limit=limit, offset=offset)
-    page = delivery_read.list_deliveries(session, filters=filters)
+    page = deliveries.list_deliveries(session, filters=filters)
     items = [delivery_for_role(d, user.role) for d in page.items]
     return page.model_copy(update={"items": items})
 
@@ -249,5 +251,5 @@ def api_list_deliveries(
     dependencies=_WRITE,
 )
 def api_retry_delivery(session: SessionDep, user: Manager, delivery_id: PathId) -> DeliveryRead:
-    delivery = delivery_read.retry_delivery(session, delivery_id=delivery_id)
+    delivery = deliveries.retry_delivery(session, delivery_id=delivery_id)
     return delivery_for_role(delivery, user.role)

@@ -17,13 +17,13 @@ from groundswell.api.deps import (
 from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.errors import NotFoundError
-from groundswell.crm.clv_schemas import (
+from groundswell.crm.clv.schemas import (
     ClvRunRead,
     CustomerValueRead,
     TransactionImportReport,
     TransactionIn,
 )
-from groundswell.crm.clv_service import customer_value, import_transactions, latest_run, refit
+from groundswell.crm.clv.service import customer_value, import_transactions, latest_run, refit
 from groundswell.settings import Settings
 
 router = APIRouter(tags=["customer value"])

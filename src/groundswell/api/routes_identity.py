@@ -10,15 +10,15 @@ from pydantic import BaseModel, Field
 from groundswell.api.deps import CSRF_CHECKED, ApiUser, SessionDep, get_app_settings
 from groundswell.api.params import PathId
 from groundswell.core.bounds import MAX_INT64
-from groundswell.crm.match_schemas import CandidateRead, MatchReport, MergeEventRead
-from groundswell.crm.match_service import (
+from groundswell.crm.matching.merge import MergeConflictError, merge_contacts, merge_log, unmerge
+from groundswell.crm.matching.schemas import CandidateRead, MatchReport, MergeEventRead
+from groundswell.crm.matching.service import (
     confirm_candidate,
     match_pending,
     reject_candidate,
     rerun_all,
     review_queue,
 )
-from groundswell.crm.merge_service import MergeConflictError, merge_contacts, merge_log, unmerge
 from groundswell.settings import Settings
 
 router = APIRouter(tags=["identity resolution"])

@@ -6,6 +6,11 @@ the source's status and reason and kept in the dead-letter table; a delivery tha
 is validated post by post like the ingest API, and the valid posts are published to the
 pipeline. ``GET`` answers a subscription handshake (Meta's ``hub.challenge``) for sources
 that have one. Never a 500: a source that fails unexpectedly is a refusal with a reason.
+
+The route holds no database session while it reads, verifies and publishes: only a
+refusal is written, in a short session of its own. A request-long session would, on
+SQLite, hold the write lock from the first byte read, so a burst of deliveries would
+queue on it and exhaust the connection pool.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from groundswell.api.deps import SessionDep
+from groundswell.api.deps import DatabaseDep
 from groundswell.channels.base import WebhookRejected, WebhookSource
 from groundswell.channels.common.webhooks import (
     SubscriptionHandshake,
@@ -25,9 +30,14 @@ from groundswell.channels.common.webhooks import (
     max_body_of,
     webhooks,
 )
+from groundswell.core.db import Database
 from groundswell.ingestion.formats import Accepted, Rejected, validate_items
 from groundswell.ingestion.schemas import IngestResult, PostError
-from groundswell.ingestion.service import record_rejections, submit_posts, validation_context
+from groundswell.ingestion.service import (
+    record_rejections,
+    submit_posts_from_loop,
+    validation_context,
+)
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,14 +62,16 @@ async def _bounded_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def _refused(
-    session: SessionDep, channel: str, status: int, reason: str, payload: bytes
+def _keep_rejections(db: Database, channel: str, rejections: list[Any]) -> None:
+    with db.session() as session:
+        record_rejections(session, source=f"webhook:{channel}", rejections=rejections)
+
+
+async def _refused(
+    db: Database, channel: str, status: int, reason: str, payload: bytes
 ) -> JSONResponse:
-    record_rejections(
-        session,
-        source=f"webhook:{channel}",
-        rejections=[("delivery", None, reason, payload[:4000].decode("utf-8", "replace"))],
-    )
+    rejection = ("delivery", None, reason, payload[:4000].decode("utf-8", "replace"))
+    await run_in_threadpool(_keep_rejections, db, channel, [rejection])
     result = IngestResult(
         accepted=0, rejected=1, errors=[PostError(record="delivery", field=None, reason=reason)]
     )
@@ -78,28 +90,29 @@ def _refused(
     },
     summary="Receive a network's webhook delivery",
 )
-async def receive(channel: str, request: Request, session: SessionDep) -> Response:
+async def receive(channel: str, request: Request, db: DatabaseDep) -> Response:
     source = registry_of(request).get(channel)
     if source is None:
         return JSONResponse(status_code=404, content={"detail": f"no webhook for {channel[:64]!r}"})
     limit = max_body_of(source)
     body = await _bounded_body(request, limit)
     if body is None:
-        return _refused(session, channel, 413, f"body exceeds {limit} bytes", b"")
+        return await _refused(db, channel, 413, f"body exceeds {limit} bytes", b"")
     headers = dict(request.headers)
     try:
         posts = source.parse_webhook(headers, body)
     except WebhookRejected as exc:
-        return _refused(session, channel, exc.status, exc.reason, body)
+        return await _refused(db, channel, exc.status, exc.reason, body)
     except Exception as exc:  # a source bug must not become a 500 for the network
         log.exception("webhook source %s failed", channel)
-        return _refused(session, channel, 422, f"unreadable delivery: {type(exc).__name__}", body)
-    return await _publish(request, session, source, channel, posts)
+        reason = f"unreadable delivery: {type(exc).__name__}"
+        return await _refused(db, channel, 422, reason, body)
+    return await _publish(request, db, source, channel, posts)
 
 
 async def _publish(
     request: Request,
-    session: SessionDep,
+    db: Database,
     source: WebhookSource,
     channel: str,
     posts: list[dict[str, Any]],
@@ -111,9 +124,9 @@ async def _publish(
     for refusal in getattr(source, "last_refusals", None) or []:
         rejected.append((refusal.ref, None, refusal.reason, refusal.payload))
     if rejected:
-        record_rejections(session, source=f"webhook:{channel}", rejections=rejected)
+        await run_in_threadpool(_keep_rejections, db, channel, rejected)
     if accepted:
-        await run_in_threadpool(submit_posts, request.app.state.broker, settings, accepted)
+        await submit_posts_from_loop(request.app.state.broker, settings, accepted)
     result = IngestResult(
         accepted=len(accepted),
         rejected=len(rejected),

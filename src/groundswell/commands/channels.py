@@ -140,6 +140,7 @@ def backfill_(
         if settings.embedded_broker:
             loop, _stage = process_loop(settings, db, broker, consumer=consumer_name())
             loop.drain()
+            _stage.close()
         typer.echo(f"{posts} posts published, {rejected} rejected")
     except (AccountNotFound, LookupError) as exc:
         raise _fail(str(exc)) from exc

@@ -23,7 +23,7 @@ def import_transactions_command(
 ) -> None:
     """Import purchases; rows with a bad amount, date or unknown customer are refused alone."""
     from groundswell.core.db import Database
-    from groundswell.crm.clv_service import import_transactions
+    from groundswell.crm.clv.service import import_transactions
     from groundswell.crm.transaction_file import UnreadableTransactionsError, read_file
     from groundswell.settings import get_settings
 
@@ -58,7 +58,7 @@ def import_transactions_command(
 
 def _refit_once(triggered_by: str, cutoff: date | None = None) -> str:
     from groundswell.core.db import Database
-    from groundswell.crm.clv_service import refit
+    from groundswell.crm.clv.service import refit
     from groundswell.settings import get_settings
 
     settings = get_settings()
@@ -107,7 +107,7 @@ def schedule_command(
 ) -> None:
     """Refit whenever the latest fit is older than GROUNDSWELL_CLV_REFIT_INTERVAL_HOURS."""
     from groundswell.core.db import Database
-    from groundswell.crm.clv_service import refit_due
+    from groundswell.crm.clv.service import refit_due
     from groundswell.settings import get_settings
 
     settings = get_settings()

@@ -27,7 +27,7 @@ def match_command(
 ) -> None:
     """Find candidate pairs: merge above the automatic threshold, queue the band below."""
     from groundswell.core.db import Database
-    from groundswell.crm.match_service import match_pending, rerun_all
+    from groundswell.crm.matching.service import match_pending, rerun_all
     from groundswell.settings import get_settings
 
     settings = get_settings()
@@ -66,7 +66,7 @@ def merge_command(
     """Merge one contact into another (undo with `identity unmerge`)."""
     from groundswell.core.db import Database
     from groundswell.core.errors import InvalidInputError, NotFoundError
-    from groundswell.crm.merge_service import MergeConflictError, merge_contacts
+    from groundswell.crm.matching.merge import MergeConflictError, merge_contacts
     from groundswell.settings import get_settings
 
     db = Database(get_settings())
@@ -88,7 +88,7 @@ def unmerge_command(event: Annotated[int, typer.Argument(help="The merge log id.
     """Undo one merge: every moved row goes back to the merged contact."""
     from groundswell.core.db import Database
     from groundswell.core.errors import NotFoundError
-    from groundswell.crm.merge_service import MergeConflictError, unmerge
+    from groundswell.crm.matching.merge import MergeConflictError, unmerge
     from groundswell.settings import get_settings
 
     db = Database(get_settings())
@@ -109,7 +109,7 @@ def log_command(
 ) -> None:
     """The merge log (audit trail), newest first."""
     from groundswell.core.db import Database
-    from groundswell.crm.merge_service import merge_log
+    from groundswell.crm.matching.merge import merge_log
     from groundswell.settings import get_settings
 
     db = Database(get_settings())

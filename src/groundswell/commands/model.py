@@ -77,6 +77,35 @@ def train(
     typer.echo(f"model {metadata['version']} written to {output}")
 
 
+@app.command("fit-intents")
+def fit_intents(
+    model_dir: Annotated[
+        Path, typer.Option(help="Model folder (a copy of the package's model/data/).")
+    ],
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder holding semeval2017/, airline/, twcs_sample/.")
+    ] = None,
+) -> None:
+    """Refit the intent head on the model's frozen sentence vectors (weak labels).
+
+    Needs ``onnx`` (the ``train`` extra), not PyTorch. The hand-labelled sample is never
+    trained or tuned on.
+    """
+    try:
+        import onnx  # noqa: F401
+    except ImportError as exc:
+        raise _fail("fitting intents needs the 'train' extra (onnx is missing)") from exc
+    from groundswell.enrichment.model.artifacts import ModelFilesMissingError
+    from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
+    from groundswell.training.intent_head import refit_intents
+
+    try:
+        metadata = refit_intents(model_dir, data_dir or DEFAULT_DATA_DIR, typer.echo)
+    except (ModelFilesMissingError, DataError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"intent head {metadata['intent_version']} written to {model_dir}")
+
+
 @app.command()
 def info(
     model_dir: Annotated[
@@ -145,10 +174,18 @@ def retrain(
     promote: Annotated[
         bool, typer.Option(help="Activate the candidate when it passes the gate.")
     ] = True,
+    fit_intents: Annotated[
+        bool,
+        typer.Option(
+            help="Refit the candidate's intent head (as fit-intents does, plus agents' "
+            "intent corrections) before judging it."
+        ),
+    ] = True,
 ) -> None:
     """Train a candidate with agents' corrections, gate it against the active model, promote.
 
-    Running workers pick up a promoted model within seconds, without a restart.
+    The candidate gets its own intent head, stored with it. Running workers pick up a
+    promoted model within seconds, without a restart.
     """
     from groundswell.crm.corrections import load_correction_examples
     from groundswell.enrichment.model.store import ModelStoreError
@@ -181,15 +218,24 @@ def retrain(
             candidate_dir=candidate_dir,
             data_dir=data_dir or DEFAULT_DATA_DIR,
             promote=promote,
+            fit_intents=fit_intents,
             log=typer.echo,
         )
     except (ModelStoreError, DataError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+    head = report.gate.get("intent_head", {})
+    if head.get("refit"):
+        typer.echo(
+            f"intent head refit ({head['intent_version']}, "
+            f"{head['corrections']} intent corrections added)"
+        )
+    else:
+        typer.echo(f"intent head kept from the candidate ({head.get('reason')})")
     typer.echo("gate:")
     for rule in report.gate["rules"]:
         mark = "ok  " if rule["passed"] else "FAIL"
         typer.echo(
-            f"  {mark} {rule['set']:22} {rule['metric']:16} candidate {rule['candidate']:.4f}"
+            f"  {mark} {rule['set']:22} {rule['metric']:28} candidate {rule['candidate']:.4f}"
             f"  active {rule['active']:.4f}  (may drop {rule['allowed_drop']:.3f})"
         )
     verdict = "promoted: now in use" if report.promoted else "kept, not promoted"

@@ -1,11 +1,11 @@
 """The one guard every outbound request passes: no posting into our own network.
 
-Alert webhooks, Slack targets and, later, connectors and CRM sync all take a URL from a
-user. Without a check, anyone allowed to save such a target could make the server post
-to loopback, the cloud metadata address or a private service (server-side request
-forgery), and the delivery error would tell them whether a port was open. The guard
-resolves the host and refuses any address that is not globally routable unless an
-admin listed the host in ``GROUNDSWELL_OUTBOUND_ALLOW_HOSTS``.
+Alert webhooks, Slack targets, CRM sync and connectors' streams (Bluesky's Jetstream)
+all take a URL from a user. Without a check, anyone allowed to save such a target could
+make the server post to loopback, the cloud metadata address or a private service
+(server-side request forgery), and the delivery error would tell them whether a port was
+open. The guard resolves the host and refuses any address that is not globally routable
+unless an admin listed the host in ``GROUNDSWELL_OUTBOUND_ALLOW_HOSTS``.
 
 It runs twice: when a target is saved (a clear 422 for the user) and right before each
 delivery (DNS can change between the two). A connection still goes to whatever the
@@ -73,6 +73,20 @@ class OutboundPolicy:
     @classmethod
     def from_setting(cls, value: str | Iterable[str] | None) -> OutboundPolicy:
         return cls(allow_hosts=parse_allow_hosts(value))
+
+    def check_websocket_url(self, url: str, *, must_resolve: bool = True) -> None:
+        """``check_url`` for a WebSocket: ``ws://`` and ``wss://`` are checked as the
+        ``http://`` and ``https://`` request that opens them (same host, same port)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise OutboundRefusedError("is not a valid URL") from None
+        schemes = {"ws": "http", "wss": "https"}
+        if parts.scheme not in schemes:
+            raise OutboundRefusedError("must be an absolute ws:// or wss:// URL")
+        self.check_url(
+            parts._replace(scheme=schemes[parts.scheme]).geturl(), must_resolve=must_resolve
+        )
 
     def check_url(self, url: str, *, must_resolve: bool = True) -> None:
         """Raise ``OutboundRefusedError`` unless ``url`` is http(s) to a public address.

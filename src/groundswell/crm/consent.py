@@ -40,17 +40,26 @@ class ConsentRead(BaseModel):
 
 
 def record_consent(
-    session: Session, *, identity_id: int, purpose: str, granted: bool, source: str
+    session: Session,
+    *,
+    identity_id: int,
+    purpose: str,
+    granted: bool,
+    source: str,
+    recorded_at: datetime | None = None,
 ) -> None:
+    """Append one statement; ``recorded_at`` is when the person gave it (default: now),
+    for statements that reach the CRM after they were made (a web chat's consent box)."""
     if purpose not in PURPOSES:
         raise InvalidInputError(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
     if session.get(Identity, identity_id) is None:
         raise NotFoundError("identity", identity_id)
     if not source.strip():
         raise InvalidInputError("say where the consent came from", field="source")
-    session.add(
-        Consent(identity_id=identity_id, purpose=purpose, granted=granted, source=source[:200])
-    )
+    row = Consent(identity_id=identity_id, purpose=purpose, granted=granted, source=source[:200])
+    if recorded_at is not None:
+        row.recorded_at = recorded_at
+    session.add(row)
     session.flush()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.channels.models import Channel
 from groundswell.core.errors import NotFoundError
-from groundswell.crm.clv_models import CustomerValue
+from groundswell.crm.clv.models import CustomerValue
 from groundswell.crm.models import Contact, Identity, Interaction
 from groundswell.crm.note_models import ContactTag
 from groundswell.crm.read import _like, _to_reads

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from groundswell.crm.clv_models import Transaction
+from groundswell.crm.clv.models import Transaction
 from groundswell.crm.models import Interaction
 
 STAGES = ("awareness", "consideration", "purchase", "service", "loyalty")
@@ -44,10 +44,18 @@ class Journey(BaseModel):
 
 def infer(events: list[tuple[datetime, str]]) -> list[StageMove]:
     """Stage moves from (time, event) pairs; events: first_touch, purchase_intent, purchase,
-    complaint, support_question, praise."""
+    complaint, support_question, praise.
+
+    The first touch only starts a journey: a customer whose purchases (imported from the
+    shop) predate their first message is not back at awareness when they write. At the
+    same instant the first touch comes first (the post that is the first touch may also be
+    the first complaint).
+    """
     moves: list[StageMove] = []
     purchases = 0
-    for at, event in sorted(events):
+    for at, event in sorted(events, key=lambda e: (e[0], e[1] != "first_touch", e[1])):
+        if event == "first_touch" and moves:
+            continue
         rule = event
         if event == "support_question":
             rule = "complaint"

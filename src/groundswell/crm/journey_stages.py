@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from groundswell.crm.clv_models import Transaction
+from groundswell.crm.clv.models import Transaction
 from groundswell.crm.journey import STAGES, StageMove, infer
 from groundswell.crm.models import Contact, Interaction
 

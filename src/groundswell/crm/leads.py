@@ -36,6 +36,8 @@ class LeadRead(BaseModel):
     status: str
     interaction_id: int
     text: str
+    private: bool = False
+    """The post is a private message (its text is withheld from roles that may not read it)."""
     channel_key: str
     posted_at: datetime
     url: str | None
@@ -200,13 +202,15 @@ def _reads(session: Session, leads: list[Lead], role: str) -> list[LeadRead]:
     out = []
     for lead in leads:
         post, key = posts[lead.interaction_id]
-        hidden = is_private(key) and not may_see_private(role)
+        private = post.private or is_private(key)
+        hidden = private and not may_see_private(role)
         out.append(
             LeadRead(
                 id=lead.id,
                 status=lead.status,
                 interaction_id=lead.interaction_id,
                 text=WITHHELD if hidden else post.text,
+                private=private,
                 channel_key=key,
                 posted_at=post.created_at,
                 url=None if hidden else post.url,

@@ -227,7 +227,7 @@ def erase_person(session: Session, *, contact_id: int, actor: str) -> dict[str, 
         session.delete(row)
     counts["rejected_records"] = len(dead)
     # The merge log names the person's contact ids; it goes with them.
-    from groundswell.crm.match_models import MergeEvent
+    from groundswell.crm.matching.models import MergeEvent
 
     result = session.execute(
         delete(MergeEvent).where(

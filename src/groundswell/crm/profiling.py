@@ -10,28 +10,39 @@ would let anyone who knows a customer's email attach themselves to that customer
 record. Either way the identity's ``linked_by`` names the link as evidence.
 
 The token is signed with the app's secret (itsdangerous, as the CSAT link) with its
-own salt, names the identity and the contact it was issued for, and expires.
+own salt, names the identity and the contact it was issued for, and expires. A link is
+used once: a successful answer records it (``profiling_link_uses``) in the transaction
+that links the key, and the row's primary key makes one of two simultaneous answers fail.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError
-from groundswell.crm.clv_models import Transaction
+from groundswell.crm.clv.models import Transaction
 from groundswell.crm.consent import record_consent
 from groundswell.crm.keys import normalise_email
-from groundswell.crm.match_service import propose_pair
+from groundswell.crm.matching.service import propose_pair
 from groundswell.crm.models import Contact, ContactKey, Identity
+from groundswell.crm.profiling_models import ProfilingLinkUse
 
 SALT = "groundswell.profiling"
 SOURCE = "profiling link"
 ORDER_KEY_KIND = "order"
 MAX_TOKEN = 500
+USED = (
+    "this link has already been used and your answer was saved; "
+    "ask us for a new link if something changed"
+)
 CLAIM_PROBABILITY = 0.9
 """Shown with a customer's claim in the review queue; a person decides, never the score."""
 
@@ -51,6 +62,9 @@ class LinkTarget:
     contact_id: int
     platform: str
     handle: str | None
+    digest: str
+    """Of the token's signed part: the key that marks the link used."""
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -79,15 +93,26 @@ def link_text(public_url: str, token: str) -> str:
     )
 
 
+def _digest(token: str) -> str:
+    """The signature covers the text before the last ``.`` exactly; the signature's own
+    base64 may be written more than one way, so it is left out of the key."""
+    return hashlib.sha256(token.rsplit(".", 1)[0].encode()).hexdigest()
+
+
 def target_of(session: Session, *, token: str, secret: str, max_age_s: int) -> LinkTarget:
+    """The identity a valid, unused link names; else why not (expired, used: 410)."""
+    token = token[:MAX_TOKEN]
     try:
-        data = _serializer(secret).loads(token[:MAX_TOKEN], max_age=max_age_s)
+        data, issued = _serializer(secret).loads(token, max_age=max_age_s, return_timestamp=True)
     except SignatureExpired:
         raise ProfilingRefused("this link has expired; ask us for a new one") from None
     except BadSignature:
         raise ProfilingRefused("this link is not valid", status=404) from None
     if not isinstance(data, dict) or not isinstance(data.get("i"), int):
         raise ProfilingRefused("this link is not valid", status=404)
+    digest = _digest(token)
+    if session.get(ProfilingLinkUse, digest) is not None:
+        raise ProfilingRefused(USED)
     identity = session.get(Identity, data["i"])
     if identity is None or identity.contact_id is None:
         raise ProfilingRefused("this link is no longer valid", status=404)
@@ -96,7 +121,24 @@ def target_of(session: Session, *, token: str, secret: str, max_age_s: int) -> L
         contact_id=identity.contact_id,
         platform=identity.platform,
         handle=identity.handle,
+        digest=digest,
+        expires_at=issued.astimezone(UTC) + timedelta(seconds=max_age_s),
     )
+
+
+def _use(session: Session, target: LinkTarget) -> None:
+    """Mark the link used (and forget expired ones). Two answers at once: on PostgreSQL the
+    second insert waits for the first transaction and fails on the key; SQLite's write
+    lock lets the second read the row in ``target_of``."""
+    now = utcnow()
+    session.execute(delete(ProfilingLinkUse).where(ProfilingLinkUse.expires_at < now))
+    session.add(
+        ProfilingLinkUse(token_digest=target.digest, used_at=now, expires_at=target.expires_at)
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ProfilingRefused(USED) from None
 
 
 def _owner(session: Session, kind: str, value: str) -> int | None:
@@ -148,6 +190,7 @@ def submit(
     identity = session.get(Identity, target.identity_id)
     if identity is None or identity.contact_id is None:
         raise ProfilingRefused("this link is no longer valid", status=404)
+    _use(session, target)
     contact_id = _live(session, identity.contact_id)
     outcome = "already linked"
     who = f"{target.platform}:{target.handle}" if target.handle else target.platform

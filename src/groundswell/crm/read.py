@@ -82,6 +82,7 @@ def _to_reads(session: Session, rows: Sequence[Interaction]) -> list[Interaction
                 external_id=r.external_id,
                 direction=r.direction,
                 text=r.text,
+                private=r.private,
                 created_at=r.created_at,
                 url=r.url,
                 identity_id=r.identity_id,

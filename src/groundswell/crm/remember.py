@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from groundswell.channels.runtime.models import ChannelAccount
 from groundswell.core.clock import utcnow
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.crm.channels_cache import ChannelIds
@@ -31,6 +33,7 @@ from groundswell.crm.lookup import (
 )
 from groundswell.crm.models import Interaction
 from groundswell.crm.threading import Key
+from groundswell.crm.visibility import PRIVATE_KINDS, stored_private
 from groundswell.enrichment.base import Enrichment
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.listening.rollups import RollupInput, add_to_rollups, aggregate
@@ -46,6 +49,7 @@ class StoredInteraction:
     conversation_id: int | None
     sentiment_label: str
     subject_ids: tuple[int, ...]
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +129,18 @@ def _insert_interactions(
     convs: dict[Key, Conv],
 ) -> list[StoredInteraction]:
     rows: list[dict[str, Any]] = []
-    meta: dict[Key, tuple[str, int | None, int | None, str, tuple[int, ...]]] = {}
+    meta: dict[Key, tuple[str, int | None, int | None, str, tuple[int, ...], bool]] = {}
+    private_keys = _private_kind_keys(session, set(channel_ids))
     for post, enrichment in fresh:
         key = (post.channel, post.external_id)
         identity = identities[(post.channel, post.author.external_id)]
         conv = convs[key]
         contact_id = identity.contact_id if post.direction == "in" else conv.contact_id
         label = enrichment.sentiment.label
-        meta[key] = (post.direction, contact_id, conv.id, label, enrichment.subject_ids)
+        private = stored_private(
+            flagged=post.private, channel_key=post.channel, private_keys=private_keys
+        )
+        meta[key] = (post.direction, contact_id, conv.id, label, enrichment.subject_ids, private)
         rows.append(
             {
                 "channel_id": channel_ids[post.channel],
@@ -142,6 +150,7 @@ def _insert_interactions(
                 "contact_id": contact_id,
                 "conversation_id": conv.id,
                 "text": post.text,
+                "private": private,
                 "created_at": post.created_at,
                 "url": post.url,
                 "reply_to_external_id": post.reply_to_external_id,
@@ -184,11 +193,24 @@ def _insert_interactions(
         ]
     for iid, cid, ext in inserted:
         key = (channel_key[cid], ext)
-        direction, contact_id, conv_id, label, subjects = meta[key]
+        direction, contact_id, conv_id, label, subjects, private = meta[key]
         stored.append(
-            StoredInteraction(iid, key[0], key[1], direction, contact_id, conv_id, label, subjects)
+            StoredInteraction(
+                iid, key[0], key[1], direction, contact_id, conv_id, label, subjects, private
+            )
         )
     return stored
+
+
+def _private_kind_keys(session: Session, keys: set[str]) -> frozenset[str]:
+    """Which of ``keys`` a private-only connector kind serves (a mailbox named ``support``):
+    every post on those channels is private, whatever the post itself says."""
+    if not keys:
+        return frozenset()
+    query = select(ChannelAccount.key).where(
+        ChannelAccount.key.in_(sorted(keys)), ChannelAccount.kind.in_(sorted(PRIVATE_KINDS))
+    )
+    return frozenset(session.scalars(query))
 
 
 _JSON_COLUMNS = frozenset(

@@ -1,6 +1,6 @@
 """Retention: how long each class of data is kept, and the purge that applies it.
 
-Classes: ``private`` (messages on private channels: email, SMS, chat, DMs), ``public``
+Classes: ``private`` (private messages: email, SMS, chat, DMs, by each message's flag), ``public``
 (public posts), ``dead_letters`` (refused records, which may hold raw personal data).
 A class without a limit is kept. Per-minute rollups are counts, not personal data, and
 are never purged, so dashboards keep their history.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from groundswell.all_models import load_all_models
@@ -35,15 +35,14 @@ def _dependants() -> list[tuple[Table, str]]:
 
 def _purge_interactions(session: Session, *, private: bool, days: int) -> int:
     cutoff = utcnow() - timedelta(days=days)
-    channel_ids = select(Channel.id).where(
-        Channel.key.in_(PRIVATE_CHANNELS) if private else Channel.key.not_in(PRIVATE_CHANNELS)
-    )
+    private_keys = select(Channel.id).where(Channel.key.in_(PRIVATE_CHANNELS))
+    is_private = or_(Interaction.private.is_(True), Interaction.channel_id.in_(private_keys))
     total = 0
     while True:
         ids = list(
             session.scalars(
                 select(Interaction.id)
-                .where(Interaction.created_at < cutoff, Interaction.channel_id.in_(channel_ids))
+                .where(Interaction.created_at < cutoff, is_private if private else ~is_private)
                 .limit(CHUNK)
             )
         )

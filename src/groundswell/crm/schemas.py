@@ -38,6 +38,9 @@ class InteractionRead(BaseModel):
     external_id: str
     direction: str
     text: str
+    private: bool = False
+    """A one-to-one message: its text and link are withheld from roles that may not
+    read private messages (``crm.visibility.redact``)."""
     created_at: datetime
     url: str | None
     identity_id: int | None

@@ -24,7 +24,7 @@ from groundswell.channels.models import Channel
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.crm.clv_models import CustomerValue
+from groundswell.crm.clv.models import CustomerValue
 from groundswell.crm.journey import STAGES
 from groundswell.crm.journey_stages import stages_of
 from groundswell.crm.models import Contact, Identity, Interaction

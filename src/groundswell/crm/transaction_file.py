@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from groundswell.crm.clv_schemas import TransactionIn
+from groundswell.crm.clv.schemas import TransactionIn
 
 REQUIRED = ("customer_key", "date", "amount")
 MAX_FIELD = 10_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
@@ -250,8 +250,9 @@ def push_one(session: Session, client: CrmClient, outbox_id: int) -> bool | None
     if row is None:
         return None
     pushed = PUSHERS[row.local_kind](session, client, row.connection_id, row.local_id)
-    session.delete(row)
-    session.flush()
+    # A run beside this one (the loop and "Run now") may have pushed and dequeued the same
+    # row meanwhile; the push is an upsert by external id, so deleting zero rows is fine.
+    session.execute(delete(CrmOutbox).where(CrmOutbox.id == outbox_id))
     return pushed
 
 

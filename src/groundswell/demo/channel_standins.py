@@ -1,5 +1,6 @@
 """The demo's networks: local stand-ins for Mastodon, Bluesky, Reddit, a review feed,
-YouTube, Twilio and Meta, with customers posting to them, connected as channel accounts.
+YouTube, Twilio, Meta and Bluesky's Jetstream firehose, with customers posting to them,
+connected as channel accounts.
 
 ``make run`` starts them next to the replay and connects (or re-points) one channel
 account per network to its stand-in, exactly as an admin would on the channels page, so
@@ -20,6 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from groundswell.channels.bluesky.jetstream_standin import JetstreamStandin
 from groundswell.channels.bluesky.standin import BlueskyStandin
 from groundswell.channels.common.standin import StandinServer
 from groundswell.channels.common.webhooks import WebhookRegistry, webhooks
@@ -31,6 +33,7 @@ from groundswell.channels.registry import ConnectorRegistry, registry
 from groundswell.channels.runtime.bootstrap import register_configured
 from groundswell.channels.sms.standin import TwilioStandin
 from groundswell.channels.youtube.standin import YouTubeStandin
+from groundswell.core.outbound import OutboundPolicy
 from groundswell.demo.channels import connect_account
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ class DemoChannels:
         self.stop_event = threading.Event()
         self.mastodon = MastodonStandin()
         self.bluesky = BlueskyStandin()
+        self.jetstream = JetstreamStandin(self.bluesky)
         self.reddit = RedditStandin()
         self.feed = FeedStandin()
         self.twilio = TwilioStandin()
@@ -90,7 +94,11 @@ class DemoChannels:
         ]
 
     def accounts(self) -> list[tuple[str, str, str, dict[str, Any]]]:
-        """(kind, key, name, settings) of each demo channel, pointing at this run's stand-ins."""
+        """(kind, key, name, settings) of each demo channel, pointing at this run's stand-ins.
+
+        The SMS webhook URL (which Twilio's signature covers) is this server's
+        ``public_url``, which ``serve`` sets from its host and port unless configured."""
+        public = str(self.app.state.settings.public_url).rstrip("/")
         return [
             (
                 "mastodon",
@@ -112,6 +120,7 @@ class DemoChannels:
                     "identifier": self.bluesky.account_handle,
                     "app_password": self.bluesky.password,
                     "poll_seconds": 5,
+                    "jetstream_url": self.jetstream.url,
                     "standin": True,
                 },
             ),
@@ -157,7 +166,7 @@ class DemoChannels:
                     "account_sid": self.twilio.account_sid,
                     "auth_token": self.twilio.auth_token,
                     "from_number": self.twilio.number,
-                    "webhook_url": "http://127.0.0.1:8000/api/v1/webhooks/sms",
+                    "webhook_url": f"{public}/api/v1/webhooks/sms",
                     "api_base": self.twilio.url,
                     "standin": True,
                 },
@@ -185,7 +194,17 @@ class DemoChannels:
     def start(self) -> None:
         for server in self.standins:
             server.start()
+        self.jetstream.__enter__()
         db, settings = self.app.state.db, self.app.state.settings
+        if (
+            "127.0.0.1"
+            not in OutboundPolicy.from_setting(settings.outbound_allow_hosts).allow_hosts
+        ):
+            log.warning(
+                "the Jetstream stand-in runs on 127.0.0.1, which GROUNDSWELL_OUTBOUND_ALLOW_HOSTS "
+                "does not allow: the bluesky channel's jetstream source will report the "
+                "outbound guard's refusal"
+            )
         for kind, key, name, values in self.accounts():
             connect_account(db, settings, kind=kind, key=key, name=name, values=values)
             self.keys.append(key)
@@ -214,6 +233,7 @@ class DemoChannels:
         self.reddit.comment(link, "frequent_flyer", "same thing happened to me")
         self.feed.review(who.title(), text.split(",")[0].capitalize(), text)
         self.youtube.comment(who.title(), text)
+        self.jetstream.post(f"{who}.bsky.social", f"@acme {text}", mention=self.bluesky.did)
 
     def _run(self) -> None:
         while not self.stop_event.is_set():
@@ -229,11 +249,12 @@ class DemoChannels:
         self.thread.join(5)
         for server in self.standins:
             server.stop()
+        self.jetstream.__exit__()
 
     def status(self) -> dict[str, Any]:
         return {
             "rounds": self.rounds,
             "channels": list(self.keys),
-            "standins": {s.name: s.url for s in self.standins},
+            "standins": {s.name: s.url for s in self.standins} | {"jetstream": self.jetstream.url},
             "at": time.time(),
         }

@@ -21,7 +21,9 @@ from groundswell.channels.runtime import service
 from groundswell.channels.runtime.schemas import AccountIn, AccountUpdate
 from groundswell.channels.x.standin import StandInServer, StandInState
 from groundswell.core.db import Database
+from groundswell.core.outbound import OutboundPolicy
 from groundswell.demo.setup import split_sample
+from groundswell.demo.webchat_demo import ensure_webchat
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,13 @@ def connect_account(
     db: Database, settings: Settings, *, kind: str, key: str, name: str, values: dict[str, Any]
 ) -> None:
     """Create the demo's ``key`` channel of ``kind``, or point an existing one at this run's
-    stand-in (each run starts its stand-ins on fresh ports)."""
+    stand-in (each run starts its stand-ins on fresh ports).
+
+    The stand-ins listen on 127.0.0.1, which the outbound guard refuses unless an admin
+    allowed it: the demo saves them as an admin who allowed it would, and a source whose
+    URL the running settings refuse reports the guard's refusal (``make run`` allows it).
+    """
+    policy = OutboundPolicy.from_setting("127.0.0.1")
     with db.session() as session:
         try:
             service.get_account(session, key=key)
@@ -80,10 +88,15 @@ def connect_account(
                 session,
                 settings=settings,
                 data=AccountIn(kind=kind, key=key, name=name, settings=values),
+                policy=policy,
             )
             return
         service.update_account(
-            session, settings=settings, key=key, data=AccountUpdate(settings=values)
+            session,
+            settings=settings,
+            key=key,
+            data=AccountUpdate(settings=values),
+            policy=policy,
         )
 
 
@@ -98,6 +111,7 @@ class DemoChannels:
     def start(self) -> None:
         self.server.start()
         connect_standin(self.app.state.db, self.app.state.settings, self.server)
+        ensure_webchat(self.app.state.db, self.app.state.settings)
         self.app.state.x_standin = self.server
         log.info("X stand-in for the demo at %s", self.server.base_url)
         self.thread.start()

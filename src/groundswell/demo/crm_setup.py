@@ -10,7 +10,12 @@ the most active Twitter authors:
 - a Mastodon reply from a similar handle (``<handle>_ca@mastodon.example``) — the same
   name but a different handle: probable, not certain, so it waits in the review queue;
 - a customer number and purchases drawn from the BG/NBD and Gamma-Gamma processes with
-  the CDNOW parameters, so value, p(alive) and expected purchases show on contacts.
+  the CDNOW parameters, so value, p(alive) and expected purchases show on contacts. The
+  buyers are spread over the authors (9 in 20, busy and quiet alike), as an airline's
+  followers are mostly but not all its customers;
+- for some of the others, a question about buying a ticket a few days back (their first
+  touch), and for half of those a purchase the day after: the journey rules then move
+  them to consideration and purchase as they would a real shopper.
 
 Everything goes through the real pipeline, matcher and import, and is made only once.
 """
@@ -18,19 +23,19 @@ Everything goes through the real pipeline, matcher and import, and is made only 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from groundswell.auth.models import User
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import Transaction
-from groundswell.crm.clv_schemas import TransactionIn
-from groundswell.crm.clv_service import add_customer_key, import_transactions, refit
+from groundswell.crm.clv.models import Transaction
+from groundswell.crm.clv.schemas import TransactionIn
+from groundswell.crm.clv.service import add_customer_key, import_transactions, refit
 from groundswell.crm.corrections import correct
 from groundswell.crm.leads import LEAD_INTENT, promote_leads
-from groundswell.crm.match_service import match_pending
+from groundswell.crm.matching.service import match_pending
 from groundswell.crm.models import Contact, Identity, Interaction
 from groundswell.crm.segment_models import Segment
 from groundswell.crm.segments import SegmentFilter, SegmentIn, create_segment
@@ -39,7 +44,12 @@ from groundswell.settings import Settings
 
 MERGED = 8
 REVIEW = 8
-BUYERS = 400
+BUYERS = 2000
+BUYER_SHARE = 9
+"""In 20 authors, this many are buyers."""
+SHOPPER_EVERY = 4
+"""One in this many of the other authors asks about buying; every other shopper buys."""
+SHOPPERS = 300
 SEED = 20150217
 
 _EMAILS = (
@@ -128,6 +138,61 @@ def simulated_purchases(
     return out
 
 
+def shopper_posts(
+    authors: list[tuple[int, str, str | None]], *, now: datetime
+) -> list[InboundPost]:
+    """A buying question from each author, 2–9 days back (before the replay's history)."""
+    out = []
+    for i, (_, handle, name) in enumerate(authors):
+        out.append(
+            InboundPost(
+                channel="twitter",
+                external_id=f"demo-shop-{handle.lstrip('@').lower()}",
+                text=f"@united {_INTENT_POSTS[i % len(_INTENT_POSTS)]}",
+                created_at=now - timedelta(days=2 + i % 8, hours=i % 11),
+                author=Author(external_id=handle, handle=handle, display_name=name or handle),
+            )
+        )
+    return out
+
+
+def _corrected_to_intent(db: Database, pattern: str) -> None:
+    """Where the model missed the buying intent, a person corrects it (see below)."""
+    with db.session() as session:
+        corrector = session.scalar(select(User.id).order_by(User.id).limit(1))
+        missed = session.scalars(
+            select(Interaction.id).where(
+                Interaction.external_id.like(pattern),
+                Interaction.intent.is_distinct_from(LEAD_INTENT),
+            )
+        ).all()
+        for ident in missed:
+            correct(
+                session,
+                interaction_id=ident,
+                user_id=corrector,
+                sentiment_label=None,
+                intents=[LEAD_INTENT],
+            )
+
+
+def _shoppers(
+    settings: Settings, db: Database, others: list[tuple[int, str, str | None]], *, load: object
+) -> list[tuple[int, date]]:
+    """Post the shoppers' questions; returns (contact, purchase day) for those who buy."""
+    shoppers = others[::SHOPPER_EVERY][:SHOPPERS]
+    if not shoppers:
+        return []
+    now = utcnow().replace(microsecond=0)
+    posts = shopper_posts(shoppers, now=now)
+    load(settings, db, posts)  # type: ignore[operator]
+    _corrected_to_intent(db, "demo-shop-%")
+    return [
+        (cid, (post.created_at + timedelta(days=1)).date())
+        for (cid, _, _), post in list(zip(shoppers, posts, strict=True))[::2]
+    ]
+
+
 def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[str, int]:
     """Add the cross-channel posts, match, load purchases and refit, once.
 
@@ -136,7 +201,7 @@ def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[s
     with db.session() as session:
         if session.scalar(select(func.count()).select_from(Transaction)):
             return {}
-    authors = _top_authors(db, max(BUYERS, MERGED + REVIEW))
+    authors = _top_authors(db, 100_000)
     if not authors:
         return {}
     stored = load(settings, db, cross_channel_posts(authors))  # type: ignore[operator]
@@ -148,16 +213,19 @@ def ensure_crm_demo(settings: Settings, db: Database, *, load: object) -> dict[s
             limit=100_000,
         )
     today = utcnow().date()
+    with db.session() as session:
+        merged = set(session.scalars(select(Contact.id).where(Contact.merged_into_id.is_not(None))))
+    active = [a for a in authors if a[0] not in merged]
+    buyers = [a[0] for i, a in enumerate(active) if i % 20 < BUYER_SHARE][:BUYERS]
+    others = [a for i, a in enumerate(active) if i % 20 >= BUYER_SHARE]
+    converted = _shoppers(settings, db, others, load=load)
     items: list[tuple[str, TransactionIn]] = []
     with db.session() as session:
-        active = [
-            cid
-            for cid, handle, _ in authors
-            if session.scalar(select(Contact.merged_into_id).where(Contact.id == cid)) is None
-        ]
-        for n, contact_id in enumerate(active[:BUYERS]):
+        for n, contact_id in enumerate([*buyers, *(c for c, _ in converted)]):
             add_customer_key(session, contact_id=contact_id, key=f"DEMO-{n:05d}", source="demo")
-        histories = simulated_purchases(len(active[:BUYERS]), today=today)
+        histories = simulated_purchases(len(buyers), today=today)
+        rng = random.Random(SEED)
+        histories += [[(day, round(rng.uniform(80, 600), 2))] for _, day in converted]
         for n, history in enumerate(histories):
             for k, (day, amount) in enumerate(history):
                 items.append(
@@ -265,22 +333,7 @@ def ensure_segments_and_leads(settings: Settings, db: Database, *, load: object)
         )
     if authors and not loaded:
         load(settings, db, intent_posts(authors))  # type: ignore[operator]
-        with db.session() as session:
-            corrector = session.scalar(select(User.id).order_by(User.id).limit(1))
-            missed = session.scalars(
-                select(Interaction.id).where(
-                    Interaction.external_id.like("demo-lead-%"),
-                    Interaction.intent.is_distinct_from(LEAD_INTENT),
-                )
-            ).all()
-            for ident in missed:
-                correct(
-                    session,
-                    interaction_id=ident,
-                    user_id=corrector,
-                    sentiment_label=None,
-                    intents=[LEAD_INTENT],
-                )
+        _corrected_to_intent(db, "demo-lead-%")
     leads = 0
     after = 0
     while True:

@@ -54,24 +54,27 @@ class DemoReplay:
         posts are never stuck behind the whole history.
         """
         try:
-            load_history_in_background(self.app, speed=self.speed, stop=self.stop)
+            if load_history_in_background(self.app, speed=self.speed, stop=self.stop):
+                customer_record_after_history(self.app, stop=self.stop)
         except Exception:
             log.exception("loading the demo history failed")
 
 
 HISTORY_CHUNK = 500
 MAX_BACKLOG = 1_000
+SETTLED = 50
+"""Posts still waiting when the history counts as stored (the live replay keeps adding)."""
 
 
 def load_history_in_background(app: FastAPI, *, speed: float, stop: threading.Event) -> int:
     """Submit the demo history to the app's broker when there are no posts yet."""
-    from groundswell.demo.setup import has_posts
+    from groundswell.demo.setup import has_history
     from groundswell.ingestion.service import PROCESS_GROUP, posts_stream, submit_posts
 
     settings, broker = app.state.settings, app.state.broker
-    if has_posts(app.state.db):
-        return 0
     posts = split_sample(speed).history
+    if has_history(app.state.db, posts):
+        return 0
     log.info("loading %d demo history posts behind the live replay", len(posts))
     sent = 0
     stream = posts_stream(settings)
@@ -86,3 +89,19 @@ def load_history_in_background(app: FastAPI, *, speed: float, stop: threading.Ev
         sent += len(chunk)
     log.info("demo history submitted: %d posts", sent)
     return sent
+
+
+def customer_record_after_history(app: FastAPI, *, stop: threading.Event) -> None:
+    """The customer-record demo (duplicates, purchases, shoppers, leads) once the history
+    is stored: ``demo-setup --no-history`` found no authors to build it on."""
+    from groundswell.demo.crm_setup import ensure_crm_demo, ensure_segments_and_leads
+    from groundswell.demo.setup import load_history
+    from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
+
+    settings, db = app.state.settings, app.state.db
+    while app.state.broker.backlog(posts_stream(settings), PROCESS_GROUP) > SETTLED:
+        if stop.wait(0.5):
+            return
+    made = ensure_crm_demo(settings, db, load=load_history)
+    ensure_segments_and_leads(settings, db, load=load_history)
+    log.info("customer record demo: %s", made)

@@ -5,9 +5,12 @@ Everything is created only when missing, so ``make run`` can be repeated safely.
 
 from __future__ import annotations
 
+import math
+import random
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -20,6 +23,7 @@ from groundswell.auth.ops_schemas import UserAdminCreate
 from groundswell.auth.password_policy import PasswordPolicy
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
+from groundswell.channels.models import Channel
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.models import Interaction
@@ -63,9 +67,9 @@ def split_sample(speed: float = 1.0, now_minus: timedelta = timedelta(minutes=1)
     """Half of each source as history (ending just before now), half for the live replay.
 
     Both sources are aligned on a common start so the live replay interleaves them. The
-    history is compressed by the replay's ``speed`` as well, so the posts per minute the
-    spike detector learns from match what the replay then delivers: a demo at 60x
-    reads as the same conversation running 60 times faster, not as a sudden flood.
+    history spans ``HISTORY_SPAN`` with the daily rhythm of the posts' real timestamps,
+    at the rate the replay delivers at ``speed`` around now: a demo at 60x reads as the
+    same conversation running on, not as a sudden flood (``daily_history``).
     """
     posts = load_sorted(SAMPLE, "native")
     by_source: dict[bool, list[InboundPost]] = {True: [], False: []}
@@ -83,47 +87,151 @@ def split_sample(speed: float = 1.0, now_minus: timedelta = timedelta(minutes=1)
         history.extend(aligned[:cut])
         live.extend(aligned[cut:])
     history.sort(key=lambda p: p.created_at)
-    live.sort(key=lambda p: p.created_at)
-    if history:
-        end = utcnow() - now_minus
-        last = history[-1].created_at
-        history = [
-            p.model_copy(update={"created_at": end - (last - p.created_at) / speed})
-            for p in history
-        ]
-        history = _tile_backwards(history, HISTORY_SPAN)
+    live = spread_live(live, by_source=lambda p: bool(p.raw and "airline" in p.raw))
+    if history and len(live) > 1:
+        history = daily_history(
+            history,
+            profile=hourly_profile(p.created_at.hour for p in posts),
+            end=utcnow() - now_minus,
+            span=HISTORY_SPAN,
+            rate_now=replay_rate(live, speed),
+        )
     return DemoPlan(history, live)
 
 
-def _tile_backwards(history: list[InboundPost], span: timedelta) -> list[InboundPost]:
-    """Repeat the history further back (with fresh ids) until it covers ``span``.
+def spread_live(
+    live: list[InboundPost], *, by_source: Callable[[InboundPost], object]
+) -> list[InboundPost]:
+    """Stretch each source's live half over the longest one's span, in order (pure).
 
-    The spike detector needs about a day of minutes before it judges anything; at demo
-    speed the sample's history lasts only an hour or two, so earlier copies of the same
-    real posts stand in for the quieter past.
+    The brand-support sample is a snapshot: its live half covers about half an hour of
+    real time, which a 60x replay would deliver as several hundred posts in its first
+    minute, a burst the spike detector rightly flags and that no customer caused. Spread
+    over the airline half's two days, its threads keep their order and interleave with
+    the rest as steady traffic.
     """
-    first, last = history[0].created_at, history[-1].created_at
-    step = (last - first) + timedelta(minutes=1)
-    out = list(history)
-    copy = 1
-    while last - (first - (copy - 1) * step) < span:
-        shift = copy * step
-        suffix = f"-h{copy}"
-        out.extend(
-            p.model_copy(
-                update={
-                    "created_at": p.created_at - shift,
-                    "external_id": p.external_id + suffix,
-                    "reply_to_external_id": (
-                        p.reply_to_external_id + suffix if p.reply_to_external_id else None
-                    ),
-                }
-            )
-            for p in history
+    groups: dict[object, list[InboundPost]] = {}
+    for post in live:
+        groups.setdefault(by_source(post), []).append(post)
+    spans = {key: posts[-1].created_at - posts[0].created_at for key, posts in groups.items()}
+    target = max(spans.values(), default=timedelta(0))
+    spread: list[InboundPost] = []
+    for key, posts in groups.items():
+        span = spans[key]
+        if span <= timedelta(0) or span * 4 >= target:
+            spread.extend(posts)
+            continue
+        start, factor = posts[0].created_at, target / span
+        spread.extend(
+            p.model_copy(update={"created_at": start + (p.created_at - start) * factor})
+            for p in posts
         )
-        copy += 1
-    out.sort(key=lambda p: p.created_at)
+    spread.sort(key=lambda p: p.created_at)
+    return spread
+
+
+def replay_rate(live: list[InboundPost], speed: float) -> float:
+    """Posts per minute the replay delivers at ``speed``: the median over its minutes.
+
+    The median, because a replay may open with a backlog minute of several hundred
+    posts that says nothing about the level the conversation then runs at (pure).
+    """
+    start = live[0].created_at
+    per_minute: dict[int, int] = {}
+    for post in live:
+        minute = int((post.created_at - start).total_seconds() / speed // 60)
+        per_minute[minute] = per_minute.get(minute, 0) + 1
+    span = max(per_minute) + 1
+    counts = sorted(per_minute.get(i, 0) for i in range(span))
+    return float(max(counts[span // 2], 1))
+
+
+def hourly_profile(hours: Iterable[int]) -> list[float]:
+    """Relative traffic per UTC hour of day from the real posts' own timestamps (pure).
+
+    Counts are clipped at twice their median (one real incident, like the evening of a
+    mass cancellation, would otherwise become every day's peak) and smoothed over the
+    neighbouring hours; the result has mean 1.
+    """
+    counts = [0.0] * 24
+    for hour in hours:
+        counts[hour % 24] += 1
+    cap = 2 * sorted(counts)[12] or 1.0
+    clipped = [min(c, cap) for c in counts]
+    smooth = [(clipped[h - 1] + 2 * clipped[h] + clipped[(h + 1) % 24]) / 4 for h in range(24)]
+    mean = sum(smooth) / 24 or 1.0
+    return [max(x / mean, 0.05) for x in smooth]
+
+
+def daily_history(
+    posts: list[InboundPost],
+    *,
+    profile: list[float],
+    end: datetime,
+    span: timedelta,
+    rate_now: float,
+    seed: int = 2015,
+) -> list[InboundPost]:
+    """Real posts laid over the ``span`` before ``end`` with the real daily rhythm (pure).
+
+    Each minute gets a Poisson count whose mean follows ``profile`` by hour of day,
+    scaled so the last minutes match the live replay's rate (``rate_now`` posts a
+    minute): the detector then learns a day that rises and falls like real traffic and
+    meets the replay at the level it continues, instead of one short block repeated.
+    Posts are taken in their real order, cycling with fresh ids per pass, so replies
+    still follow the posts they answer.
+
+    The rhythm is shifted by the fewest hours that put ``end`` at an ordinary hour
+    (traffic within 0.8-1.25 of the day's mean): scaled from a trough, the day's peak
+    would be several times the replay and the history several hundred thousand posts.
+    """
+    rng = random.Random(seed)
+    shift = min(
+        (d for d in range(-12, 13) if 0.8 <= profile[(end.hour + d) % 24] <= 1.25),
+        key=abs,
+        default=0,
+    )
+    profile = [profile[(h + shift) % 24] for h in range(24)]
+    scale = rate_now / profile[end.hour]
+    out: list[InboundPost] = []
+    k, n = 0, len(posts)
+    minutes = int(span.total_seconds() // 60) + 1  # whole minutes covering the span
+    first = end - timedelta(minutes=minutes)
+    for i in range(minutes):
+        minute = first + timedelta(minutes=i)
+        count = _poisson(rng, scale * profile[minute.hour])
+        offsets = sorted(rng.random() * 60 for _ in range(count))
+        for offset in offsets:
+            post, copy = posts[k % n], k // n
+            suffix = f"-h{copy}" if copy else ""
+            out.append(
+                post.model_copy(
+                    update={
+                        "created_at": minute + timedelta(seconds=offset),
+                        "external_id": post.external_id + suffix,
+                        "reply_to_external_id": (
+                            post.reply_to_external_id + suffix
+                            if post.reply_to_external_id
+                            else None
+                        ),
+                    }
+                )
+            )
+            k += 1
     return out
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method for small means, a rounded normal above 30 (plenty for a demo)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
 
 
 DEMO_COLLEAGUE = "analyst@groundswell.local"
@@ -172,9 +280,24 @@ def ensure_demo_subjects(db: Database) -> int:
     return created
 
 
-def has_posts(db: Database) -> bool:
+def has_history(db: Database, history: list[InboundPost]) -> bool:
+    """Whether the demo history was loaded already: its first post is stored.
+
+    Not "any post at all": the demo's connectors and the customer-record set-up store
+    posts of their own from the first seconds, and the history must still load then.
+    Loading it twice is harmless anyway (posts are unique by channel and external id).
+    """
+    if not history:
+        return True
+    first = history[0]
     with db.session() as session:
-        return bool(session.scalar(select(func.count()).select_from(Interaction)))
+        found = session.scalar(
+            select(func.count())
+            .select_from(Interaction)
+            .join(Channel, Channel.id == Interaction.channel_id)
+            .where(Channel.key == first.channel, Interaction.external_id == first.external_id)
+        )
+    return bool(found)
 
 
 def load_history(
@@ -194,4 +317,5 @@ def load_history(
             submit_posts(broker, embedded, chunk)
             loop.drain()
             bar.update(len(chunk))
+    stage.close()
     return stage.stored_total

@@ -20,7 +20,7 @@ from groundswell.engagement.config import get_canned
 from groundswell.engagement.models import Case, CaseConversation, CaseEvent, CaseTag
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.reply_policy import ReplyRefused
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import Subject
 
 CapsOf = Callable[[str], Capabilities | None]

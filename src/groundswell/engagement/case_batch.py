@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from groundswell.crm.clv_models import CustomerValue
+from groundswell.crm.clv.models import CustomerValue
 from groundswell.engagement import lifecycle
 from groundswell.engagement.config_models import SlaPolicy
 from groundswell.engagement.models import Agent, Case, CaseConversation, Queue, QueueMember

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.crm.clv_service import customer_value
+from groundswell.crm.clv.service import customer_value
 from groundswell.crm.models import Contact, ContactKey, Interaction
 from groundswell.engagement import lifecycle, sla
 from groundswell.engagement.assignment import Candidate, choose

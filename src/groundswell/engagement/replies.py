@@ -23,13 +23,14 @@ from groundswell.channels.models import Channel
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.models import Identity, Interaction
+from groundswell.crm.visibility import stored_private
 from groundswell.engagement import sla
 from groundswell.engagement.cases import get_case, record
 from groundswell.engagement.config_models import ReplyPolicyRow
 from groundswell.engagement.models import Agent, Case, CaseConversation
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.reply_policy import ReplyFacts, ReplyPolicy, ReplyRefused, check_reply
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,9 @@ def queue_reply(
         contact_id=case.contact_id,
         conversation_id=target.conversation_id,
         text=text.strip(),
+        private=stored_private(
+            flagged=visibility == "private" or target.private, channel_key=channel
+        ),
         created_at=now,
         ingested_at=now,
         reply_to_external_id=target.external_id,

@@ -104,7 +104,7 @@ class Enricher:
             "influence": INFLUENCE_VERSION,
         }
         if self._model is not None:
-            self.versions["intent"] = self._model.version
+            self.versions["intent"] = getattr(self._model, "intent_version", self._model.version)
         self._cache: OrderedDict[tuple[str, str], Prediction] = OrderedDict()
         self.set_subjects(subjects)
 
@@ -136,7 +136,9 @@ class Enricher:
             if self._model.version != self.versions.get("sentiment"):
                 # The store promoted or rolled back a model: results say which one made them.
                 self.versions = {**self.versions, "sentiment": self._model.version}
-                self.versions["intent"] = self._model.version
+                self.versions["intent"] = getattr(
+                    self._model, "intent_version", self._model.version
+                )
             return predictions
         except Exception:
             logger.exception("sentiment model failed on a batch of %d", len(texts))

@@ -101,6 +101,10 @@ class InboundPost(BaseModel):
     url: Annotated[str | None, Exact] = Field(default=None, max_length=2000)
     reply_to_external_id: Annotated[str | None, Exact] = Field(default=None, max_length=200)
     engagement: Engagement = Field(default_factory=Engagement)
+    private: bool = False
+    """A one-to-one message (a DM, an e-mail, an SMS, a chat), not public talk: its text
+    is shown only to roles that answer private messages (see ``crm.visibility``). The
+    pipeline also marks every post of a private-only channel kind (email, SMS, webchat)."""
     raw: Annotated[dict[str, Any] | None, AfterValidator(check_json_value)] = None
     """The network's own record, bounded in depth and size so it always serialises."""
 

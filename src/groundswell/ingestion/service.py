@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from groundswell.core.brokers import Broker
+from groundswell.core.brokers.base import publish_from_loop
 from groundswell.ingestion.models import RejectedRecord
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.settings import Settings
@@ -40,6 +41,16 @@ def submit_posts(broker: Broker, settings: Settings, posts: Sequence[InboundPost
     stream = posts_stream(settings)
     broker.ensure_group(stream, PROCESS_GROUP)
     return broker.publish(stream, [p.model_dump_json().encode() for p in posts])
+
+
+async def submit_posts_from_loop(
+    broker: Broker, settings: Settings, posts: Sequence[InboundPost]
+) -> list[str]:
+    """``submit_posts`` for async routes: the loop awaits the broker, no worker thread."""
+    if not posts:
+        return []
+    payloads = [p.model_dump_json().encode() for p in posts]
+    return await publish_from_loop(broker, posts_stream(settings), PROCESS_GROUP, payloads)
 
 
 def record_rejections(

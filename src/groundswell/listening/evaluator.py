@@ -22,6 +22,13 @@ lock keeps evaluators from working the same tick at all.
 Feeding many minutes in one tick gives exactly what feeding them one tick at a time
 gives, so ``evaluate(..., act_on_history=True)`` over history is the backfill.
 
+History that arrives *behind* a young detector (the demo's day of history loading behind
+the live replay, an import of past posts after a subject was created) was a gap when its
+minutes were judged. A detector still in its warm-up that has learned clearly fewer
+minutes than the store now holds before its last minute relearns from the store's
+earliest rollup, like a new subject, and acts only on minutes it has not judged before;
+otherwise it would sit blind in warm-up for a day beside a day of stored history.
+
 Only complete minutes are judged (``listening.watermark``): a closed minute waits until
 the pipeline has stored a post written after it (the ingest watermark), so a pipeline
 that is behind (loading a backlog, restarting) is not mistaken for silence. When
@@ -43,8 +50,13 @@ from sqlalchemy.orm import Session
 
 from groundswell.core.clock import floor_minute
 from groundswell.core.upsert import dialect_insert
-from groundswell.listening.alert_models import DetectorState
-from groundswell.listening.alerts import AlertBook, DetectionLike, LifecycleParams, LifecycleReport
+from groundswell.listening.alerts.lifecycle import (
+    AlertBook,
+    DetectionLike,
+    LifecycleParams,
+    LifecycleReport,
+)
+from groundswell.listening.alerts.models import DetectorState
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.spikes import (
     STATE_METRIC,
@@ -67,6 +79,9 @@ MINUTE = timedelta(minutes=1)
 GRACE = timedelta(seconds=20)
 MAX_HISTORY = timedelta(days=14)
 ALL_CHANNELS = 0
+RELEARN_MARGIN = 60
+"""How many more stored minutes than it has learned make a young detector relearn: more
+than the few minutes that may be judged before a late post is stored (``STALL_WAIT``)."""
 _PG_LOCK_KEY = 0x67735F6576616C  # "gs_eval"
 
 
@@ -141,6 +156,57 @@ def _earliest(session: Session, ids: list[int], since: datetime) -> dict[int, da
     return {sid: floor_minute(m) for sid, m in rows if m is not None}
 
 
+def _history_behind(
+    session: Session,
+    states: dict[int, DetectorState],
+    detectors: dict[int, SpikeDetector],
+    floor: datetime,
+) -> set[int]:
+    """Young detectors that learned clearly fewer minutes than are stored before their
+    last minute: history arrived behind them (see the module's docstring)."""
+    young = {
+        sid: states[sid].last_minute
+        for sid, detector in detectors.items()
+        if detector.minutes_seen < detector.params.warmup_minutes
+    }
+    enough: dict[datetime, int] = {}
+    for sid, last in young.items():
+        need = detectors[sid].minutes_seen + RELEARN_MARGIN + 1
+        enough[last] = max(enough.get(last, 0), need)
+    stored = {
+        last: _minutes_with_posts(session, floor, last, up_to=n) for last, n in enough.items()
+    }
+    behind = {
+        sid
+        for sid, last in young.items()
+        if stored[last] > detectors[sid].minutes_seen + RELEARN_MARGIN
+    }
+    if behind:
+        log.info("relearning %d young detectors: history arrived behind them", len(behind))
+    return behind
+
+
+def _minutes_with_posts(session: Session, start: datetime, end: datetime, *, up_to: int) -> int:
+    """Minutes in ``[start, end]`` in which any post was stored (the rest are gaps), counted
+    from ``end`` backwards and no further than ``up_to``: a young detector has learned
+    less than a day, so the scan stops after about a day of minutes however long the
+    stored history is."""
+    newest = (
+        select(MinuteRollup.minute)
+        .where(
+            MinuteRollup.subject_id == ALL_POSTS,
+            MinuteRollup.minute >= start,
+            MinuteRollup.minute <= end,
+            MinuteRollup.count > 0,
+        )
+        .distinct()
+        .order_by(MinuteRollup.minute.desc())
+        .limit(up_to)
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(newest)) or 0)
+
+
 def _plans(
     session: Session,
     ids: list[int],
@@ -153,14 +219,20 @@ def _plans(
     states = _states(session, ids)
     plans: list[_Plan] = []
     fresh: list[tuple[int, datetime | None]] = []
+    detectors: dict[int, SpikeDetector] = {}
     for sid in ids:
         row = states.get(sid)
-        detector = None
         if row is not None and row.state:
             try:
-                detector = SpikeDetector.from_state(row.state, detector_params)
+                detectors[sid] = SpikeDetector.from_state(row.state, detector_params)
             except (ValueError, TypeError, KeyError):
                 log.warning("detector state of subject %d is unusable; relearning", sid)
+    behind = _history_behind(session, states, detectors, floor)
+    for sid in ids:
+        row = states.get(sid)
+        detector = detectors.get(sid)
+        if sid in behind:
+            detector = None
         if detector is not None and row is not None:
             start = max(row.last_minute + MINUTE, floor)
             if start <= last_closed:
@@ -300,7 +372,9 @@ def evaluate(
     if not _try_lock(session):
         report.skipped = "another evaluator holds this tick"
         return report
-    last_closed = judged_through(closed, ingest_watermark(session), now=now, stall_wait=stall_wait)
+    last_closed = judged_through(
+        closed, ingest_watermark(session, now=now), now=now, stall_wait=stall_wait
+    )
     report.judged_through = last_closed
     ids = _subject_ids(session, subject_ids)
     window_start = floor_minute(now - lifecycle.notify_window)

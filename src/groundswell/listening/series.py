@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from groundswell.channels.models import Channel
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.listening.alert_models import Anomaly
+from groundswell.listening.alerts.models import Anomaly
 from groundswell.listening.models import ALL_POSTS, MinuteRollup, Subject
 from groundswell.listening.series_schemas import (
     Series,
@@ -29,6 +29,10 @@ from groundswell.listening.series_schemas import (
 )
 
 ALL_POSTS_NAME = "All posts"
+GAP_MIN_RATE = 4.6
+"""A store-wide empty bucket is a gap (no data) when the store's usual bucket holds more
+posts than this: under Poisson counts the chance of a genuinely silent bucket is then
+below 1 % (e^-4.6), so the silence says the system was down, loading or cut off."""
 MAX_SPIKES = 2000
 """Marks beyond this many in one range would cover the chart; the strongest are kept."""
 
@@ -167,6 +171,44 @@ def spikes_in(session: Session, *, subject_id: int, window: SeriesWindow) -> lis
     return sorted(marks, key=lambda m: (m.minute, m.metric))
 
 
+def store_volumes(session: Session, window: SeriesWindow) -> list[int]:
+    """Every stored post per bucket, whatever its subject or channel (the ``ALL_POSTS`` rows)."""
+    bucket = bucket_epoch(session, window.step_seconds)
+    stmt = (
+        select(bucket, func.sum(MinuteRollup.count))
+        .where(
+            MinuteRollup.subject_id == ALL_POSTS,
+            MinuteRollup.minute >= window.start,
+            MinuteRollup.minute < window.end,
+        )
+        .group_by(bucket)
+    )
+    volumes = [0] * window.buckets
+    first, step = int(window.start.timestamp()), window.step_seconds
+    for epoch, count in session.execute(stmt):
+        i = (int(epoch) - first) // step
+        if 0 <= i < window.buckets:
+            volumes[i] += int(count or 0)
+    return volumes
+
+
+MIN_FILLED = 3
+
+
+def gap_buckets(store: Sequence[int], *, min_rate: float = GAP_MIN_RATE) -> list[bool]:
+    """Which buckets are gaps: nothing at all was stored while the store is usually busy.
+
+    The store's usual bucket is the median of its non-empty buckets in the range, so an
+    outage does not lower the bar it is judged by; fewer than ``MIN_FILLED`` of them say
+    too little about the usual. A quiet store (a post now and then) has no gaps: its
+    empty buckets are plausible silence, shown as zeros (pure).
+    """
+    filled = sorted(v for v in store if v > 0)
+    if len(filled) < MIN_FILLED or filled[len(filled) // 2] <= min_rate:
+        return [False] * len(store)
+    return [v == 0 for v in store]
+
+
 def subject_series(
     session: Session, *, subject_id: int, window: SeriesWindow, channel: str | None = None
 ) -> Series:
@@ -197,6 +239,7 @@ def subject_series(
         mean_score=[_ratio(x, v) for x, v in zip(cols.score_sum, volume, strict=True)],
         totals=totals_of(cols),
         spikes=spikes_in(session, subject_id=subject_id, window=window),
+        gaps=gap_buckets(store_volumes(session, window)),
     )
 
 

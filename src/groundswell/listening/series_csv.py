@@ -2,7 +2,8 @@
 
 Only timestamps and numbers are written (no subject names or post text), so nothing in
 the file can be read as a spreadsheet formula. Empty buckets keep their zero counts and
-an empty net sentiment, as in the JSON.
+an empty net sentiment, as in the JSON; ``gap`` is 1 where nothing at all was stored
+while the store is usually busy (down or loading), so those zeros are not read as drops.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 
 from groundswell.listening.series_schemas import Series
 
-COLUMNS = ("bucket_start_utc", "volume", "negative", "neutral", "positive", "net_sentiment")
+COLUMNS = ("bucket_start_utc", "volume", "negative", "neutral", "positive", "net_sentiment", "gap")
 
 
 def series_csv(series: Series) -> str:
@@ -29,6 +30,7 @@ def series_csv(series: Series) -> str:
                 series.neutral[i],
                 series.positive[i],
                 "" if net is None else f"{net:.4f}",
+                1 if series.gaps and series.gaps[i] else 0,
             )
         )
     return out.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError
@@ -140,6 +140,10 @@ class Series(BaseModel):
     mean_score: list[float | None]
     totals: SeriesTotals
     spikes: list[SpikeMark]
+    gaps: list[bool] = Field(default_factory=list)
+    """True where the bucket is a gap, not a drop: nothing at all was stored while the
+    store is usually busy (down, loading, a connector cut off). Charts leave it blank;
+    its counts are zeros only because nothing is known."""
 
 
 class VoiceShare(BaseModel):

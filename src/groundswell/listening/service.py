@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.enrichment.query import QuerySyntaxError, parse_query
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import Subject
 from groundswell.listening.schemas import SubjectCreate, SubjectRead, SubjectUpdate
 

@@ -4,11 +4,15 @@ A minute is *closed* by the clock (it ended ``GRACE`` ago) but *complete* only o
 pipeline has caught up with it. The watermark is derived, not kept: the newest minute of
 the rollups (every stored post counts there, under ``ALL_POSTS`` at least), which the
 process stage writes in the same transaction as the posts, so it only ever shows
-committed work, and reading it is one probe of the primary key (``minute`` first).
-Posts reach the store roughly in the order they were written, so once a post of a later
-minute is stored, the earlier minutes are in. While the pipeline is behind (loading a
-backlog, restarting, a model still warming up) the evaluator waits instead of reading
-the missing posts as silence.
+committed work. Posts of one channel reach the store roughly in the order they were
+written, so once a post of a later minute is stored, that channel's earlier minutes are
+in. It is kept **per channel**: the watermark is the oldest of the busy channels'
+newest minutes, so a connector that fell behind (a backlog, a reconnect) holds judging
+back while a current one runs ahead. Only busy channels (``BUSY_RATE`` posts a minute
+over the last hour) count: on a channel that speaks every few minutes, an empty minute
+cannot tell "behind" from "quiet", and waiting on it would delay every alert. While the
+pipeline is behind (loading a backlog, restarting, a model still warming up) the
+evaluator waits instead of reading the missing posts as silence.
 
 If nothing newer is stored for ``STALL_WAIT`` the minutes are judged anyway, so a
 quiet store or a failed connector does not freeze alerting; the minutes in which no
@@ -23,20 +27,43 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import floor_minute
-from groundswell.listening.models import MinuteRollup
+from groundswell.listening.models import ALL_POSTS, MinuteRollup
 from groundswell.listening.spikes import Detection
 
 MINUTE = timedelta(minutes=1)
 STALL_WAIT = timedelta(minutes=5)
 """How long a closed minute waits for the watermark before it is judged anyway."""
+BUSY_RATE = 1.0
+"""Posts a minute, over the last ``BUSY_WINDOW``, from which a channel's watermark counts."""
+BUSY_WINDOW = timedelta(hours=1)
 GAP_SHADOW = 60
 """Minutes after a gap in which a *drop* is not alerted: its window reaches into the gap."""
 
 
-def ingest_watermark(session: Session) -> datetime | None:
-    """The newest minute with a stored post, or None for an empty store."""
+def ingest_watermark(session: Session, *, now: datetime | None = None) -> datetime | None:
+    """The minute through which every busy channel is stored, or None for an empty store.
+
+    Without ``now`` (or with no busy channel still writing) it is the newest minute of
+    any channel, the store-wide watermark. Busy channels silent for ``STALL_WAIT`` are
+    left out: they are down, and ``judged_through`` treats the store as stalled anyway.
+    """
     newest = session.scalar(select(func.max(MinuteRollup.minute)))
-    return floor_minute(newest) if newest is not None else None
+    if newest is None:
+        return None
+    if now is None:
+        return floor_minute(newest)
+    rows = session.execute(
+        select(MinuteRollup.channel_id, func.max(MinuteRollup.minute), func.sum(MinuteRollup.count))
+        .where(MinuteRollup.subject_id == ALL_POSTS, MinuteRollup.minute >= now - BUSY_WINDOW)
+        .group_by(MinuteRollup.channel_id)
+    ).all()
+    minutes = BUSY_WINDOW.total_seconds() / 60
+    live = [
+        floor_minute(last)
+        for _, last, count in rows
+        if int(count or 0) / minutes >= BUSY_RATE and floor_minute(last) >= now - STALL_WAIT
+    ]
+    return min(live) if live else floor_minute(newest)
 
 
 def judged_through(

@@ -41,6 +41,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "alert.opened",
     "alert.resolved",
     "contact.merged",
+    "channel.needs_reauth",
 )
 """Every event type a subscription may ask for (docs/webhooks.md describes each)."""
 

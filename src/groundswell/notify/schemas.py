@@ -18,6 +18,7 @@ EventType = Literal[
     "alert.opened",
     "alert.resolved",
     "contact.merged",
+    "channel.needs_reauth",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,12 @@ SPLITS: tuple[Split, ...] = ("train", "val", "test")
 TEST_SHARE = 0.15
 VAL_SHARE = 0.10
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-"""``../shared/data`` beside a source checkout; pass ``data_dir`` anywhere else."""
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("GROUNDSWELL_DATA_DIR")
+    or Path(__file__).resolve().parents[3].parent / "shared" / "data"
+)
+"""``../shared/data`` beside a source checkout (or ``GROUNDSWELL_DATA_DIR``, for a checkout
+kept elsewhere); pass ``data_dir`` anywhere else."""
 
 SEMEVAL_FILE = "semeval2017/SemEval2017-task4-dev.subtask-A.english.INPUT.txt"
 AIRLINE_FILE = "airline/Tweets.csv"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from groundswell.enrichment.base import SENTIMENT_LABELS
-from groundswell.enrichment.model.calibration import sigmoid, softmax
+from groundswell.enrichment.model.calibration import softmax
 from groundswell.enrichment.model.classifier import SentimentIntentModel
 from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.text import normalize
@@ -67,7 +67,8 @@ def evaluate_model(
         results[name] = score_probabilities(examples, model_probabilities(model, examples))
         log(f"{name}: {results[name]}")
     sample = load_intent_sample()
-    raw = model.logits([normalize(e.text) or "." for e in sample])
-    predicted = sigmoid(raw.intent) >= model.thresholds
+    # Through predict_many, as posts are scored: thresholds and the phrase rules included.
+    predictions = model.predict_many([e.text for e in sample])
+    predicted = np.array([[name in p.intents for name in INTENT_LABELS] for p in predictions])
     results["intents"] = multilabel_scores(intent_matrix(sample), predicted, INTENT_LABELS)
     return results

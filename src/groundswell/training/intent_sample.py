@@ -1,12 +1,15 @@
 """The hand-labelled intent sample: the yardstick for intents, never used for training.
 
-Its posts come from the airline tweets' held-out test split, the support threads sample
-(twcs, never trained on) and SemEval's test split; see ``data/PROVENANCE.md``.
+Its posts come from the airline tweets' and SemEval's held-out test and validation
+splits and from the support threads sample (twcs, never fine-tuned on), labelled by the
+guide in ``data/intent_guide.md``; see ``data/PROVENANCE.md``. Every training set checks
+its ids against ``held_out_keys()``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from importlib import resources
 
 from groundswell.enrichment.model.labels import INTENT_LABELS
@@ -31,3 +34,20 @@ def load_intent_sample() -> list[LabeledExample]:
             LabeledExample(record["text"], record.get("sentiment"), intents, record["source"])
         )
     return examples
+
+
+def held_out_keys() -> frozenset[str]:
+    """The ``dataset:id`` of every post in the sample: training must skip all of them."""
+    return frozenset(e.source for e in load_intent_sample())
+
+
+class HeldOutLeakError(ValueError):
+    """A training set contains a post of the hand-labelled sample."""
+
+
+def assert_not_held_out(keys: Iterable[str]) -> None:
+    """Raise ``HeldOutLeakError`` naming the first key that belongs to the sample."""
+    held = held_out_keys()
+    for key in keys:
+        if key in held:
+            raise HeldOutLeakError(f"{key} is in {SAMPLE_FILE} and must not be trained on")

@@ -33,12 +33,15 @@ from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.text import normalize
 from groundswell.training.datasets import (
     DEFAULT_DATA_DIR,
+    Record,
     Split,
     by_split,
     load_airline,
     load_semeval,
+    split_of,
 )
 from groundswell.training.examples import LabeledExample
+from groundswell.training.intent_sample import assert_not_held_out, held_out_keys
 
 MODEL_FILE = "sentiment-intent.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -213,12 +216,25 @@ def write_metadata(output: Path, metadata: dict[str, Any]) -> None:
     (output / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
 
 
+def train_records_without_held_out(records: Sequence[Record]) -> list[Record]:
+    """The train-split records, minus any post of the hand-labelled intent sample.
+
+    The sample is drawn from held-out splits and twcs, so nothing should be dropped; the
+    check by id makes that a guarantee rather than a consequence of how it was drawn.
+    """
+    held = held_out_keys()
+    chosen = [r for r in records if split_of(r.key) == "train" and r.key not in held]
+    assert_not_held_out(r.key for r in chosen)
+    return chosen
+
+
 def training_examples(
     data_dir: Path, extra: Sequence[LabeledExample], limit: int | None
 ) -> tuple[list[LabeledExample], dict[str, list[LabeledExample]]]:
     """Train examples (data sets' train splits + ``extra``) and the val/test splits."""
     semeval, airline = load_semeval(data_dir), load_airline(data_dir)
-    train = by_split(semeval, "train") + by_split(airline, "train")
+    train_records = train_records_without_held_out(semeval + airline)
+    train = [r.example for r in train_records]
     if limit is not None:
         train = train[:limit]
     for example in extra:

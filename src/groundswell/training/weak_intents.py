@@ -3,38 +3,24 @@
 The airline data set has human sentiment and, for negative tweets, a human reason
 ("Late Flight", "Lost Luggage"…). A negative tweet to an airline is a complaint; a
 positive one is praise. The rarer intents have no human labels at this scale, so short,
-high-precision phrase rules mark them. The rules only make training labels: the model
-learns from the text itself, and intent quality is reported on a hand-labelled sample
-(``data/intent_sample.jsonl``) that no rule produced.
+high-precision phrase rules mark them. The purchase and churn rules live with the model
+(``enrichment.model.intent_rules``) because it applies them at run time as well; the
+question and spam rules only make training labels. Intent quality is reported on a
+hand-labelled sample (``data/intent_sample.jsonl``) that no rule produced.
 """
 
 from __future__ import annotations
 
 import re
 
+from groundswell.enrichment.model.intent_rules import CHURN as _CHURN
+from groundswell.enrichment.model.intent_rules import purchase_intent
+
 _QUESTION = re.compile(
     r"\?|\b(how (do|can|long|much|come)|can (you|i|someone|u)|could (you|u|someone)|"
     r"is there|are there|why (is|did|was|are|do|does|can't|won't)|what('s| is| are| do)|"
     r"where (is|do|can|are)|when (will|is|does|do|can)|any (update|news|info|word)|"
     r"help( me| us)?\b|please (help|advise|assist|check|dm|follow)|need (help|assistance))",
-    re.IGNORECASE,
-)
-_CHURN = re.compile(
-    r"\b(never (fly(ing)?|book(ing)?|use|using|buy(ing)?) (with )?(you|u|again|@)|"
-    r"never again|switch(ing|ed)? (to|airlines|carriers|providers)|done with (you|u|@)|"
-    r"last time (i|we) (fly|flew|use|book)|won'?t (be )?(fly|flying|using|buying|booking)|"
-    r"take (my|our) business|taking (my|our) business|cancel(l?ing)? my "
-    r"(account|membership|subscription|service|card|plan)|lost a (loyal )?customer|"
-    r"(goodbye|bye) @|leaving (you|for)|find(ing)? (a|another) (new )?(airline|provider))",
-    re.IGNORECASE,
-)
-_PURCHASE = re.compile(
-    r"\b(want(ing)? to (buy|book|purchase|upgrade|order)|looking (to|for) (buy|book|a flight|"
-    r"a ticket|tickets|a deal|deals)|how much (is|are|does|for|to)|price (of|for)|"
-    r"(any|got) (deals?|discounts?|promos?|sales?)\b|planning (a|to) (trip|book|buy)|"
-    r"where can i (buy|get|book)|thinking (of|about) (buying|booking|getting|flying)|"
-    r"(book|buy)(ing)? (a|my|two|2) (flight|ticket|trip|seat)s?|pre-?order|in stock|"
-    r"fare (to|from|for))",
     re.IGNORECASE,
 )
 _SPAM = re.compile(
@@ -57,7 +43,7 @@ def rule_intents(text: str) -> set[str]:
         found.add("support_question")
     if _CHURN.search(text):
         found.add("churn_threat")
-    if _PURCHASE.search(text):
+    if purchase_intent(text):
         found.add("purchase_intent")
     if _SPAM.search(text) or _too_short(text):
         found.add("spam")
@@ -69,8 +55,9 @@ def airline_intents(text: str, sentiment: str, reason: str | None) -> tuple[str,
 
     Negative → complaint (whatever the reason, "Can't Tell" included: the author is
     unhappy with the airline). Positive → praise unless it is only a question. A question
-    to an airline is a support question; a purchase question on a positive or neutral tweet
-    is purchase intent. Spam excludes everything else.
+    to an airline is a support question; purchase phrases are purchase intent whatever the
+    sentiment ("trying to book and your site fails" is a complaint *and* a lead, as the
+    labelling guide says). Spam excludes everything else.
     """
     from groundswell.enrichment.model.labels import INTENT_LABELS
 
@@ -79,7 +66,6 @@ def airline_intents(text: str, sentiment: str, reason: str | None) -> tuple[str,
         return ("spam",) if sentiment == "neutral" else ()
     if sentiment == "negative":
         found.add("complaint")
-        found.discard("purchase_intent")
     elif sentiment == "positive":
         if "support_question" not in found or re.search(r"thank|great|love|awesome", text, re.I):
             found.add("praise")

@@ -22,8 +22,8 @@ from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import parse_id
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.listening import alert_service
-from groundswell.listening.alert_schemas import (
+from groundswell.listening.alerts import service as alert_service
+from groundswell.listening.alerts.schemas import (
     AlertFilter,
     AlertSort,
     AlertStatus,
@@ -108,6 +108,8 @@ def alerts_list(
     context = {
         "users": alert_service.list_assignable_users(session),
         "suppress_choices": SUPPRESS_CHOICES,
+        "counts": alert_service.count_by_status(session),
+        "live_counts": True,
         **_context(session, _view(view), _sort(sort)),
     }
     return render(request, "_alerts_list.html", context, user=user)

@@ -21,9 +21,10 @@ from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import parse_id
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.listening import alert_rules, delivery_read, suppressions
-from groundswell.listening.alert_redaction import delivery_for_role, rule_for_role
-from groundswell.listening.alert_schemas import (
+from groundswell.listening.alerts import deliveries, suppressions
+from groundswell.listening.alerts import rules as alert_rules
+from groundswell.listening.alerts.redaction import delivery_for_role, rule_for_role
+from groundswell.listening.alerts.schemas import (
     ALL_METRICS,
     METRIC_LABELS,
     AlertRuleCreate,
@@ -282,7 +283,7 @@ def deliveries_page(
     filters = DeliveryFilter.model_validate(
         {"status": None if chosen == "all" else chosen, "limit": 200}
     )
-    page = delivery_read.list_deliveries(session, filters=filters)
+    page = deliveries.list_deliveries(session, filters=filters)
     return render(
         request,
         "alerts_deliveries.html",
@@ -302,6 +303,6 @@ def delivery_retry(
     request: Request, session: SessionDep, user: AlertManager, delivery_id: PathId
 ) -> Response:
     with contextlib.suppress(NotFoundError, InvalidInputError):
-        delivery_read.retry_delivery(session, delivery_id=delivery_id)
+        deliveries.retry_delivery(session, delivery_id=delivery_id)
     session.commit()
     return RedirectResponse("/alerts/deliveries", status_code=status.HTTP_303_SEE_OTHER)

@@ -17,11 +17,13 @@ from groundswell.api.deps import DatabaseDep, SessionDep
 from groundswell.auth.schemas import UserRead
 from groundswell.channels.runtime import service
 from groundswell.channels.runtime.kinds import all_kinds, get_kind
-from groundswell.channels.runtime.schemas import AccountIn, AccountOut
+from groundswell.channels.runtime.schemas import AccountIn, AccountOut, AccountUpdate
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.settings import Settings
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.templating import render
+from groundswell.web.webchat_pages import embed_tag
+from groundswell.workers.reauth_alerts import what_to_do
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,16 +47,9 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 
 def _context(accounts: list[AccountOut], **extra: Any) -> dict[str, Any]:
     kinds = all_kinds()
-    examples = {
-        "email": {
-            "address": "support@example.com",
-            "imap_host": "imap.example.com",
-            "smtp_host": "smtp.example.com",
-        },
-        "x": {"user_id": "1234567890", "username": "yourbrand", "stream": True},
-    }
     return {
         "tested": None,
+        "reauth_errors": {},
         "errors": {},
         "form_kind": "",
         "form_name": "",
@@ -63,7 +58,10 @@ def _context(accounts: list[AccountOut], **extra: Any) -> dict[str, Any]:
         "active": "channels",
         "accounts": accounts,
         "kinds": kinds,
-        "examples": {k: json.dumps(v, indent=2) for k, v in examples.items()},
+        "examples": {k.name: json.dumps(k.example, indent=2) for k in kinds if k.example},
+        "reauth_todo": what_to_do,
+        "secret_fields": {k.name: k.secret_fields for k in kinds},
+        "embed_tag": embed_tag,
         **extra,
     }
 
@@ -144,6 +142,49 @@ def channels_pause(session: SessionDep, settings: SettingsDep, _: Admin, key: st
 )
 def channels_resume(session: SessionDep, settings: SettingsDep, _: Admin, key: str) -> Response:
     service.set_enabled(session, settings=settings, key=key, enabled=True)
+    return RedirectResponse("/channels", status_code=status.HTTP_303_SEE_OTHER)
+
+
+MAX_SECRET = 4000
+
+
+@router.post(
+    "/channels/{key}/credentials",
+    response_class=HTMLResponse,
+    dependencies=[Csrf, audited("channel.credentials", "channel", "key")],
+)
+async def channels_credentials(
+    request: Request, session: SessionDep, settings: SettingsDep, user: Admin, key: str
+) -> Response:
+    """New secrets for a channel (after "needs re-auth"): the others are kept, the channel
+    goes back to ``new`` and the runner reads it again."""
+    try:
+        account = service.get_account(session, key=key)
+    except NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no channel {key!r}") from None
+    form = await request.form()
+    given: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for secret in get_kind(account.kind).secret_fields:
+        value = form.get(f"secret_{secret}")
+        if isinstance(value, str) and value:
+            if len(value) > MAX_SECRET:
+                errors[secret] = f"{secret}: at most {MAX_SECRET} characters"
+            given[secret] = value
+    if not given and not errors:
+        errors["settings"] = "credentials: enter at least one new secret"
+    if not errors:
+        try:
+            service.update_account(
+                session, settings=settings, key=key, data=AccountUpdate(settings=given)
+            )
+        except InvalidInputError as exc:
+            errors[exc.field or "settings"] = str(exc)
+    if errors:
+        session.rollback()
+        accounts = service.list_accounts(session, settings=settings)
+        ctx = _context(accounts, reauth_errors={key: "; ".join(errors.values())})
+        return render(request, "channels.html", ctx, user=user, status_code=422)
     return RedirectResponse("/channels", status_code=status.HTTP_303_SEE_OTHER)
 
 

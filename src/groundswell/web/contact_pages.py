@@ -11,7 +11,7 @@ from groundswell.api.deps import SessionDep
 from groundswell.api.params import PathId, QueryId
 from groundswell.core.errors import NotFoundError
 from groundswell.crm.accounts import list_accounts
-from groundswell.crm.clv_service import customer_value
+from groundswell.crm.clv.service import customer_value
 from groundswell.crm.consent import PRIVATE_CHANNELS, consents_of, may_see_private
 from groundswell.crm.contact_list import (
     SORT_KEYS,

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from groundswell.web.security import SECURITY_HEADERS
@@ -47,7 +48,7 @@ MESSAGES = {
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/openapi.json" or path.startswith("/static/")
+    return path.startswith(("/api/", "/static/", "/chat/")) or path == "/openapi.json"
 
 
 def error_page(request: Request, status_code: int, message: str | None = None) -> HTMLResponse:
@@ -99,6 +100,12 @@ def install_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": detail, "errors": []}, 422)
         return error_page(request, 422, detail)
 
+    async def client_gone(request: Request, exc: Exception) -> Response:
+        """The client hung up while its body was read: nobody is left to answer, and it
+        is the network's doing, not ours (never logged as an error, never a 500)."""
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
+
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         if wants_json(request):
@@ -113,5 +120,6 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OverflowError, unstorable)
+    app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, server_error)

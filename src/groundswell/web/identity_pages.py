@@ -17,13 +17,13 @@ from groundswell.api.params import PathId
 from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import MAX_INT64
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.crm.match_service import (
+from groundswell.crm.matching.merge import MergeConflictError, merge_log, unmerge
+from groundswell.crm.matching.service import (
     confirm_candidate,
     count_pending,
     reject_candidate,
     review_queue,
 )
-from groundswell.crm.merge_service import MergeConflictError, merge_log, unmerge
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.templating import render
 

@@ -175,9 +175,11 @@ def profiling_answer(
             },
             status_code=422,
         )
-    except (profiling.ProfilingRefused, NotFoundError) as exc:
+    except profiling.ProfilingRefused as exc:
         session.rollback()
-        reason = exc.reason if isinstance(exc, profiling.ProfilingRefused) else "not valid"
-        return _refused(request, profiling.ProfilingRefused(reason, status=404))
+        return _refused(request, exc)
+    except NotFoundError:
+        session.rollback()
+        return _refused(request, profiling.ProfilingRefused("not valid", status=404))
     session.commit()
     return render(request, "profiling.html", {"error": None, "done": True, "token": "", "form": {}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from groundswell.api.webchat.routes import router as webchat_router
 from groundswell.web import (
     access_pages,
     account_pages,
@@ -30,6 +31,7 @@ from groundswell.web import (
     stream_pages,
     subject_pages,
     team_pages,
+    webchat_pages,
     webhook_pages,
 )
 from groundswell.web.deps import LoginRequired, login_required_handler
@@ -79,3 +81,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(channels_pages.router)
     app.include_router(crm_sync_pages.router)
     app.include_router(engagement_router)
+    app.include_router(webchat_pages.router)
+    app.include_router(webchat_router)

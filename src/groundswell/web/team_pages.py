@@ -16,9 +16,12 @@ from starlette.responses import Response
 from groundswell.analytics.engagement import period, queries
 from groundswell.analytics.engagement.fairness import fairness
 from groundswell.analytics.engagement.schemas import GROUP_BYS, GroupBy
+from groundswell.analytics.engagement.segment_rows import segment_rows
 from groundswell.api.deps import SessionDep, SettingsDep
 from groundswell.auth.schemas import UserRead
+from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
+from groundswell.crm.segments import list_segments
 from groundswell.web.deps import WebUser
 from groundswell.web.templating import render
 
@@ -27,6 +30,7 @@ router = APIRouter()
 TEAM_READERS = ("lead", "analyst", "admin")
 PERIODS = ((1, "Today"), (7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "365 days"))
 Days = Annotated[int, Query(ge=1, le=period.MAX_DAYS)]
+SegmentId = Annotated[int | None, Query(ge=1, le=MAX_INT64)]
 
 
 def can_read_team(user: UserRead) -> bool:
@@ -74,13 +78,23 @@ def _context(
     end: date | None,
     group_by: GroupBy,
     basis: Literal["business", "wall"],
+    segment_id: int | None = None,
 ) -> dict[str, object]:
     first, last = period.resolve(None, end, days, today=utcnow().date())
     query: dict[str, str | int] = {"days": days, "group_by": group_by, "basis": basis}
+    csv_query: dict[str, str | int] = {
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "group_by": group_by,
+    }
     if end is not None:
         query["end"] = end.isoformat()
+    cases = None
+    if segment_id is not None:
+        cases = segment_rows(session, segment_id=segment_id, start=first, end=last)
+        query["segment_id"] = csv_query["segment_id"] = segment_id
     return {
-        "report": queries.report(session, first, last, group_by),
+        "report": queries.report(session, first, last, group_by, cases=cases),
         "fair": fairness(
             session,
             first,
@@ -88,6 +102,7 @@ def _context(
             margin=settings.analytics_fairness_margin,
             min_samples=settings.analytics_fairness_min_samples,
             basis=basis,
+            cases=cases,
         ),
         "days": days,
         "group_by": group_by,
@@ -96,9 +111,9 @@ def _context(
         "periods": PERIODS,
         "group_bys": GROUP_BYS,
         "query": urlencode(query),
-        "csv_query": urlencode(
-            {"start": first.isoformat(), "end": last.isoformat(), "group_by": group_by}
-        ),
+        "csv_query": urlencode(csv_query),
+        "segments": list_segments(session),
+        "segment_id": segment_id,
         "duration": duration,
         "percent": percent,
         "number": number,
@@ -116,8 +131,11 @@ def team_page(
     end: date | None = None,
     group_by: GroupBy = "channel",
     basis: Literal["business", "wall"] = "business",
+    segment_id: SegmentId = None,
 ) -> Response:
-    ctx = _context(session, settings, days=days, end=end, group_by=group_by, basis=basis)
+    ctx = _context(
+        session, settings, days=days, end=end, group_by=group_by, basis=basis, segment_id=segment_id
+    )
     return render(request, "team.html", ctx, user=user)
 
 
@@ -131,7 +149,10 @@ def team_figures(
     end: date | None = None,
     group_by: GroupBy = "channel",
     basis: Literal["business", "wall"] = "business",
+    segment_id: SegmentId = None,
 ) -> Response:
     """The figures alone, polled by the page."""
-    ctx = _context(session, settings, days=days, end=end, group_by=group_by, basis=basis)
+    ctx = _context(
+        session, settings, days=days, end=end, group_by=group_by, basis=basis, segment_id=segment_id
+    )
     return render(request, "_team_figures.html", ctx, user=user)

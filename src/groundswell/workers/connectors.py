@@ -6,15 +6,21 @@ fetches from the saved cursor, validates and publishes the posts, and only then 
 cursor (as the lease holder): a crash between publishing and saving re-reads, and the
 pipeline's idempotence by (channel, external id) absorbs the repeat.
 
-Failures: 401 and refused logins mark the account "needs re-auth" and stop its sources
-until an admin changes the settings; 429s wait for the network's reset; other failures
-back off exponentially with full jitter (``channels.runtime.limits.backoff``).
+Failures: 401 and refused logins mark the account "needs re-auth" (every admin is told
+once, ``workers.reauth_alerts``) and stop its sources until an admin changes the
+settings; 429s wait for the network's reset; other failures back off exponentially
+with full jitter (``channels.runtime.limits.backoff``).
 
 Items a connector refuses itself (``Polled.rejected``: malformed or unknown payloads) are
 dead-lettered with their reason next to the posts the ingestion contract refuses; items
 it deliberately skips (``Polled.ignored``: favourites, follows, deletes) are counted.
 Webhook channels (SMS, Meta, the generic webhook) have no source to read: the runner puts
 their ``WebhookSource`` in the webhook registry the API route reads.
+
+A post is published once per channel even when two of its sources deliver it (Bluesky's
+notifications and Jetstream, X's mentions and stream) or a stream replays it: the
+channel's sources share a bounded set of recently published external ids
+(``channels.common.recent``), claimed before publishing and released if it fails.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from groundswell.channels.base import Fetched, Source
+from groundswell.channels.common.recent import RecentKeys
 from groundswell.channels.common.results import Polled
 from groundswell.channels.common.webhooks import WebhookRegistry
 from groundswell.channels.common.webhooks import webhooks as default_webhooks
@@ -40,15 +47,21 @@ from groundswell.channels.registry import ConnectorRegistry
 from groundswell.channels.registry import registry as default_registry
 from groundswell.channels.runtime import service
 from groundswell.channels.runtime.bootstrap import build_account
-from groundswell.channels.runtime.kinds import Built
+from groundswell.channels.runtime.kinds import Built, get_kind
 from groundswell.channels.runtime.limits import backoff
 from groundswell.channels.runtime.models import ChannelAccount, ChannelSource
+from groundswell.channels.runtime.outbound import (
+    OutboundFieldRefused,
+    check_outbound_fields,
+    policy_of,
+)
 from groundswell.core.brokers import Broker
 from groundswell.core.clock import to_utc, utcnow
 from groundswell.core.db import Database
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import record_rejections, submit_posts, validation_context
 from groundswell.settings import Settings
+from groundswell.workers.reauth_alerts import mark_needs_reauth
 from groundswell.workers.stream_rules import plan_x_rules
 
 log = logging.getLogger(__name__)
@@ -73,6 +86,8 @@ class Cycle:
     rejected: int = 0
     ignored: int = 0
     detail: str | None = None
+    repeats: int = 0
+    """Valid posts not published because the channel published them lately."""
 
 
 @dataclass
@@ -82,6 +97,8 @@ class _Running:
     built: Built
     threads: dict[str, threading.Thread] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
+    recent: RecentKeys = field(default_factory=RecentKeys)
+    """External ids this channel's sources published lately (one publish per post)."""
 
 
 class ConnectorRunner:
@@ -261,11 +278,11 @@ class ConnectorRunner:
             fetched = source.fetch(cursor)
         except NeedsReauth as exc:
             with self.db.session() as session:
-                service.set_status(
+                mark_needs_reauth(
                     session,
                     account_id=running.account_id,
-                    status="needs_reauth",
-                    detail=exc.reason,
+                    reason=exc.reason,
+                    email=bool(self.settings.smtp_host),
                 )
                 service.record_error(
                     session,
@@ -284,8 +301,21 @@ class ConnectorRunner:
             label = f"{running.built.connector.key}/{name}"
             self.ignored[label] = self.ignored.get(label, 0) + ignored
             log.debug("connector %s skipped %d items on purpose", label, ignored)
-        if posts:
-            submit_posts(self.broker, self.settings, posts)
+        fresh = _first_publish(running.recent, posts)
+        if fresh:
+            try:
+                submit_posts(self.broker, self.settings, fresh)
+            except BaseException:
+                running.recent.release(p.external_id for p in fresh)
+                raise
+        repeats = len(posts) - len(fresh)
+        if repeats:
+            log.debug(
+                "connector %s/%s: %d posts already published",
+                running.built.connector.key,
+                name,
+                repeats,
+            )
         newest = max((p.created_at for p in posts), default=None)
         limits = getattr(running.built.connector, "rate_limits", None)
         with self.db.session() as session:
@@ -298,12 +328,18 @@ class ConnectorRunner:
                 source_id=source_id,
                 owner=self.owner,
                 cursor=fetched.cursor,
-                posts=len(posts),
+                posts=len(fresh),
                 newest=to_utc(newest) if newest else None,
                 cost=len(fetched.posts) * cost_per_read,
                 rate_limits=limits() if callable(limits) else None,
             )
-        return Cycle("published" if posts else "idle", len(posts), len(rejections), ignored)
+        return Cycle(
+            "published" if fresh else "idle",
+            len(fresh),
+            len(rejections),
+            ignored,
+            repeats=repeats,
+        )
 
     def _validate(
         self, raw: list[dict[str, Any]]
@@ -367,6 +403,18 @@ class ConnectorRunner:
             self._drop(key)
 
 
+def _first_publish(recent: RecentKeys, posts: list[InboundPost]) -> list[InboundPost]:
+    """The posts whose external id no source of the channel published lately (each once),
+    now claimed; the caller releases them if publishing fails."""
+    claimed = recent.claim(p.external_id for p in posts)
+    fresh: list[InboundPost] = []
+    for post in posts:
+        if post.external_id in claimed:
+            claimed.discard(post.external_id)
+            fresh.append(post)
+    return fresh
+
+
 def refusals_of(fetched: Fetched) -> list[tuple[str, str | None, str, str | None]]:
     """A connector's own refusals as ``record_rejections`` rows (ref, field, reason, payload).
 
@@ -388,6 +436,18 @@ def test_connection(settings: Settings, db: Database, key: str) -> tuple[bool, s
     """Log in to the network with the stored settings; (ok, what happened). Never raises."""
     with db.session() as session:
         account = service.get_account(session, key=key)
+        kind = get_kind(account.kind)
+        try:
+            check_outbound_fields(
+                kind,
+                service.resolved_settings(account, settings),
+                policy_of(settings),
+                must_resolve=True,
+            )
+        except OutboundFieldRefused as exc:
+            return False, str(exc)  # nothing is built, so nothing connects
+        except Exception as exc:
+            return False, f"settings unusable: {type(exc).__name__}"
         try:
             built = build_account(account, settings)
         except Exception as exc:
@@ -399,8 +459,8 @@ def test_connection(settings: Settings, db: Database, key: str) -> tuple[bool, s
         detail = str(check())
     except NeedsReauth as exc:
         with db.session() as session:
-            service.set_status(
-                session, account_id=account.id, status="needs_reauth", detail=exc.reason
+            mark_needs_reauth(
+                session, account_id=account.id, reason=exc.reason, email=bool(settings.smtp_host)
             )
         return False, f"needs re-auth: {exc.reason}"
     except SourceError as exc:

@@ -12,10 +12,10 @@ import logging
 import threading
 
 from groundswell.core.db import Database
-from groundswell.crm.clv_service import refit, refit_due
+from groundswell.crm.clv.service import refit, refit_due
 from groundswell.crm.leads import PromoteReport, promote_leads
-from groundswell.crm.match_schemas import MatchReport
-from groundswell.crm.match_service import match_pending
+from groundswell.crm.matching.schemas import MatchReport
+from groundswell.crm.matching.service import match_pending
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -57,3 +57,4 @@ class EmbeddedWorker:
         self.digest.stop(timeout)
         self.crm_sync.stop(timeout)
         self._thread.join(timeout)
+        self.stage.close()

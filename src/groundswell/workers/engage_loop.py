@@ -51,7 +51,7 @@ class EngageLoop:
         self.loop, self.stage = engagement_loop(
             settings, db, broker, consumer=consumer_name(7), registry=self.registry
         )
-        self.sender = ReplySender(db, self.registry)
+        self.sender = ReplySender(db, self.registry, email=bool(settings.smtp_host))
         self.send_every_s = send_every_s
         self.sla_every_s = sla_every_s
         self._stop = threading.Event()

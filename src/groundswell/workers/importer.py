@@ -105,6 +105,7 @@ def import_file(
             bar.update(len(chunk))
     if stage is not None:
         report.stored = stage.stored_total
+        stage.close()
     elif wait:
         _wait_for_workers(broker, settings, say=say)
     if own_db:

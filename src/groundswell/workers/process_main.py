@@ -24,5 +24,6 @@ def run_worker_process(index: int, stop: Event) -> None:
         loop.run(stop)
     finally:
         log.info("worker %d stopping after %d stored", index, stage.stored_total)
+        stage.close()
         broker.close()
         db.dispose()

@@ -3,7 +3,8 @@
 A batch that fails as a whole is retried post by post, so one poison message cannot
 hold back the others; what still fails stays pending for redelivery and, after
 ``max_deliveries``, lands in the dead-letter table with its reason. Events go out only
-after the commit, then the loop acknowledges.
+after the commit, then the loop acknowledges. A web chat visitor's consent box becomes a
+consent record in the same transaction (``crm/chat_consent.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from groundswell.core.brokers import Broker, Message
 from groundswell.core.db import Database
@@ -26,6 +28,7 @@ from groundswell.core.metrics import (
 )
 from groundswell.core.runtime import tune_gc_for_throughput
 from groundswell.crm.channels_cache import ChannelIds
+from groundswell.crm.chat_consent import record_chat_consents
 from groundswell.crm.remember import RememberResult, remember_batch
 from groundswell.enrichment.pipeline import Enricher, PostFacts
 from groundswell.ingestion.outbound import BrandAccounts
@@ -34,6 +37,7 @@ from groundswell.ingestion.service import events_stream, record_rejections
 from groundswell.listening.models import Subject
 from groundswell.notify import events
 from groundswell.settings import Settings
+from groundswell.workers.enrich_process import EnrichmentProcess
 from groundswell.workers.runner import BatchOutcome
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ EVENTS_MAXLEN = 100_000
 """Events are notifications, not work: keep the latest ones for late subscribers."""
 
 _DECODE_CONTEXT = {"max_future_skew": timedelta(days=36500)}
+CHUNKS = 4
+"""With the enrichment process, a batch is enriched in this many chunks, so storing the
+first overlaps enriching the next."""
+MIN_CHUNK = 50
 
 
 def facts_of(post: InboundPost) -> PostFacts:
@@ -75,6 +83,7 @@ def interaction_events(result: RememberResult, posts: list[InboundPost]) -> list
                 "conversation_id": s.conversation_id,
                 "sentiment": s.sentiment_label,
                 "subject_ids": list(s.subject_ids),
+                "private": s.private,
                 "text": post.text if post else None,
                 "author_handle": post.author.handle if post else None,
                 "created_at": post.created_at.isoformat() if post else None,
@@ -101,6 +110,18 @@ class ProcessStage:
         self._subjects_loaded_at = -1e9
         self.stored_total = 0
         self.brand_accounts = BrandAccounts.parse(settings.brand_accounts)
+        self.enrich_process = (
+            EnrichmentProcess(
+                sentiment_mode=settings.sentiment, model_store=settings.model_store_dir
+            )
+            if settings.enrichment_process and settings.sentiment == "lexicon"
+            else None
+        )
+
+    def close(self) -> None:
+        """Stop the enrichment process, if any (it also stops with this process)."""
+        if self.enrich_process is not None:
+            self.enrich_process.close()
 
     def refresh_subjects(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -110,7 +131,10 @@ class ProcessStage:
             rows = session.execute(
                 select(Subject.id, Subject.query).where(Subject.active.is_(True))
             ).all()
-        self.enricher.set_subjects([(int(i), str(q)) for i, q in rows])
+        subjects = [(int(i), str(q)) for i, q in rows]
+        self.enricher.set_subjects(subjects)
+        if self.enrich_process is not None:
+            self.enrich_process.set_subjects(subjects)
         self._subjects_loaded_at = now
 
     def handle(self, messages: list[Message]) -> BatchOutcome:
@@ -157,17 +181,67 @@ class ProcessStage:
         if not decoded:
             return None
         posts = [p for _, p in decoded]
+        if self.enrich_process is not None and len(posts) >= 2 * MIN_CHUNK:
+            return self._store_overlapped(posts)
         with STAGE_SECONDS.labels("enrich").time():
             enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
         with STAGE_SECONDS.labels("remember").time(), self.db.session(write=True) as session:
             result = remember_batch(
                 session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels
             )
-            if result.stored and events.wanted(session, "interaction.stored"):
-                emitted = events.emit_many(
-                    session, "interaction.stored", interaction_events(result, posts)
+            self._after_remember(session, result, posts)
+        return self._stored(result)
+
+    def _store_overlapped(self, posts: list[InboundPost]) -> RememberResult:
+        """Enrich chunks in the child while the chunks already enriched are stored.
+
+        All chunks go into one transaction, as a batch always does; remembering a batch
+        chunk by chunk in one session gives the same rows as remembering it at once
+        (later chunks see the earlier ones' rows, so duplicates and replies resolve).
+        """
+        assert self.enrich_process is not None
+        size = max(MIN_CHUNK, -(-len(posts) // CHUNKS))
+        chunks = [posts[i : i + size] for i in range(0, len(posts), size)]
+        facts = [[facts_of(p) for p in chunk] for chunk in chunks]
+        futures = [self.enrich_process.submit(f) for f in facts]
+        with STAGE_SECONDS.labels("enrich").time():
+            first = self.enrich_process.collect(futures[0], facts[0], self.enricher)
+        with STAGE_SECONDS.labels("remember").time(), self.db.session(write=True) as session:
+            parts = [
+                remember_batch(
+                    session, items=list(zip(chunks[0], first, strict=True)), channels=self.channels
                 )
-                EVENTS_EMITTED.labels("interaction.stored").inc(emitted)
+            ]
+            for chunk, chunk_facts, future in zip(chunks[1:], facts[1:], futures[1:], strict=True):
+                enrichments = self.enrich_process.collect(future, chunk_facts, self.enricher)
+                parts.append(
+                    remember_batch(
+                        session,
+                        items=list(zip(chunk, enrichments, strict=True)),
+                        channels=self.channels,
+                    )
+                )
+            result = RememberResult(
+                stored=[s for part in parts for s in part.stored],
+                duplicates=sum(part.duplicates for part in parts),
+                new_identities=sum(part.new_identities for part in parts),
+                new_contacts=sum(part.new_contacts for part in parts),
+            )
+            self._after_remember(session, result, posts)
+        return self._stored(result)
+
+    def _after_remember(
+        self, session: Session, result: RememberResult, posts: list[InboundPost]
+    ) -> None:
+        """What follows storing, in the same transaction: consents, webhook events."""
+        record_chat_consents(session, posts)
+        if result.stored and events.wanted(session, "interaction.stored"):
+            emitted = events.emit_many(
+                session, "interaction.stored", interaction_events(result, posts)
+            )
+            EVENTS_EMITTED.labels("interaction.stored").inc(emitted)
+
+    def _stored(self, result: RememberResult) -> RememberResult:
         self.stored_total += len(result.stored)
         for stored in result.stored:
             INTERACTIONS_STORED.labels(stored.channel).inc()

@@ -17,11 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from groundswell.channels.base import SendError
 from groundswell.channels.registry import ConnectorRegistry, UnknownChannel
+from groundswell.channels.runtime.models import ChannelAccount
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.engagement import replies
+from groundswell.workers.reauth_alerts import mark_needs_reauth
+
+REAUTH_PREFIX = "needs re-auth"
+"""How every connector's ``SendError`` says the network refused the credentials."""
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,8 @@ class ReplySender:
     batch_size: int = 20
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
+    email: bool = False
+    """Also e-mail admins when a channel needs re-auth (SMTP is configured)."""
 
     def _delay(self, attempts: int, hint: float | None) -> timedelta:
         step = min(self.max_delay_s, self.base_delay_s * 2 ** max(attempts - 1, 0))
@@ -119,6 +129,8 @@ class ReplySender:
             now = self.clock()
             retry = exc.retryable and attempts < self.max_attempts
             with self.db.session() as session:
+                if exc.reason.startswith(REAUTH_PREFIX):
+                    self._needs_reauth(session, reply.channel, exc.reason)
                 replies.mark_failed(
                     session,
                     reply_id=reply_id,
@@ -141,6 +153,12 @@ class ReplySender:
                 now=self.clock(),
             )
         report.sent += 1
+
+    def _needs_reauth(self, session: Session, channel: str, reason: str) -> None:
+        """The network refused our credentials: the channel's admins are told once."""
+        account_id = session.scalar(select(ChannelAccount.id).where(ChannelAccount.key == channel))
+        if account_id is not None:
+            mark_needs_reauth(session, account_id=account_id, reason=reason, email=self.email)
 
     def after_network_call(self, reply_id: int) -> None:
         """A seam between the post and its commit (the crash test stops the process here)."""

@@ -33,6 +33,7 @@ def test_new_message() -> None:
     assert str(post["text"]).startswith("Hello,\n\nI ordered a kettle")
     assert post["created_at"] == "2024-09-10T08:13:58+00:00"
     assert post["raw"]["subject"] == "My order #4411 never arrived"  # type: ignore[index]
+    assert post["private"] is True  # whatever the channel's key: a mailbox may be "support"
 
 
 def test_reply_threads_on_in_reply_to_and_drops_the_quote() -> None:

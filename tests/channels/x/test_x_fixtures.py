@@ -205,6 +205,7 @@ def test_dm_events_page() -> None:
     assert [p["external_id"] for p in fetched.posts] == ["1582838535303430155"]
     post = fetched.posts[0]
     assert post["raw"] == {"private": True, "dm_conversation_id": "1000-2244994945"}
+    assert post["private"] is True and post["url"] is None  # a DM is not public talk
     assert post["author"]["handle"] == "XDevelopers"
     assert fetched.cursor == "1582838535303430155"
     InboundPost.model_validate(post)

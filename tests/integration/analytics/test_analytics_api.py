@@ -129,14 +129,18 @@ def test_csv_exports_stream_every_row_escaped(client: TestClient, db: Database) 
 def test_posts_and_alerts_export_hide_private_text_and_are_audited(
     client: TestClient, db: Database
 ) -> None:
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from engagement_world import store_post
     from groundswell.analytics.exports import POST_HEADER
     from groundswell.auth.models import AuditEntry
+    from groundswell.crm.models import Interaction
 
     store_post(db, "t1", "carla", text="@united =1+1 my bag is lost")
     store_post(db, "m1", "maria", text="my card number is private", channel="email")
+    dm = store_post(db, "fb1", "ana", text="messenger: my passport is X123", channel="facebook")
+    with db.session() as s:  # a Messenger message on the page's channel
+        s.execute(update(Interaction).where(Interaction.id == dm).values(private=True))
     analyst, admin = token(db, "analyst"), token(db, "admin")
 
     def posts(headers: dict[str, str], query: str = "") -> list[list[str]]:
@@ -145,10 +149,18 @@ def test_posts_and_alerts_export_hide_private_text_and_are_audited(
         return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
 
     text = POST_HEADER.index("text")
-    seen = {row[POST_HEADER.index("channel")]: row[text] for row in posts(analyst)[1:]}
+    analyst_rows = posts(analyst)[1:]
+    seen = {row[POST_HEADER.index("channel")]: row[text] for row in analyst_rows}
     # a cell starting with @ is quoted against spreadsheet formulas; private text is hidden
-    assert seen == {"twitter": "'@united =1+1 my bag is lost", "email": ""}
-    assert {row[text] for row in posts(admin)[1:]} >= {"my card number is private"}
+    assert seen == {"twitter": "'@united =1+1 my bag is lost", "email": "", "facebook": ""}
+    flagged = {
+        row[POST_HEADER.index("channel")]: row[POST_HEADER.index("private")] for row in analyst_rows
+    }
+    assert flagged == {"twitter": "false", "email": "true", "facebook": "true"}
+    assert {row[text] for row in posts(admin)[1:]} >= {
+        "my card number is private",
+        "messenger: my passport is X123",
+    }
     only = posts(admin, "?channel=email")
     assert [row[POST_HEADER.index("channel")] for row in only[1:]] == ["email"]
     bad = client.get(

@@ -12,7 +12,7 @@ from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.bluesky.connector import BlueskyConfig, BlueskyConnector
 from groundswell.channels.bluesky.standin import BlueskyStandin
 from groundswell.channels.errors import NeedsReauth, SourceError
-from groundswell.core.migrate import upgrade
+from gs_testing import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ def make(standin: BlueskyStandin, **kw: object) -> BlueskyConnector:
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[PipelineHarness]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     harness = PipelineHarness(url)
     yield harness
     harness.close()

@@ -41,13 +41,12 @@ from groundswell.channels.webhook.connector import signed_headers
 from groundswell.channels.youtube.standin import YouTubeStandin
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Interaction
 from groundswell.ingestion.models import RejectedRecord
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
 from groundswell.settings import Settings
 from groundswell.workers.connectors import ConnectorRunner
-from gs_testing import make_settings
+from gs_testing import make_settings, migrated_sqlite_url
 
 
 @dataclass
@@ -100,8 +99,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     settings = make_settings(url)
     app = create_app(settings, broker=MemoryBroker())
     hooks = WebhookRegistry()

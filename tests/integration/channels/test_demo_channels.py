@@ -12,12 +12,11 @@ from groundswell.channels.registry import ConnectorRegistry, registry
 from groundswell.channels.runtime import service
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.demo.channel_standins import DemoChannels
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
 from groundswell.workers.connectors import ConnectorRunner
-from gs_testing import make_settings
+from gs_testing import make_settings, migrated_sqlite_url
 
 POLLED = {
     "mastodon": "notifications",
@@ -29,9 +28,8 @@ POLLED = {
 
 
 def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
-    settings = make_settings(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
+    settings = make_settings(url, outbound_allow_hosts="127.0.0.1")  # as `make run` does
     broker = MemoryBroker()
     db = Database(settings)
     hooks = WebhookRegistry()
@@ -56,6 +54,10 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
         for key, source in POLLED.items():
             assert runner.cycle(key, source).outcome == "published", key
             assert runner.cycle(key, source).posts == 0  # the cursor is saved
+        runner.cycle("bluesky", "jetstream")  # connects at the live tail
+        demo.customers_post()
+        firehose = [runner.cycle("bluesky", "jetstream").posts for _ in range(5)]
+        assert sum(firehose) == 1
         stream = posts_stream(settings)
         broker.ensure_group(stream, PROCESS_GROUP)
         messages = broker.read(stream, PROCESS_GROUP, "t", count=1000, block_ms=10)
@@ -90,8 +92,7 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
 
 
 def test_a_second_start_repoints_the_same_channels(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     settings = make_settings(url)
     db = Database(settings)
     app = SimpleNamespace(
@@ -110,3 +111,33 @@ def test_a_second_start_repoints_the_same_channels(tmp_path: Path) -> None:
         mastodon = service.get_account(s, key="mastodon")
         assert service.resolved_settings(mastodon, settings)["base_url"].startswith(last_url)
     db.dispose()
+
+
+def test_demo_sms_webhook_url_follows_the_served_address(tmp_path: Path) -> None:
+    from urllib.parse import urlencode
+
+    from groundswell.core.serving import with_serving_url
+
+    url = migrated_sqlite_url(tmp_path / "gs.db")
+    settings = with_serving_url(make_settings(url), "0.0.0.0", 8123)
+    db = Database(settings)
+    hooks = WebhookRegistry()
+    app = SimpleNamespace(
+        state=SimpleNamespace(settings=settings, broker=MemoryBroker(), db=db, webhooks=hooks)
+    )
+    demo = DemoChannels(app, interval=3600, connectors=ConnectorRegistry())  # type: ignore[arg-type]
+    demo.start()
+    try:
+        hook = "http://127.0.0.1:8123/api/v1/webhooks/sms"
+        with db.session() as s:
+            sms = service.get_account(s, key="sms")
+            assert service.resolved_settings(sms, settings)["webhook_url"] == hook
+        params = demo.twilio.inbound_params("+351912345678", "Bag missing")
+        signed = {"X-Twilio-Signature": demo.twilio.signature(hook, params)}
+        source = hooks.get("sms")
+        assert source is not None
+        (post,) = source.parse_webhook(signed, urlencode(params).encode())
+        assert post["text"] == "Bag missing"
+    finally:
+        demo.stop()
+        db.dispose()

@@ -12,7 +12,8 @@ from groundswell.channels.base import Source
 from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.connector import FeedConfig, FeedSource
 from groundswell.channels.feeds.standin import FeedStandin
-from groundswell.core.migrate import upgrade
+from groundswell.core.outbound import OutboundPolicy
+from gs_testing import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -23,15 +24,18 @@ def standin() -> Iterator[FeedStandin]:
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[PipelineHarness]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     harness = PipelineHarness(url)
     yield harness
     harness.close()
 
 
+LOOPBACK = OutboundPolicy.from_setting("127.0.0.1")
+
+
 def source(standin: FeedStandin, **kw: object) -> FeedSource:
-    return FeedSource(FeedConfig(url=standin.url + "/feed.xml", channel="reviews", **kw))  # type: ignore[arg-type]
+    config = FeedConfig(url=standin.url + "/feed.xml", channel="reviews", **kw)  # type: ignore[arg-type]
+    return FeedSource(config, outbound=LOOPBACK)
 
 
 def test_conditional_get_and_restart(standin: FeedStandin, pipeline: PipelineHarness) -> None:
@@ -68,5 +72,23 @@ def test_bad_bodies_and_limits_never_raise(standin: FeedStandin) -> None:
         source(standin).fetch("garbage cursor")
     assert limited.value.retry_after == 120
     with pytest.raises(SourceError, match="feed answered HTTP 404") as err:
-        FeedSource(FeedConfig(url=standin.url + "/missing.xml")).fetch(None)
+        FeedSource(FeedConfig(url=standin.url + "/missing.xml"), outbound=LOOPBACK).fetch(None)
     assert err.value.retryable
+
+
+def test_every_request_and_redirect_passes_the_outbound_guard(standin: FeedStandin) -> None:
+    """The admin allowed the feed's host by name; a redirect to an address they did not
+    allow is refused before it is requested, and says which setting to look at."""
+    by_name = standin.url.replace("127.0.0.1", "localhost") + "/feed.xml"
+    allowed = OutboundPolicy.from_setting("localhost")
+    standin.review("Ana", "Lost bag", "Nobody answers")
+    assert FeedSource(FeedConfig(url=by_name), outbound=allowed).fetch(None).posts
+    standin.redirect_to = "http://127.0.0.1:6379/"  # an internal service
+    seen = len(standin.requests)
+    with pytest.raises(SourceError) as err:
+        FeedSource(FeedConfig(url=by_name), outbound=allowed).fetch(None)
+    assert not err.value.retryable
+    assert err.value.reason.startswith("url: ") and "non-public" in err.value.reason
+    assert len(standin.requests) == seen + 1  # the redirect itself was never followed
+    with pytest.raises(SourceError, match="non-public"):
+        FeedSource(FeedConfig(url=standin.url + "/feed.xml")).fetch(None)  # no allow-list

@@ -15,7 +15,7 @@ from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.mastodon.connector import MastodonConfig, MastodonConnector
 from groundswell.channels.mastodon.standin import MastodonStandin
 from groundswell.channels.mastodon.stream import STREAM_PATH, stream
-from groundswell.core.migrate import upgrade
+from gs_testing import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -31,8 +31,7 @@ def connector(standin: MastodonStandin) -> MastodonConnector:
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[PipelineHarness]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     harness = PipelineHarness(url)
     yield harness
     harness.close()

@@ -18,10 +18,9 @@ from groundswell.channels.meta.connector import MetaChannel, MetaConfig
 from groundswell.channels.meta.standin import GraphStandin
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Interaction
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
-from gs_testing import make_settings
+from gs_testing import make_settings, migrated_sqlite_url
 
 
 @pytest.fixture
@@ -43,8 +42,7 @@ def meta(graph: GraphStandin, network: str = "facebook") -> MetaChannel:
 
 
 def test_deliveries_are_stored_in_thread(graph: GraphStandin, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     settings = make_settings(url)
     app = create_app(settings, broker=MemoryBroker())
     registry = WebhookRegistry()

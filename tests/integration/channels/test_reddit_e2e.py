@@ -12,7 +12,7 @@ from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.reddit.connector import RedditConfig, RedditConnector
 from groundswell.channels.reddit.standin import RedditStandin
-from groundswell.core.migrate import upgrade
+from gs_testing import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -37,8 +37,7 @@ def make(standin: RedditStandin, password: str | None = None) -> RedditConnector
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[PipelineHarness]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     harness = PipelineHarness(url)
     yield harness
     harness.close()

@@ -26,11 +26,10 @@ from groundswell.channels.webhook.connector import (
 )
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
-from groundswell.core.migrate import upgrade
 from groundswell.crm.models import Contact, Interaction
 from groundswell.ingestion.models import RejectedRecord
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
-from gs_testing import make_settings
+from gs_testing import make_settings, migrated_sqlite_url
 
 SECRET = b"whsec-e2e"
 
@@ -58,8 +57,7 @@ class Live:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     settings = make_settings(url)
     app = create_app(settings, broker=MemoryBroker())
     with TwilioStandin() as twilio, serve_app(app) as base:

@@ -12,7 +12,7 @@ from groundswell.channels.base import Connector, Reply, SendError, Source
 from groundswell.channels.errors import SourceError
 from groundswell.channels.youtube.connector import YouTubeConfig, YouTubeConnector
 from groundswell.channels.youtube.standin import YouTubeStandin
-from groundswell.core.migrate import upgrade
+from gs_testing import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -31,8 +31,7 @@ def make(standin: YouTubeStandin) -> YouTubeConnector:
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[PipelineHarness]:
-    url = f"sqlite:///{tmp_path / 'gs.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path / "gs.db")
     harness = PipelineHarness(url)
     yield harness
     harness.close()

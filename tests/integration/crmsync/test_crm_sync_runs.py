@@ -82,7 +82,8 @@ def test_unallowed_address_is_refused_before_any_request(
     connect_salesforce(db, settings, sf)
     make_customer(db)
     before = len(sf.requests)
-    (report,) = CrmSyncLoop(settings, db).run_due()  # settings allow no private host
+    strict = settings.model_copy(update={"outbound_allow_hosts": ""})  # no private host
+    (report,) = CrmSyncLoop(strict, db).run_due()
     assert report.status == "error"
     assert "outbound guard" in (report.detail or "")
     assert len(sf.requests) == before

@@ -101,3 +101,24 @@ def test_an_unresolvable_name_may_be_saved_but_never_delivered_to() -> None:
     policy.check_url("https://not-yet.example.com/", must_resolve=False)
     with pytest.raises(OutboundRefusedError):
         policy.check_url("https://not-yet.example.com/")
+
+
+def test_websocket_urls_are_checked_as_the_request_that_opens_them() -> None:
+    seen: list[tuple[str, int]] = []
+
+    def resolver(host: str, port: int) -> Sequence[str]:
+        seen.append((host, port))
+        return ["10.0.0.7"] if host == "inside.example.com" else ["93.184.216.34"]
+
+    policy = OutboundPolicy(resolver=resolver)
+    policy.check_websocket_url("wss://jetstream.example.com/subscribe")
+    policy.check_websocket_url("ws://jetstream.example.com:6008/subscribe")
+    assert seen == [("jetstream.example.com", 443), ("jetstream.example.com", 6008)]
+    with pytest.raises(OutboundRefusedError, match="non-public"):
+        policy.check_websocket_url("wss://inside.example.com/subscribe")
+    with pytest.raises(OutboundRefusedError, match="ws://"):
+        policy.check_websocket_url("https://jetstream.example.com/subscribe")
+    with pytest.raises(OutboundRefusedError, match="user name"):
+        policy.check_websocket_url("wss://u:p@jetstream.example.com/subscribe")
+    allowed = OutboundPolicy(allow_hosts=frozenset({"inside.example.com"}), resolver=resolver)
+    allowed.check_websocket_url("wss://inside.example.com/subscribe")

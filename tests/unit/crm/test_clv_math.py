@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from groundswell.crm import clv_math
-from groundswell.crm.clv_summary import repeat_days_between, summarise
+from groundswell.crm.clv import math as clv_math
+from groundswell.crm.clv.summary import repeat_days_between, summarise
 
 
 def _cdnow() -> Path:

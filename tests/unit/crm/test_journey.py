@@ -29,3 +29,16 @@ def test_stages_follow_the_rules_in_time_order() -> None:
     ]
     assert moves[3].at == T + timedelta(days=12)
     assert infer([]) == []
+
+
+def test_first_touch_after_purchases_does_not_go_back_to_awareness() -> None:
+    moves = infer(
+        [
+            (T, "purchase"),
+            (T + timedelta(days=300), "complaint"),
+            (T + timedelta(days=300), "first_touch"),  # the same post
+        ]
+    )
+    assert [m.stage for m in moves] == ["purchase", "service"]
+    same = infer([(T, "complaint"), (T, "first_touch"), (T + timedelta(days=1), "purchase")])
+    assert [m.stage for m in same] == ["awareness", "purchase"]

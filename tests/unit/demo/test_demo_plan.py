@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from groundswell.core.clock import utcnow
-from groundswell.demo.setup import HISTORY_SPAN, split_sample
+from groundswell.demo.setup import (
+    HISTORY_SPAN,
+    daily_history,
+    hourly_profile,
+    replay_rate,
+    split_sample,
+    spread_live,
+)
+
+ORIGINALS = {p.external_id for p in split_sample(speed=60).history}
 
 
 def test_history_covers_the_detector_warm_up_with_unique_ids() -> None:
@@ -20,11 +30,78 @@ def test_history_covers_the_detector_warm_up_with_unique_ids() -> None:
     assert not live_keys & set(keys)
 
 
-def test_history_is_paced_like_the_replay() -> None:
-    slow, fast = split_sample(speed=1), split_sample(speed=60)
-    # The same real posts, sixty times closer together.
-    one = [p for p in slow.history if not p.external_id.endswith(("-h1", "-h2"))]
-    span_slow = one[-1].created_at - one[0].created_at
-    base = [p for p in fast.history if "-h" not in p.external_id]
-    span_fast = base[-1].created_at - base[0].created_at
-    assert abs(span_slow / 60 - span_fast) < timedelta(minutes=1)
+def test_history_has_the_real_daily_rhythm_and_meets_the_replay_level() -> None:
+    plan = split_sample(speed=60)
+    per_hour = Counter(
+        p.created_at.replace(minute=0, second=0, microsecond=0) for p in plan.history
+    )
+    full_hours = [per_hour[h] for h in sorted(per_hour)][1:-1]
+    assert max(full_hours) >= 3 * min(full_hours), "a day rises and falls, not one block"
+    last_hour = [
+        p for p in plan.history if p.created_at >= plan.history[-1].created_at - timedelta(hours=1)
+    ]
+    rate = replay_rate(plan.live, 60)
+    assert 0.7 * rate * 60 <= len(last_hour) <= 1.3 * rate * 60
+
+
+def test_replies_in_the_history_follow_the_posts_they_answer() -> None:
+    history = split_sample(speed=60).history
+    seen: set[str] = set()
+    replies = 0
+    for post in history:
+        if post.reply_to_external_id and post.reply_to_external_id.split("-h")[0] in ORIGINALS:
+            replies += 1
+            assert post.reply_to_external_id in seen, post.external_id
+        seen.add(post.external_id)
+    assert replies > 0
+
+
+def test_daily_history_follows_the_profile_it_is_given() -> None:
+    posts = split_sample(speed=60).history[:500]
+    profile = [0.5] * 12 + [1.5] * 12  # quiet mornings, busy afternoons (UTC)
+    end = datetime(2026, 1, 2, 12, 30, tzinfo=UTC)  # 12:30 is an ordinary hour: no shift
+    out = daily_history(posts, profile=profile, end=end, span=timedelta(hours=24), rate_now=10)
+    by_half = Counter(p.created_at.hour >= 12 for p in out)
+    assert 2 <= by_half[True] / by_half[False] <= 4
+    assert all(end - timedelta(hours=24, minutes=1) <= p.created_at < end for p in out)
+
+
+def test_hourly_profile_clips_one_incident_and_has_mean_one() -> None:
+    hours = [h for h in range(24) for _ in range(10)] + [22] * 500
+    profile = hourly_profile(hours)
+    assert abs(sum(profile) / 24 - 1) < 1e-9
+    assert profile[22] < 2.0, "one evening's incident is not every day's peak"
+
+
+def test_no_source_arrives_as_a_burst_in_the_first_replay_minute() -> None:
+    """The support sample's live half covers half an hour of real time: at 60x it would
+    be hundreds of posts in the replay's first minute, an alert no customer caused."""
+    live = split_sample(60).live
+    start = live[0].created_at
+    per_minute: dict[int, int] = {}
+    for post in live:
+        minute = int((post.created_at - start).total_seconds() / 60 // 60)
+        per_minute[minute] = per_minute.get(minute, 0) + 1
+    busiest_start = max(per_minute.get(m, 0) for m in range(3))
+    assert busiest_start < 4 * sorted(per_minute.values())[len(per_minute) // 2]
+    assert len(live) == len({(p.channel, p.external_id) for p in live})
+
+
+def test_a_short_source_is_stretched_over_the_longest_in_its_own_order() -> None:
+    base = split_sample(60).live[:6]
+    t0 = datetime(2015, 2, 22, 12, 0, tzinfo=UTC)
+    long = [
+        p.model_copy(update={"created_at": t0 + timedelta(hours=10 * i), "channel": "a"})
+        for i, p in enumerate(base[:3])
+    ]
+    short = [
+        p.model_copy(update={"created_at": t0 + timedelta(minutes=i), "channel": "b"})
+        for i, p in enumerate(base[3:])
+    ]
+    spread = spread_live(
+        sorted(long + short, key=lambda p: p.created_at), by_source=lambda p: p.channel
+    )
+    assert [p.external_id for p in spread if p.channel == "b"] == [p.external_id for p in short]
+    stretched = [p.created_at for p in spread if p.channel == "b"]
+    assert stretched[0] == t0 and stretched[-1] == t0 + timedelta(hours=20)
+    assert [p.created_at for p in spread if p.channel == "a"] == [p.created_at for p in long]

@@ -12,14 +12,16 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from groundswell.enrichment.model.classifier import SentimentIntentModel
 from groundswell.enrichment.model.hot import ReloadingModel
+from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.store import SHIPPED, ModelStore, ModelStoreError
 from groundswell.enrichment.pipeline import Enricher, PostFacts
 from groundswell.training.examples import LabeledExample
-from groundswell.training.retrain import retrain, split_corrections
+from groundswell.training.retrain import judge, retrain, split_corrections
 
 SHIPPED_DIR = Path(str(resources.files("groundswell.enrichment.model").joinpath("data")))
 
@@ -44,10 +46,16 @@ def copy_trainer(*, thresholds: float | None = None):  # type: ignore[no-untyped
 
     def train(output: Path, extra: list[LabeledExample], version: str) -> None:
         calls.append((len(extra), version))
-        for name in ("sentiment-intent.int8.onnx", "tokenizer.json", "metadata.json"):
+        for name in (
+            "sentiment-intent.int8.onnx",
+            "intent-head.npz",
+            "tokenizer.json",
+            "metadata.json",
+        ):
             shutil.copy(SHIPPED_DIR / name, output / name)
         meta = json.loads((output / "metadata.json").read_text())
         meta["version"] = version
+        meta["intent_version"] = f"{version}+intents2"
         if thresholds is not None:
             meta["intent_thresholds"] = dict.fromkeys(meta["intent_thresholds"], thresholds)
         (output / "metadata.json").write_text(json.dumps(meta))
@@ -98,7 +106,14 @@ def test_a_worse_candidate_is_kept_but_not_promoted(tmp_path: Path) -> None:
     report = retrain(store, corrections=CORRECTIONS, trainer=copy_trainer(thresholds=0.9999))
     assert not report.promoted and not report.gate["passed"]
     failed = [r for r in report.gate["rules"] if not r["passed"]]
-    assert {r["metric"] for r in failed} == {"intent_micro_f1"}
+    assert {(r["set"], r["metric"]) for r in failed} >= {
+        ("corrections_held_out", "intent_micro_f1"),
+        *(
+            ("intent_sample", f"intent_f1:{name}")
+            for name in ("complaint", "support_question", "praise", "spam")
+        ),  # the intents no phrase rule rescues
+    }
+    assert all(r["metric"].startswith("intent_") for r in failed)
     assert store.active() == SHIPPED and store.numbers() == [SHIPPED, 2]
     assert store.card(2).gate["passed"] is False
 
@@ -169,4 +184,101 @@ def test_enricher_records_the_version_that_scored(tmp_path: Path) -> None:
     assert isinstance(reloading, ReloadingModel)
     reloading.refresh(force=True)
     result = enricher.enrich(PostFacts(text="great crew"))
-    assert result.versions["sentiment"] == result.versions["intent"] == "minilm-sent-v2"
+    assert result.versions["sentiment"] == "minilm-sent-v2"
+    assert result.versions["intent"] == "minilm-sent-v2+intents2"
+
+
+INTENT_CORRECTIONS = [
+    LabeledExample(
+        f"@united I would like to buy an upgrade on flight {n}, how much?",
+        "neutral",
+        ("support_question", "purchase_intent"),
+        "correction",
+    )
+    for n in range(20)
+] + [LabeledExample("@united flight 7 was fine", "neutral", None, "correction")]
+
+
+def test_retrain_refits_the_intent_head_stores_it_and_the_running_model_uses_it(
+    tmp_path: Path,
+) -> None:
+    from tests_model_store_helpers import headless_trainer, write_weak_data
+
+    data = write_weak_data(tmp_path / "data")
+    store = ModelStore(tmp_path / "models")
+    running = ReloadingModel(store, check_every=0.0)
+    calls: list[tuple[int, str]] = []
+    lines: list[str] = []
+    corrections = CORRECTIONS + INTENT_CORRECTIONS
+    report = retrain(
+        store,
+        corrections=corrections,
+        trainer=headless_trainer(calls),
+        data_dir=data,
+        promote=False,
+        log=lines.append,
+    )
+    head = report.gate["intent_head"]
+    train_set, _ = split_corrections(corrections)
+    assert head["refit"] and head["intent_version"] == "minilm-sent-v2+intents3"
+    assert head["corrections"] == sum(e.intents is not None for e in train_set) > 0
+    assert any(line.startswith("weak positives") for line in lines)
+
+    folder = Path(str(store.directory(report.number)))
+    stored_head = (folder / "intent-head.npz").read_bytes()
+    assert stored_head != (SHIPPED_DIR / "intent-head.npz").read_bytes()
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["files"]["intent_head"] == "intent-head.npz" and metadata["intent_rules"]
+    assert metadata["training"]["intent_head"]["corrections"] == head["corrections"]
+    assert metadata["intent_thresholds"] == head["thresholds"]
+
+    intent_rules = {r["metric"] for r in report.gate["rules"] if r["set"] == "intent_sample"}
+    assert intent_rules == {"macro_recall"} | {f"intent_f1:{n}" for n in INTENT_LABELS}
+
+    store.activate(report.number, reason="test")
+    assert running.refresh() and running.number == report.number
+    assert running.intent_version == "minilm-sent-v2+intents3"
+    texts = ["@united how much to upgrade to first?", "@united lost my bag"]
+    own = SentimentIntentModel(str(folder)).logits(texts).intent
+    assert np.array_equal(running.model.logits(texts).intent, own)
+    assert not np.allclose(SentimentIntentModel().logits(texts).intent, own)
+
+
+def test_a_given_candidate_folder_is_not_written_to(tmp_path: Path) -> None:
+    from tests_model_store_helpers import headless_trainer, write_weak_data
+
+    folder = tmp_path / "cand"
+    folder.mkdir()
+    headless_trainer([])(folder, [], "minilm-sent-handmade")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    store = ModelStore(tmp_path / "models")
+    report = retrain(
+        store,
+        corrections=CORRECTIONS,
+        candidate_dir=folder,
+        data_dir=write_weak_data(tmp_path / "data", per_template=10),
+        promote=False,
+    )
+    assert report.gate["intent_head"]["refit"]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert (Path(str(store.directory(report.number))) / "intent-head.npz").is_file()
+
+
+def _pair(candidate: float, active: float, support: float = 115.0) -> dict[str, float | None]:
+    return {"intent_f1:purchase_intent": candidate, "intent_support:purchase_intent": support}
+
+
+def test_gate_refuses_a_candidate_whose_intent_f1_falls() -> None:
+    def verdict(candidate: float, active: float, support: float = 115.0) -> list[bool]:
+        figures = {
+            "intent_sample": {
+                "candidate": {**_pair(candidate, active, support), "macro_recall": 0.7},
+                "active": {**_pair(active, active, support), "macro_recall": 0.7},
+            }
+        }
+        return [r["passed"] for r in judge(figures, "corrections_held_out")["rules"]]
+
+    assert verdict(0.60, 0.56) == [True, True]
+    assert verdict(0.555, 0.56) == [True, True]  # within one F1 point
+    assert verdict(0.53, 0.56) == [True, False]
+    assert verdict(0.10, 0.56, support=5) == [True]  # too few posts to judge

@@ -225,3 +225,18 @@ def test_empty_file_yields_nothing(tmp_path: Path) -> None:
     path.write_bytes(b"")
     assert list(parse_file(path, "native")) == []
     assert count_records(path, "native") == 0
+
+
+def test_a_post_says_whether_it_is_a_private_message(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path,
+        [
+            line(post("1", channel="facebook", private=True)),
+            line(post("2", channel="facebook")),
+            line(post("3", private="maybe")),
+        ],
+    )
+    accepted, rejected = parse(path)
+    assert [(a.post.external_id, a.post.private) for a in accepted] == [("1", True), ("2", False)]
+    (bad,) = rejected
+    assert bad.field == "private" and "bool" in bad.reason

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.db import Database
-from groundswell.listening.alert_models import Alert, AlertDelivery, AlertRule, Anomaly
+from groundswell.listening.alerts.models import Alert, AlertDelivery, AlertRule, Anomaly
 from groundswell.listening.models import Subject
 
 PASSWORD = "correct horse battery"

@@ -16,16 +16,16 @@ from sqlalchemy import select
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
 from groundswell.core.db import Database
-from groundswell.listening import alert_service
-from groundswell.listening.alert_models import (
+from groundswell.listening.alerts import service as alert_service
+from groundswell.listening.alerts.lifecycle import AlertBook, LifecycleParams
+from groundswell.listening.alerts.models import (
     Alert,
     AlertDelivery,
     AlertRule,
     AlertSuppression,
     Anomaly,
 )
-from groundswell.listening.alert_schemas import SuppressRequest
-from groundswell.listening.alerts import AlertBook, LifecycleParams
+from groundswell.listening.alerts.schemas import SuppressRequest
 from groundswell.listening.models import ALL_POSTS, Subject
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

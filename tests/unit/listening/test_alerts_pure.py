@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from groundswell.listening.alert_outbox import summarize
-from groundswell.listening.alert_schemas import AlertRuleCreate, AlertTarget, SuppressionCreate
-from groundswell.listening.delivery_read import mask_target
+from groundswell.listening.alerts.deliveries import mask_target
+from groundswell.listening.alerts.outbox import summarize
+from groundswell.listening.alerts.schemas import AlertRuleCreate, AlertTarget, SuppressionCreate
 from groundswell.notify.queue import RetryPolicy
 from groundswell.notify.senders import (
     DeliveryConfig,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from groundswell.auth.audit import Actor, record
 from groundswell.auth.models import AuditEntry
 from groundswell.core.db import Database
-from groundswell.crm.merge_service import merge_contacts, unmerge
+from groundswell.crm.matching.merge import merge_contacts, unmerge
 from groundswell.crm.privacy import erase_person, export_person
 
 

@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
-from groundswell.crm.clv_models import Transaction
-from groundswell.crm.match_models import MatchCandidate
-from groundswell.crm.match_service import (
+from groundswell.crm.clv.models import Transaction
+from groundswell.crm.matching.merge import MergeConflictError, merge_contacts, merge_log, unmerge
+from groundswell.crm.matching.models import MatchCandidate
+from groundswell.crm.matching.service import (
     confirm_candidate,
     match_pending,
     reject_candidate,
     rerun_all,
     review_queue,
 )
-from groundswell.crm.merge_service import MergeConflictError, merge_contacts, merge_log, unmerge
 from groundswell.crm.models import Contact, ContactKey, Conversation, Identity, Interaction
 
 AUTO, REVIEW = 0.99, 0.5

@@ -10,9 +10,9 @@ from gs_webtest import Factory
 
 from groundswell.all_models import load_all_models
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import Transaction
-from groundswell.crm.match_service import match_pending
-from groundswell.crm.merge_service import merge_contacts
+from groundswell.crm.clv.models import Transaction
+from groundswell.crm.matching.merge import merge_contacts
+from groundswell.crm.matching.service import match_pending
 from groundswell.crm.models import ContactKey, Interaction
 from groundswell.crm.notes import add_note, add_tag
 from groundswell.crm.privacy_models import PrivacyRequest
@@ -206,6 +206,9 @@ def test_retention_purges_by_class_and_keeps_the_rest(factory: Factory, db: Data
     c = factory.contact("A")
     old_mail = factory.post(email, "old private", contact_id=c)
     old_tweet = factory.post(tw, "old public", contact_id=c)
+    old_dm = factory.post(tw, "old direct message", contact_id=c)
+    with db.session() as s:  # a DM on the public channel is private by its own flag
+        s.get(Interaction, old_dm).private = True  # type: ignore[union-attr]
     with db.session() as s:
         new_mail = Interaction(
             channel_id=email,
@@ -228,8 +231,15 @@ def test_retention_purges_by_class_and_keeps_the_rest(factory: Factory, db: Data
         fresh_id = new_mail.id
     with db.session() as s:
         done = purge(s, private_days=30, public_days=None, dead_letter_days=90)
-    assert done == {"private": 1, "public": 0, "dead_letters": 1}
+    assert done == {"private": 2, "public": 0, "dead_letters": 1}
     with db.session() as s:
         assert s.get(Interaction, old_mail) is None
+        assert s.get(Interaction, old_dm) is None
         assert s.get(Interaction, old_tweet) is not None
+        assert s.get(Interaction, fresh_id) is not None
+    with db.session() as s:
+        done = purge(s, private_days=None, public_days=30, dead_letter_days=None)
+    assert done == {"private": 0, "public": 1, "dead_letters": 0}
+    with db.session() as s:
+        assert s.get(Interaction, old_tweet) is None
         assert s.get(Interaction, fresh_id) is not None

@@ -13,10 +13,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import Transaction
+from groundswell.crm.clv.models import Transaction
 from groundswell.crm.consent_models import Consent
 from groundswell.crm.journey_stages import journey_aggregate, reply_lift
-from groundswell.crm.match_models import MatchCandidate, MergeEvent
+from groundswell.crm.matching.models import MatchCandidate, MergeEvent
 from groundswell.crm.models import Contact, ContactKey, Identity, Interaction
 from groundswell.crm.profiling import SALT
 

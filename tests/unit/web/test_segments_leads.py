@@ -12,12 +12,13 @@ from gs_webtest import T0, Factory, login, page_csrf
 from sqlalchemy import select, update
 
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import ClvModelRun, CustomerValue, Transaction
+from groundswell.crm.clv.models import ClvModelRun, CustomerValue, Transaction
 from groundswell.crm.leads import promote_leads
 from groundswell.crm.models import Interaction
 from groundswell.crm.note_models import ContactTag
 from groundswell.crm.segment_models import Lead
 from groundswell.crm.segments import SegmentFilter, csv_cell, members
+from groundswell.crm.visibility import WITHHELD
 
 
 def _set(db: Database, interaction_id: int, **values: Any) -> None:
@@ -283,6 +284,32 @@ def test_analysts_read_leads_but_do_not_work_them(
     lead_id = client.get("/api/v1/leads").json()[0]["id"]
     refused = client.post(f"/leads/{lead_id}", data={"csrf_token": token, "status": "lost"})
     assert refused.status_code == 403
+
+
+def test_a_private_message_on_a_public_channel_is_withheld_from_analysts_in_leads(
+    client: TestClient, db: Database, factory: Factory
+) -> None:
+    """A Messenger message arrives on the page's channel (``facebook``): its own flag, not
+    the channel key, keeps its text from analysts; a public comment there stays readable."""
+    analyst = factory.token(factory.user("an@example.com", role="analyst"))
+    agent = factory.token(factory.user("ag@example.com", role="agent"))
+    ch = factory.channel("facebook")
+    dm = factory.post(ch, "dm: my budget is 10k", contact_id=factory.contact("Buyer"))
+    comment = factory.post(ch, "how much is the pro plan?", contact_id=factory.contact("Other"))
+    _set(db, dm, intent="purchase_intent", private=True, url="https://m.me/x")
+    _set(db, comment, intent="purchase_intent")
+    with db.session() as s:
+        promote_leads(s)
+
+    def leads(token: str) -> dict[int, dict[str, Any]]:
+        r = client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return {lead["interaction_id"]: lead for lead in r.json()}
+
+    seen = leads(analyst)
+    assert seen[dm]["text"] == WITHHELD and seen[dm]["url"] is None and seen[dm]["private"]
+    assert seen[comment]["text"] == "how much is the pro plan?" and not seen[comment]["private"]
+    assert leads(agent)[dm]["text"] == "dm: my budget is 10k"
 
 
 def test_the_crm_loop_makes_leads_incrementally(db: Database, factory: Factory) -> None:

@@ -13,8 +13,8 @@ from gs_webtest import Factory, login
 from sqlalchemy import func, select
 
 from groundswell.core.db import Database
-from groundswell.crm.clv_models import Transaction
-from groundswell.crm.clv_service import import_transactions, refit
+from groundswell.crm.clv.models import Transaction
+from groundswell.crm.clv.service import import_transactions, refit
 from groundswell.crm.transaction_file import parse_rows
 from groundswell.ingestion.models import RejectedRecord
 from groundswell.settings import Settings, get_settings
@@ -142,7 +142,7 @@ def test_refit_values_show_on_contact_page_and_api(
 def test_too_few_buyers_is_reported_not_fitted(factory: Factory, db: Database) -> None:
     _buyers(factory, 3)
     with db.session() as s:
-        from groundswell.crm.clv_schemas import TransactionIn
+        from groundswell.crm.clv.schemas import TransactionIn
 
         items = [
             (f"r{i}", TransactionIn(customer_key=f"C{i:04d}", date=date(2024, 1, 1), amount=5))
@@ -182,7 +182,7 @@ def test_contact_page_shows_journey_and_trend(
     contact = _buyers(factory, 1)[0]
     factory.post(ch, "thinking of buying", contact_id=contact, sentiment=("neutral", 0.1))
     with db.session() as s:
-        from groundswell.crm.clv_schemas import TransactionIn
+        from groundswell.crm.clv.schemas import TransactionIn
 
         import_transactions(
             s,

@@ -9,7 +9,7 @@ from gs_webtest import Factory, login, page_csrf
 from sqlalchemy import select
 
 from groundswell.core.db import Database
-from groundswell.crm.match_service import match_pending
+from groundswell.crm.matching.service import match_pending
 from groundswell.crm.models import Contact
 
 

@@ -83,3 +83,91 @@ def test_creating_and_editing_a_subject_backfills_with_progress(
     assert renamed.status_code == 303
     status = JOBS.status(db, subject_id)
     assert status.state == "done" and status.matched == 1, "a rename does not re-match"
+
+
+def test_custom_range_opens_with_its_own_bounds_and_csv(
+    client: TestClient, factory: Factory
+) -> None:
+    factory.user()
+    acme = factory.subject("Acme", kind="brand")
+    login(client)
+    html = client.get(
+        f"/listening?subject={acme}&range=custom&res=1m&start=2026-03-01T00:00&end=2026-03-20T00:00"
+    ).text
+    # 19 days at one-minute buckets is over the cap: the finest resolution that fits.
+    assert 'data-resolution="5m"' in html
+    assert 'data-start="2026-03-01T00:00:00+00:00"' in html
+    assert 'data-end="2026-03-20T00:00:00+00:00"' in html
+    csv_link = html.split('id="series-csv" href="')[1].split('"')[0]
+    assert "start=2026-03-01T00%3A00%3A00%2B00%3A00" in csv_link
+    assert "end=2026-03-20T00%3A00%3A00%2B00%3A00" in csv_link
+    backwards = client.get(
+        "/listening?range=custom&start=2026-03-20T00:00&end=2026-03-01T00:00"
+    ).text
+    assert 'id="range-error"' in backwards and "end: end must be after start" in backwards
+    assert 'data-range-seconds="86400"' in backwards, "a bad range falls back to 24h"
+    garbage = client.get("/listening?range=custom&start=yesterday&end=").text
+    assert "start: start is not an ISO 8601 date-time" in garbage
+
+
+def test_saved_views_are_personal_and_reopen_the_view(client: TestClient, factory: Factory) -> None:
+    factory.user()
+    factory.user(email="bo@example.com", role="analyst")
+    factory.channel("twitter", "X / Twitter")
+    acme = factory.subject("Acme", kind="brand")
+    login(client)
+    token = page_csrf(client, "/listening")
+    saved = client.post(
+        "/listening/views",
+        data={
+            "name": "<i>Acme</i> on X",
+            "subject": str(acme),
+            "channel": "twitter",
+            "range": "7d",
+            "res": "1h",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/listening?subject={acme}&range=7d&res=1h&channel=twitter"
+    html = client.get("/listening").text
+    assert "&lt;i&gt;Acme&lt;/i&gt; on X" in html and "<i>Acme</i>" not in html
+    view_id = int(html.split('action="/listening/views/')[1].split("/")[0])
+
+    too_long = client.post(
+        "/listening/views",
+        data={"name": "x" * 81, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert too_long.status_code == 422
+    nameless = client.post(
+        "/listening/views",
+        data={"name": "  ", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert nameless.status_code == 303 and "error=saved+view+name" in nameless.headers["location"]
+    open_ended = client.post(
+        "/listening/views",
+        data={"name": "March", "range": "custom", "start": "2026-03-01T00:00", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert "error=saved+view+end" in open_ended.headers["location"]
+
+    client.post("/logout", data={"csrf_token": token})
+    login(client, email="bo@example.com")
+    other = page_csrf(client, "/listening")
+    assert "on X" not in client.get("/listening").text
+    refused = client.post(
+        f"/listening/views/{view_id}/delete", data={"csrf_token": other}, follow_redirects=False
+    )
+    assert "no+saved+view" in refused.headers["location"]
+
+    client.post("/logout", data={"csrf_token": other})
+    login(client)
+    token = page_csrf(client, "/listening")
+    gone = client.post(
+        f"/listening/views/{view_id}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303 and gone.headers["location"] == "/listening"
+    assert "on X" not in client.get("/listening").text

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from gs_webtest import Factory, login, page_csrf
 
 from groundswell.core.db import Database
-from groundswell.crm.merge_service import merge_contacts, unmerge
+from groundswell.crm.matching.merge import merge_contacts, unmerge
 from groundswell.crm.notes import notes_of, tags_of
 
 

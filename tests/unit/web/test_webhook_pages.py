@@ -28,7 +28,7 @@ def test_admin_manages_webhooks_from_the_page(
         data={
             "csrf_token": csrf,
             "name": "x",
-            "url": "http://127.0.0.1:9/x",
+            "url": "http://10.0.0.9:9/x",
             "event_types": ["case.opened"],
         },
     )

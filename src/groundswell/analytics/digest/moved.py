@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.period import Period
 from groundswell.analytics.digest.schemas import AlertLine, Figure, Moved, VoiceLine
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.models import MinuteRollup, Subject
 from groundswell.listening.series import bucket_epoch
 

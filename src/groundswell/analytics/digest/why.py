@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.period import Period
 from groundswell.analytics.digest.schemas import SamplePost, Theme, Why
+from groundswell.crm.visibility import is_private
 from groundswell.listening.drilldown.schemas import DrilldownRead
 from groundswell.listening.drilldown.service import MAX_RANGE, drilldown, drilldown_for_alert
 
@@ -103,6 +104,6 @@ def why(d: DrilldownRead) -> Why:
             author=p.author_handle,
             sentiment=p.sentiment_label or "neutral",
         )
-        for p in d.samples[:MAX_SAMPLES]
+        for p in [p for p in d.samples if not is_private(p)][:MAX_SAMPLES]
     ]
     return Why(summary=clip(d.summary, 420), themes=themes, rising_terms=rising, samples=samples)

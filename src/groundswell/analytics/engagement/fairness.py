@@ -17,6 +17,7 @@ from groundswell.analytics.engagement import histogram
 from groundswell.analytics.engagement.contribution import Figures
 from groundswell.analytics.engagement.queries import distribution, load
 from groundswell.analytics.engagement.schemas import ChannelFairness, FairnessReport
+from groundswell.analytics.engagement.segment_rows import CaseRows
 
 
 def lag(own: histogram.Hist, others: histogram.Hist, min_samples: int) -> float | None:
@@ -69,8 +70,13 @@ def fairness(
     margin: float,
     min_samples: int,
     basis: Literal["business", "wall"] = "business",
+    cases: CaseRows | None = None,
 ) -> FairnessReport:
-    channels = load(session, start, end, "channel")
+    """``cases``: a segment's cases only, instead of the stored rollup."""
+    if cases is None:
+        channels = load(session, start, end, "channel")
+    else:
+        channels = cases.load(start, end, "channel")
     return FairnessReport(
         start=start,
         end=end,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import numpy as np
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from groundswell.analytics.engagement.schemas import (
     GroupBy,
     Timing,
 )
+from groundswell.analytics.engagement.segment_rows import CaseRows
 from groundswell.auth.models import User
 from groundswell.core.clock import utcnow
 from groundswell.engagement.models import Queue
@@ -184,19 +186,33 @@ def _current(end: date, now: datetime) -> bool:
 
 
 def report(
-    session: Session, start: date, end: date, group_by: GroupBy, *, now: datetime | None = None
+    session: Session,
+    start: date,
+    end: date,
+    group_by: GroupBy,
+    *,
+    now: datetime | None = None,
+    cases: CaseRows | None = None,
 ) -> EngagementReport:
+    """``cases``: figures of some cases only (a segment's), instead of the stored rollup."""
     now = now or utcnow()
     current = _current(end, now)
-    total = load(session, start, end, "all").get("", Figures())
-    total_backlog = backlog(session, end, "all").get("", 0)
-    groups = load(session, start, end, group_by)
-    backlogs = backlog(session, end, group_by)
+    if cases is None:
+        total = load(session, start, end, "all").get("", Figures())
+        total_backlog = backlog(session, end, "all").get("", 0)
+        groups = load(session, start, end, group_by)
+        backlogs = backlog(session, end, group_by)
+    else:
+        total = cases.load(start, end, "all").get("", Figures())
+        total_backlog = cases.backlog(end, "all").get("", 0)
+        groups = cases.load(start, end, group_by)
+        backlogs = cases.backlog(end, group_by)
     ages: dict[str, tuple[histogram.Hist, float]] = {}
     total_ages: tuple[histogram.Hist, float] | None = None
     if current:
-        ages = backlog_ages(session, group_by, now=now)
-        total_ages = backlog_ages(session, "all", now=now).get("", ({}, 0.0))
+        ages_of = cases.backlog_ages if cases is not None else partial(backlog_ages, session)
+        ages = ages_of(group_by, now=now)
+        total_ages = ages_of("all", now=now).get("", ({}, 0.0))
     active = {k for k, f in groups.items() if any(f.counts.values()) or any(f.hists.values())}
     keys = sorted(active | {k for k, v in backlogs.items() if v > 0})
     names = labels(session, group_by, keys)

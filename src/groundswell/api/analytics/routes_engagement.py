@@ -11,9 +11,11 @@ from fastapi.responses import StreamingResponse
 from groundswell.analytics.engagement import period, queries, report_csv
 from groundswell.analytics.engagement.fairness import fairness
 from groundswell.analytics.engagement.schemas import EngagementReport, FairnessReport, GroupBy
+from groundswell.analytics.engagement.segment_rows import CaseRows, segment_rows
 from groundswell.api.analytics.deps import TeamReader
 from groundswell.api.csv_response import csv_response
 from groundswell.api.deps import DatabaseDep, SessionDep, SettingsDep
+from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -23,6 +25,16 @@ End = Annotated[date | None, Query(description="last UTC day, included (default 
 Days = Annotated[
     int | None, Query(ge=1, le=period.MAX_DAYS, description="days up to end, without start")
 ]
+SegmentId = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_INT64, description="only the cases of this segment's contacts"),
+]
+
+
+def _cases(session: SessionDep, segment_id: int | None, first: date, last: date) -> CaseRows | None:
+    if segment_id is None:
+        return None
+    return segment_rows(session, segment_id=segment_id, start=first, end=last)
 
 
 def _period(start: date | None, end: date | None, days: int | None) -> tuple[date, date]:
@@ -41,11 +53,14 @@ def api_engagement(
     end: End = None,
     days: Days = None,
     group_by: GroupBy = "channel",
+    segment_id: SegmentId = None,
 ) -> EngagementReport:
     """Times in seconds, business (the SLA policy's calendar) and wall; median and p90 from
-    log histograms (relative error in ``quantile_relative_error``)."""
+    log histograms (relative error in ``quantile_relative_error``). With ``segment_id``,
+    the figures of the cases whose contact is in the segment now."""
     first, last = _period(start, end, days)
-    return queries.report(session, first, last, group_by)
+    cases = _cases(session, segment_id, first, last)
+    return queries.report(session, first, last, group_by, cases=cases)
 
 
 @router.get(
@@ -61,6 +76,7 @@ def api_fairness(
     end: End = None,
     days: Days = None,
     basis: Literal["business", "wall"] = "business",
+    segment_id: SegmentId = None,
 ) -> FairnessReport:
     first, last = _period(start, end, days)
     return fairness(
@@ -70,6 +86,7 @@ def api_fairness(
         margin=settings.analytics_fairness_margin,
         min_samples=settings.analytics_fairness_min_samples,
         basis=basis,
+        cases=_cases(session, segment_id, first, last),
     )
 
 
@@ -86,9 +103,11 @@ def api_engagement_csv(
     end: End = None,
     days: Days = None,
     group_by: GroupBy = "channel",
+    segment_id: SegmentId = None,
 ) -> StreamingResponse:
     first, last = _period(start, end, days)
-    rep = queries.report(session, first, last, group_by)
+    cases = _cases(session, segment_id, first, last)
+    rep = queries.report(session, first, last, group_by, cases=cases)
     return csv_response(
         db,
         f"engagement-{group_by}-{first}-{last}.csv",

@@ -88,3 +88,56 @@ class XrpcError(BaseModel):
 
     error: str = Field(max_length=200)
     message: str | None = Field(default=None, max_length=2000)
+
+
+# --- Jetstream (the JSON firehose) ---------------------------------------------------------
+
+Did = Field(min_length=8, max_length=2048, pattern=r"^did:[a-z]+:[A-Za-z0-9._:%-]+$")
+
+
+class JetstreamCommit(BaseModel):
+    """``commit`` of a Jetstream event: one record created, updated or deleted."""
+
+    model_config = _CONFIG
+
+    rev: str = Field(min_length=1, max_length=64)
+    operation: Literal["create", "update", "delete"]
+    collection: str = Field(min_length=3, max_length=317)
+    rkey: str = Field(min_length=1, max_length=512)
+    record: dict[str, object] | None = None
+    cid: str | None = Field(default=None, min_length=8, max_length=200)
+
+
+class JetstreamIdentity(BaseModel):
+    model_config = _CONFIG
+
+    did: str = Did
+    handle: str | None = Field(default=None, min_length=3, max_length=253)
+
+
+class JetstreamEvent(BaseModel):
+    """One Jetstream message: ``commit``, ``identity`` or ``account`` (``time_us`` is the
+    cursor, unix microseconds)."""
+
+    model_config = _CONFIG
+
+    did: str = Did
+    time_us: int = Field(ge=0, le=10**17)
+    kind: Literal["commit", "identity", "account"]
+    commit: JetstreamCommit | None = None
+    identity: JetstreamIdentity | None = None
+
+
+class MentionFeature(BaseModel):
+    model_config = _CONFIG
+
+    type: str = Field(alias="$type", max_length=200)
+    did: str | None = Field(default=None, max_length=2048)
+
+
+class Facet(BaseModel):
+    """``app.bsky.richtext.facet``; only mention features matter here."""
+
+    model_config = _CONFIG
+
+    features: list[MentionFeature] = Field(default_factory=list, max_length=100)

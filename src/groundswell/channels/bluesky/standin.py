@@ -63,8 +63,12 @@ class BlueskyStandin(StandinServer):
         self.rate_limited = 0
         self.clock = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         self._tids = itertools.count(1)
+        self.handles: dict[str, str] = {}
+        """Handle by DID of every profile shown (``getProfiles`` answers from it)."""
+        self.hide_profiles = False
 
     def profile(self, handle: str) -> dict[str, Any]:
+        self.handles[fake_did(handle)] = handle
         return {
             "did": fake_did(handle),
             "handle": handle,
@@ -161,6 +165,10 @@ class BlueskyStandin(StandinServer):
             )
         if nsid == "app.bsky.actor.getProfile":
             return Response(200, self.profile(self.account_handle) | {"did": self.did})
+        if nsid == "app.bsky.actor.getProfiles":
+            dids = [] if self.hide_profiles else request.query.get("actors", [])
+            known = [self.profile(self.handles[d]) for d in dids if d in self.handles]
+            return Response(200, {"profiles": [p | {"followersCount": 12} for p in known]})
         if nsid == "app.bsky.notification.listNotifications":
             items = list(reversed(self.notifications))
             return Response(200, self._page(request, items, "notifications"))

@@ -131,6 +131,7 @@ def parse_message(
             "email": address,
         },
         "reply_to_external_id": parent,
+        "private": True,
         "raw": {
             "subject": subject[:1000],
             "message_id": external_id,

@@ -6,6 +6,10 @@ nothing and us no parsing. ``feedparser`` parses whatever RSS or Atom dialect ar
 Feeds have no order to resume from, so the cursor also keeps the ids of the newest
 entries already published; an entry seen again is skipped (and would be absorbed by the
 pipeline's idempotence anyway).
+
+A feed may redirect (sites move their feeds); every request, the first and each redirect,
+passes the admin's outbound guard first, so a public feed URL cannot lead the reader to
+an internal address.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from groundswell.channels.common.html_text import html_to_text
 from groundswell.channels.common.results import Polled, Refusal, preview, validation_reason
 from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.schemas import Entry, FeedState
+from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 
 MAX_BYTES = 5 * 1024 * 1024
 KEEP_SEEN = 1000
@@ -61,15 +66,31 @@ def _entry_id(entry: Any) -> str | None:
 
 
 class FeedSource:
-    def __init__(self, config: FeedConfig, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        config: FeedConfig,
+        *,
+        client: httpx.Client | None = None,
+        outbound: OutboundPolicy | None = None,
+    ) -> None:
         self.config = config
         self.key = config.channel
         self.host = urlsplit(config.url).netloc
+        self.outbound = outbound if outbound is not None else OutboundPolicy()
         self.http = client or httpx.Client(
             timeout=config.timeout,
             follow_redirects=True,
+            max_redirects=5,
             headers={"User-Agent": config.user_agent},
         )
+        self.http.event_hooks["request"] = [*self.http.event_hooks["request"], self._guard]
+
+    def bind_settings(self, settings: Any) -> None:
+        """The admin's allow-list (``outbound_allow_hosts``), set when the account is built."""
+        self.outbound = OutboundPolicy.from_setting(settings.outbound_allow_hosts)
+
+    def _guard(self, request: httpx.Request) -> None:
+        self.outbound.check_url(str(request.url), must_resolve=True)
 
     def _state(self, cursor: str | None) -> FeedState:
         if not cursor:
@@ -107,6 +128,8 @@ class FeedSource:
                         return Polled(posts=[], cursor=cursor, rejected=(refusal,))
                 etag = response.headers.get("ETag")
                 modified = response.headers.get("Last-Modified")
+        except OutboundRefusedError as exc:
+            raise SourceError(f"url: {exc}", retryable=False) from None
         except httpx.HTTPError as exc:
             raise SourceError(f"feed unreachable: {exc}") from exc
         return self.parse(bytes(body), state, etag=etag, modified=modified)

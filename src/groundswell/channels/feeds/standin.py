@@ -21,6 +21,8 @@ class FeedStandin(StandinServer):
         self.raw_body: bytes | None = None
         """Serve these bytes instead of the generated feed (malformed-input tests)."""
         self.rate_limited = 0
+        self.redirect_to: str | None = None
+        """Answer the feed's URL with a 302 to this address (the redirect guard's tests)."""
 
     def review(self, author: str, title: str, body: str) -> dict[str, str]:
         self.updated += timedelta(minutes=7)
@@ -60,6 +62,10 @@ class FeedStandin(StandinServer):
             self.rate_limited -= 1
             return Response(
                 429, "slow down", headers={"Retry-After": "120"}, content_type="text/plain"
+            )
+        if self.redirect_to is not None and request.path == "/feed.xml":
+            return Response(
+                302, b"", headers={"Location": self.redirect_to}, content_type="text/plain"
             )
         if request.path != "/feed.xml":
             return Response(404, "not found", content_type="text/plain")

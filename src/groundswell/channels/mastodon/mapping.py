@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 from groundswell.channels.common.html_text import html_to_text
 from groundswell.channels.mastodon.schemas import Account, Notification, Status
 
+PRIVATE_VISIBILITIES = frozenset({"direct"})
+"""Status visibilities that make a post a private message: ``direct`` is seen only by the
+accounts it mentions (a DM); ``public``, ``unlisted`` and followers-only are not one-to-one."""
 POST_TYPES = frozenset({"mention"})
 """Notification types that carry a post to listen to; the others are counted and skipped."""
 
@@ -51,6 +54,7 @@ def status_to_post(
         },
         "url": status.url,
         "reply_to_external_id": status.in_reply_to_id,
+        "private": status.visibility in PRIVATE_VISIBILITIES,
         "engagement": {
             "likes": status.favourites_count,
             "shares": status.reblogs_count,

@@ -187,6 +187,7 @@ class MetaChannel:
             "created_at": _iso_ms(event.timestamp),
             "author": {"external_id": event.sender.id, "handle": event.sender.id},
             "reply_to_external_id": reply_to if isinstance(reply_to, str) else None,
+            "private": True,  # Messenger / Instagram Direct: one-to-one
             "raw": {"kind": "message", "page": owner},
         }
 

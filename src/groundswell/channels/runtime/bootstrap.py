@@ -31,7 +31,17 @@ def build_account(account: ChannelAccount, settings: Settings) -> Built:
     """The account's connector and sources; raises on unreadable or invalid settings."""
     kind = get_kind(account.kind)
     values = kind.settings.model_validate(resolved_settings(account, settings))
-    return kind.build(account.key, values)
+    built = kind.build(account.key, values)
+    bind = getattr(built.connector, "bind_settings", None)
+    if callable(bind):  # a connector that stores in the app's own database (web chat)
+        bind(settings)
+    for source, _activity in built.sources.values():
+        if id(source) == id(built.connector):  # bound above
+            continue
+        bind = getattr(source, "bind_settings", None)
+        if callable(bind):  # a source that checks its URL with the outbound guard (Jetstream)
+            bind(settings)
+    return built
 
 
 def register_configured(

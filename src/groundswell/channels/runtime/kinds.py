@@ -51,6 +51,11 @@ class Kind:
     build: Callable[[str, Any], Built]
     """(channel key, validated settings) → the connector and its sources."""
     default_key: str
+    example: dict[str, Any] = field(default_factory=dict)
+    """Settings shown in the connect form (secrets excluded: they have their own fields)."""
+    outbound_fields: tuple[str, ...] = ()
+    """URL settings that pass the outbound guard (``core/outbound.py``) when saved, when
+    the connection is tested and before the source connects (``runtime/outbound.py``)."""
 
 
 _KINDS: dict[str, Kind] = {}
@@ -159,14 +164,36 @@ def _load_builtin() -> None:
         return
     _loaded = True
     register_kind(
-        Kind("email", "E-mail (IMAP/SMTP)", EmailSettings, ("password",), _build_email, "email")
+        Kind(
+            "email",
+            "E-mail (IMAP/SMTP)",
+            EmailSettings,
+            ("password",),
+            _build_email,
+            "email",
+            {
+                "address": "support@example.com",
+                "imap_host": "imap.example.com",
+                "smtp_host": "smtp.example.com",
+            },
+        )
     )
     register_kind(
         Kind(
-            "x", "X (Twitter API v2)", XSettings, ("access_token", "app_token"), _build_x, "twitter"
+            "x",
+            "X (Twitter API v2)",
+            XSettings,
+            ("access_token", "app_token"),
+            _build_x,
+            "twitter",
+            {"user_id": "1234567890", "username": "yourbrand", "stream": True},
+            outbound_fields=("base_url",),
         )
     )
     from groundswell.channels.runtime.open_kinds import OPEN_KINDS
 
     for kind in OPEN_KINDS:
         register_kind(kind)
+    from groundswell.channels.webchat.kind import WEBCHAT
+
+    register_kind(WEBCHAT)

@@ -48,7 +48,7 @@ class ChannelAccount(Base):
 
 class ChannelSource(Base):
     __tablename__ = "channel_sources"
-    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    __table_args__ = (UniqueConstraint("account_id", "name", name="uq_channel_sources_account_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(

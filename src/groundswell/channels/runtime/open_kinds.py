@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, WebsocketUrl
 
 from groundswell.channels.base import (
     Capabilities,
@@ -99,6 +99,8 @@ class BlueskySettings(_Strict):
     """The brand's handle or DID."""
     keywords: list[str] = Field(default_factory=list, max_length=20)
     poll_seconds: float = Field(default=60.0, ge=1, le=86_400)
+    jetstream_url: WebsocketUrl | None = None
+    """Also listen to the firehose, e.g. wss://jetstream2.us-east.bsky.network/subscribe."""
     app_password: str = Field(min_length=1, max_length=1000)
 
 
@@ -114,7 +116,13 @@ def _build_bluesky(key: str, s: BlueskySettings) -> Built:
             keywords=tuple(k[:100] for k in s.keywords if k.strip()),
         )
     )
-    return _polled(connector, "notifications", "mentions", s.poll_seconds)
+    built = _polled(connector, "notifications", "mentions", s.poll_seconds)
+    if s.jetstream_url is not None:
+        from groundswell.channels.bluesky.jetstream import JetstreamSource
+
+        built.sources["jetstream"] = (JetstreamSource(connector, str(s.jetstream_url)), "mentions")
+        built.poll_seconds["jetstream"] = 0.0
+    return built
 
 
 # --- Reddit --------------------------------------------------------------------------------
@@ -271,15 +279,77 @@ def _build_youtube(key: str, s: YouTubeSettings) -> Built:
 
 
 OPEN_KINDS = (
-    Kind("mastodon", "Mastodon", MastodonSettings, ("access_token",), _build_mastodon, "mastodon"),
-    Kind("bluesky", "Bluesky", BlueskySettings, ("app_password",), _build_bluesky, "bluesky"),
     Kind(
-        "reddit", "Reddit", RedditSettings, ("client_secret", "password"), _build_reddit, "reddit"
+        "mastodon",
+        "Mastodon",
+        MastodonSettings,
+        ("access_token",),
+        _build_mastodon,
+        "mastodon",
+        {"base_url": "https://mastodon.social", "hashtags": ["yourbrand"]},
+        outbound_fields=("base_url",),
     ),
-    Kind("feed", "RSS / Atom feed", FeedSettings, (), _build_feed, "reviews"),
-    Kind("sms", "SMS (Twilio)", SmsSettings, ("auth_token",), _build_sms, "sms"),
     Kind(
-        "webhook", "Generic signed webhook", WebhookSettings, ("secret",), _build_webhook, "webhook"
+        "bluesky",
+        "Bluesky",
+        BlueskySettings,
+        ("app_password",),
+        _build_bluesky,
+        "bluesky",
+        {
+            "base_url": "https://bsky.social",
+            "identifier": "yourbrand.bsky.social",
+            "keywords": ["your brand"],
+            "jetstream_url": "wss://jetstream2.us-east.bsky.network/subscribe",
+        },
+        outbound_fields=("base_url", "jetstream_url"),
+    ),
+    Kind(
+        "reddit",
+        "Reddit",
+        RedditSettings,
+        ("client_secret", "password"),
+        _build_reddit,
+        "reddit",
+        {
+            "client_id": "your-app-client-id",
+            "username": "yourbrand_care",
+            "subreddits": ["yourbrand"],
+        },
+        outbound_fields=("oauth_url", "reddit_url"),
+    ),
+    Kind(
+        "feed",
+        "RSS / Atom feed",
+        FeedSettings,
+        (),
+        _build_feed,
+        "reviews",
+        {"url": "https://reviews.example.com/yourbrand/feed.xml", "poll_seconds": 300},
+        outbound_fields=("url",),
+    ),
+    Kind(
+        "sms",
+        "SMS (Twilio)",
+        SmsSettings,
+        ("auth_token",),
+        _build_sms,
+        "sms",
+        {
+            "account_sid": "AC0123456789abcdef0123456789abcdef",
+            "from_number": "+15005550006",
+            "webhook_url": "https://crm.example.com/api/v1/webhooks/sms",
+        },
+        outbound_fields=("api_base",),
+    ),
+    Kind(
+        "webhook",
+        "Generic signed webhook",
+        WebhookSettings,
+        ("secret",),
+        _build_webhook,
+        "webhook",
+        {"tolerance_seconds": 300, "max_body_bytes": 1048576},
     ),
     Kind(
         "meta",
@@ -288,8 +358,17 @@ OPEN_KINDS = (
         ("app_secret", "verify_token", "page_access_token"),
         _build_meta,
         "facebook",
+        {"network": "facebook", "api_version": "v21.0"},
+        outbound_fields=("graph_url",),
     ),
     Kind(
-        "youtube", "YouTube comments", YouTubeSettings, ("access_token",), _build_youtube, "youtube"
+        "youtube",
+        "YouTube comments",
+        YouTubeSettings,
+        ("access_token",),
+        _build_youtube,
+        "youtube",
+        {"channel_id": "UCyourChannelId0123456789", "poll_seconds": 600},
+        outbound_fields=("api_base",),
     ),
 )

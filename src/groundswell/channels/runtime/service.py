@@ -18,10 +18,16 @@ from sqlalchemy.orm import Session
 from groundswell.channels.runtime.budget import BudgetState, month_key
 from groundswell.channels.runtime.kinds import Kind, get_kind
 from groundswell.channels.runtime.models import ChannelAccount, ChannelSource
+from groundswell.channels.runtime.outbound import (
+    OutboundFieldRefused,
+    check_outbound_fields,
+    policy_of,
+)
 from groundswell.channels.runtime.schemas import AccountIn, AccountOut, AccountUpdate, SourceOut
 from groundswell.channels.runtime.secrets import decrypt, encrypt
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
+from groundswell.core.outbound import OutboundPolicy
 from groundswell.settings import Settings
 
 
@@ -47,6 +53,17 @@ def _validate(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
             f"settings.{field}: {first['msg']}", field=f"settings.{field}"
         ) from exc
     return model.model_dump(mode="json")
+
+
+def _check_outbound(kind: Kind, values: dict[str, Any], policy: OutboundPolicy) -> None:
+    """The kind's URL settings through the outbound guard; a name that does not resolve
+    yet may be saved (the source checks again, resolving, before it connects)."""
+    try:
+        check_outbound_fields(kind, values, policy, must_resolve=False)
+    except OutboundFieldRefused as exc:
+        raise AccountInvalid(
+            f"settings.{exc.field}: {exc.reason}", field=f"settings.{exc.field}"
+        ) from None
 
 
 def _split(kind: Kind, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -116,7 +133,14 @@ def budget_state(account: ChannelAccount) -> BudgetState:
     return _budget(account)
 
 
-def create_account(session: Session, *, settings: Settings, data: AccountIn) -> AccountOut:
+def create_account(
+    session: Session,
+    *,
+    settings: Settings,
+    data: AccountIn,
+    policy: OutboundPolicy | None = None,
+) -> AccountOut:
+    """``policy`` defaults to the admin's allow-list (``outbound_allow_hosts``)."""
     try:
         kind = get_kind(data.kind)
     except LookupError as exc:
@@ -124,7 +148,9 @@ def create_account(session: Session, *, settings: Settings, data: AccountIn) -> 
     key = data.key or kind.default_key
     if session.scalar(select(ChannelAccount.id).where(ChannelAccount.key == key)) is not None:
         raise AccountInvalid(f"a channel with key {key!r} is already connected", field="key")
-    config, secrets = _split(kind, _validate(kind, data.settings))
+    values = _validate(kind, data.settings)
+    _check_outbound(kind, values, policy or policy_of(settings))
+    config, secrets = _split(kind, values)
     now = utcnow()
     account = ChannelAccount(
         key=key,
@@ -171,7 +197,12 @@ def list_accounts(session: Session, *, settings: Settings) -> list[AccountOut]:
 
 
 def update_account(
-    session: Session, *, settings: Settings, key: str, data: AccountUpdate
+    session: Session,
+    *,
+    settings: Settings,
+    key: str,
+    data: AccountUpdate,
+    policy: OutboundPolicy | None = None,
 ) -> AccountOut:
     account = get_account(session, key=key)
     kind = get_kind(account.kind)
@@ -185,7 +216,9 @@ def update_account(
         stored = decrypt(settings, account.credentials)
         given = {k: v for k, v in data.settings.items() if not (k in kind.secret_fields and not v)}
         merged = {**(account.config or {}), **stored, **given}
-        config, secrets = _split(kind, _validate(kind, merged))
+        values = _validate(kind, merged)
+        _check_outbound(kind, values, policy or policy_of(settings))
+        config, secrets = _split(kind, values)
         account.config = config
         account.credentials = encrypt(settings, secrets) if secrets else None
         if account.status in {"needs_reauth", "error"}:

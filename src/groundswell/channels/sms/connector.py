@@ -97,6 +97,7 @@ class TwilioSms:
                     "handle": message.From,
                     "phone": message.From,
                 },
+                "private": True,
                 "raw": {
                     "to": message.To,
                     "country": message.FromCountry,

@@ -439,6 +439,7 @@ class XDirectMessages:
                 except PayloadRejected:
                     continue
                 post["url"] = None
+                post["private"] = True
                 post["raw"] = {
                     "private": True,
                     "dm_conversation_id": event.get("dm_conversation_id"),

@@ -59,6 +59,11 @@ class MemoryBroker:
             self._cond.notify_all()
             return ids
 
+    async def apublish(self, stream: str, group: str, payloads: Sequence[bytes]) -> list[str]:
+        """In memory there is no I/O to wait for: a short lock, then done."""
+        self.ensure_group(stream, group)
+        return self.publish(stream, payloads)
+
     def read(
         self, stream: str, group: str, consumer: str, *, count: int, block_ms: int = 0
     ) -> list[Message]:

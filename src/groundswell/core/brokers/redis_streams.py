@@ -13,6 +13,7 @@ yet acknowledged is never dropped.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
+import redis.asyncio as aredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -77,6 +79,10 @@ class RedisStreamsBroker:
         )
         self._trim_interval_s = trim_interval_s
         self._last_trim: dict[str, float] = {}
+        self._groups: set[tuple[str, str]] = set()
+        self._url = url
+        self._aclient: aredis.Redis | None = None
+        self._aloop: asyncio.AbstractEventLoop | None = None
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -101,12 +107,19 @@ class RedisStreamsBroker:
         return call()
 
     def ensure_group(self, stream: str, group: str) -> None:
+        """Create the group once per broker: every publish asks, and a create that Redis
+        refuses with BUSYGROUP costs a round trip and an error reply each time. A group
+        lost with the server (a restart without persistence) is recreated by the readers,
+        which retry on NOGROUP, from the stream's start."""
+        if (stream, group) in self._groups:
+            return
         with self._errors():
             try:
                 self._client.xgroup_create(stream, group, id="0", mkstream=True)
             except ResponseError as exc:
                 if not str(exc).startswith("BUSYGROUP"):
                     raise
+        self._groups.add((stream, group))
 
     def publish(
         self, stream: str, payloads: Sequence[bytes], *, maxlen: int | None = None
@@ -118,6 +131,15 @@ class RedisStreamsBroker:
         """
         if not payloads:
             return []
+        if len(payloads) == 1:  # one XADD is atomic on its own: no MULTI/EXEC round trip
+            with self._errors():
+                if maxlen is None:
+                    one = self._client.xadd(stream, {FIELD: payloads[0]})
+                else:
+                    one = self._client.xadd(
+                        stream, {FIELD: payloads[0]}, maxlen=maxlen, approximate=True
+                    )
+            return [_text(one)]
         with self._errors():
             pipe = self._client.pipeline(transaction=True)
             for payload in payloads:
@@ -126,6 +148,44 @@ class RedisStreamsBroker:
                 else:
                     pipe.xadd(stream, {FIELD: payload}, maxlen=maxlen, approximate=True)
             return [_text(i) for i in pipe.execute()]
+
+    def _async_client(self) -> aredis.Redis:
+        """The asyncio client of the running loop (a client's connections belong to one)."""
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or self._aloop is not loop:
+            self._aclient = aredis.Redis.from_url(
+                self._url,
+                decode_responses=False,
+                socket_connect_timeout=5,
+                socket_timeout=_SOCKET_TIMEOUT_S,
+                health_check_interval=30,
+            )
+            self._aloop = loop
+        return self._aclient
+
+    async def apublish(self, stream: str, group: str, payloads: Sequence[bytes]) -> list[str]:
+        """``ensure_group`` + ``publish`` for an event loop: awaited, no worker thread."""
+        if not payloads:
+            return []
+        client = self._async_client()
+        try:
+            if (stream, group) not in self._groups:
+                try:
+                    await client.xgroup_create(stream, group, id="0", mkstream=True)
+                except ResponseError as exc:
+                    if not str(exc).startswith("BUSYGROUP"):
+                        raise
+                self._groups.add((stream, group))
+            if len(payloads) == 1:
+                return [_text(await client.xadd(stream, {FIELD: payloads[0]}))]
+            async with client.pipeline(transaction=True) as pipe:
+                for payload in payloads:
+                    pipe.xadd(stream, {FIELD: payload})
+                return [_text(i) for i in await pipe.execute()]
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise BrokerUnavailableError(
+                f"Redis broker at {self._url_for_errors} is unavailable: {exc}"
+            ) from exc
 
     def read(
         self, stream: str, group: str, consumer: str, *, count: int, block_ms: int = 0
@@ -325,3 +385,13 @@ class RedisStreamsBroker:
 
     def close(self) -> None:
         self._client.close()
+        client, loop = self._aclient, self._aloop
+        self._aclient = self._aloop = None
+        if client is None or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if running is loop:  # an app's shutdown: let the loop close its connections
+            loop.create_task(client.aclose())

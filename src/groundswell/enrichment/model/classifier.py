@@ -5,10 +5,18 @@ temperature fitted on validation data, then softmaxed, so ``confidence`` means w
 says. Intent logits go through a sigmoid each (a post can be a complaint *and* a support
 question); an intent counts when its probability reaches that class's threshold, chosen
 on validation data for the best F1.
+
+A model may ship a separate intent head (``files.intent_head`` in its metadata: weights
+and bias of six logistic regressions over the graph's ``pooled`` sentence vector, refit
+after fine-tuning, see ``training.intent_head``); its logits then replace the graph's
+own intent logits. The encoder pass is the same, so the cost is one small matrix product.
+Such a model also names ``intent_rules`` in its metadata: a post matching a purchase or
+churn phrase rule (``intent_rules``) gets that intent at no less than its threshold.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from groundswell.enrichment.base import SENTIMENT_LABELS, Sentiment
-from groundswell.enrichment.model.artifacts import read_metadata
+from groundswell.enrichment.model.artifacts import read_bytes, read_metadata
 from groundswell.enrichment.model.calibration import sigmoid, softmax
+from groundswell.enrichment.model.intent_rules import phrase_intents
 from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.runtime import OnnxTextModel
 from groundswell.enrichment.model.text import has_words, normalize, strip_names
@@ -79,12 +88,50 @@ class SentimentIntentModel:
             directory=directory,
             threads=threads,
         )
+        self._outputs = {name: k for k, name in enumerate(self._net.output_names)}
+        self._head = self._load_head(directory)
+        self.intent_rules = bool(self.metadata.get("intent_rules", False))
+        self.intent_version: str = str(self.metadata.get("intent_version", self.version))
+        """Stored as each post's intent version: changes when only the intent head does."""
+
+    def _load_head(self, directory: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+        name = self.metadata.get("files", {}).get("intent_head")
+        if not name:
+            return None
+        if "pooled" not in self._outputs:
+            raise ValueError(f"intent head {name!r} needs a model graph with a 'pooled' output")
+        with np.load(io.BytesIO(read_bytes(str(name), directory))) as data:
+            weights = np.asarray(data["weights"], dtype=np.float32)
+            bias = np.asarray(data["bias"], dtype=np.float32)
+        if weights.shape[1:] != (len(INTENT_LABELS),) or bias.shape != (len(INTENT_LABELS),):
+            raise ValueError(f"intent head {name!r} has shape {weights.shape}, {bias.shape}")
+        return weights, bias
 
     def logits(self, texts: Sequence[str]) -> Logits:
         """Raw (uncalibrated) logits for already-normalised texts."""
         encoded = self._net.encode(texts)
-        sentiment, intent = self._net.run(encoded.ids)
+        outputs = self._net.run(encoded.ids)
+        sentiment = outputs[self._outputs["sentiment_logits"]]
+        if self._head is not None and len(texts):
+            weights, bias = self._head
+            intent = outputs[self._outputs["pooled"]].astype(np.float32) @ weights + bias
+        else:
+            intent = outputs[self._outputs["intent_logits"]]
         return Logits(sentiment, intent, encoded.truncated)
+
+    def intent_probabilities(self, texts: Sequence[str], intent_logits: np.ndarray) -> np.ndarray:
+        """Intent probabilities of normalised texts from their logits, phrase rules applied.
+
+        An intent is present when its probability reaches its threshold: a phrase rule
+        raises the probability of the intent it finds to at least that threshold.
+        """
+        intent = sigmoid(intent_logits)
+        if self.intent_rules:
+            for row, text in enumerate(texts):
+                for name in phrase_intents(text):
+                    k = INTENT_LABELS.index(name)
+                    intent[row, k] = max(intent[row, k], self.thresholds[k])
+        return intent
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """One prediction per text, in order; empty texts get a fixed neutral result."""
@@ -104,7 +151,7 @@ class SentimentIntentModel:
             return results
         raw = self.logits([cleaned[i] for i in todo])
         sentiment = softmax(raw.sentiment, self.temperature)
-        intent = sigmoid(raw.intent)
+        intent = self.intent_probabilities([cleaned[i] for i in todo], raw.intent)
         for row, i in enumerate(todo):
             flags = []
             if not has_words(strip_names(raw_texts[i])):

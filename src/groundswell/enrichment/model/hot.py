@@ -50,6 +50,7 @@ class ReloadingModel:
         self._shipped = shipped
         self._model = self._load(self.number)
         self.version: str = self._model.version
+        self.intent_version: str = getattr(self._model, "intent_version", self.version)
         self._checked_at = clock()
 
     @property
@@ -75,6 +76,7 @@ class ReloadingModel:
                 return False
             self._model, self.number, self._marker = model, number, marker
             self.version = model.version
+            self.intent_version = getattr(model, "intent_version", model.version)
             logger.info("now scoring with model version %s (%s)", number, model.version)
             return True
 

@@ -3,7 +3,7 @@
 A deviate says how far a window is from its baseline in noise units, but real series have
 heavy tails: on a bursty brand a 6-deviate hour comes every day, on a quiet one never. So
 the detector does not alert on a deviate; it counts, per series, how often the evidence
-has *crossed upwards* through each of a ladder of levels (2, 2.8, 4, … 32: one crossing
+has *crossed upwards* through each of a ladder of levels (2, 2.8, 4, … 32,768: one crossing
 is one event, however long it lasts), with a memory of weeks, and turns the evidence of
 this step into an expected waiting time between such events on this series (at the
 highest level it reaches). An alert
@@ -33,8 +33,13 @@ import numpy.typing as npt
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 
-LEVELS = np.array([2.0 ** (i / 2.0) for i in range(2, 11)])
-"""Evidence levels whose upcrossings are counted: 2, 2.83, 4, … 32 (√2 apart)."""
+LEVELS = np.array([2.0 ** (i / 2.0) for i in range(2, 31)])
+"""Evidence levels whose upcrossings are counted: 2, 2.83, 4, … 32,768 (√2 apart).
+
+The ladder goes far: on a busy, bursty series (a brand's mentions) most bursts reach
+deviates well above 32, and a ladder that stopped there would count them all as
+crossings of its top level, so a routine burst and a rare one would read the same wait.
+"""
 
 _LOG_FEW_A_DAY = math.log10(480.0)
 _LOG_A_WEEK = math.log10(10080.0)

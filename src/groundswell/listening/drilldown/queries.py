@@ -45,6 +45,7 @@ class Scope:
 class PostRow:
     id: int
     text: str
+    private: bool
     created_at: datetime
     channel_id: int
     identity_id: int | None
@@ -73,6 +74,7 @@ def _read(
     stmt = select(
         i.id,
         i.text,
+        i.private,
         i.created_at,
         i.channel_id,
         i.identity_id,

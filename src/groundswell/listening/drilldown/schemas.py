@@ -71,6 +71,8 @@ class AuthorRead(BaseModel):
 class SamplePostRead(BaseModel):
     id: int
     text: str
+    private: bool = False
+    """A one-to-one message: its text is withheld from roles that may not read it."""
     created_at: datetime
     channel_key: str
     author_handle: str | None

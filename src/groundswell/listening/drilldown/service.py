@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from groundswell.core.clock import to_utc
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.schemas import SubjectRef
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.listening.drilldown import queries as q
 from groundswell.listening.drilldown.clusters import describe
 from groundswell.listening.drilldown.keyness import KeyTerm, count_terms, emerging, post_terms
@@ -245,6 +245,7 @@ class _Builder:
         return SamplePostRead(
             id=row.id,
             text=row.text,
+            private=row.private,
             created_at=row.created_at,
             channel_key=self.channels.get(row.channel_id, ("?", "?"))[0],
             author_handle=author.handle if author else None,

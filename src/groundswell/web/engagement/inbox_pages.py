@@ -18,7 +18,7 @@ from groundswell.crm.segments import list_segments
 from groundswell.engagement import actions, cases, config, inbox, replies
 from groundswell.engagement.models import Case, CaseConversation
 from groundswell.engagement.schemas import InboxFilters
-from groundswell.listening.alert_models import Alert
+from groundswell.listening.alerts.models import Alert
 from groundswell.notify.models import Delivery
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.engagement.common import WebWorker, actor, can_approve, can_work, caps_of
@@ -88,7 +88,9 @@ def inbox_page(request: Request, session: SessionDep, user: WebUser) -> Response
             Delivery.alert_id.is_(None),
             or_(
                 Delivery.event.in_(("sla_breached", "sla_warning")),
-                (Delivery.event == "mention") & (Delivery.target == str(user.id)),
+                (Delivery.event.in_(("mention", "channel_reauth")))
+                & (Delivery.target == str(user.id))
+                & (Delivery.kind == "in_app"),
             ),
         )
         .order_by(Delivery.id.desc())

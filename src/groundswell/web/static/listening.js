@@ -59,6 +59,10 @@
   function range(root) {
     // One range per page view: the series and share of voice must count the same minutes.
     if (root.gsRange) return root.gsRange;
+    if (root.dataset.start && root.dataset.end) {
+      root.gsRange = { start: root.dataset.start, end: root.dataset.end };
+      return root.gsRange;
+    }
     var seconds = parseInt(root.dataset.rangeSeconds, 10);
     var now = Math.ceil(Date.now() / 60000) * 60;
     root.gsRange = { start: iso(now - seconds), end: iso(now) };
@@ -128,6 +132,34 @@
     return { hooks: { draw: [draw], ready: [ready] } };
   }
 
+  // Buckets in which nothing at all was stored while the store is usually busy (the
+  // system was down or loading): shaded and left blank, never drawn as a drop to zero.
+  function gapPlugin(gaps, step) {
+    function draw(u) {
+      if (!gaps || !gaps.length) return;
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.fillStyle = "rgba(120, 130, 150, 0.16)";
+      var t = u.data[0];
+      for (var i = 0; i < gaps.length; i++) {
+        if (!gaps[i]) continue;
+        var j = i;
+        while (j + 1 < gaps.length && gaps[j + 1]) j++;
+        var x0 = u.valToPos(t[i], "x", true);
+        var x1 = u.valToPos(t[j] + step, "x", true);
+        ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+        i = j;
+      }
+      ctx.restore();
+    }
+    return { hooks: { drawClear: [draw] } };
+  }
+
+  function blankGaps(values, gaps) {
+    if (!gaps || !gaps.length) return values;
+    return values.map(function (v, i) { return gaps[i] ? null : v; });
+  }
+
   function bars(size) {
     return uPlot.paths.bars({ size: [size, 60], gap: 1 });
   }
@@ -142,13 +174,17 @@
       all[i] = negNeu[i] + series.positive[i];
     }
     var raw = [null, series.positive, series.neutral, series.negative];
+    var gaps = series.gaps || [];
     var barSize = n > 400 ? 1 : 0.85;
-    function value(u, v, si, idx) { return idx === null ? "–" : fmt(raw[si][idx]); }
+    function value(u, v, si, idx) {
+      if (idx === null) return "–";
+      return gaps[idx] ? "no data" : fmt(raw[si][idx]);
+    }
     var opts = {
       width: width(el),
       height: 260,
       tzDate: utc,
-      plugins: [spikePlugin(spikes, step, onSpike)],
+      plugins: [gapPlugin(gaps, step), spikePlugin(spikes, step, onSpike)],
       cursor: { points: { show: false } },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(4, max * 1.1)]; } } },
       axes: [{ values: timeTicks }, { label: "posts", size: 50 }],
@@ -159,7 +195,7 @@
         { label: "negative", fill: COLORS.negative, stroke: COLORS.negative, width: 0, paths: bars(barSize), value: value, points: { show: false } }
       ]
     };
-    return new uPlot(opts, [t, all, negNeu, series.negative], el);
+    return new uPlot(opts, [t, blankGaps(all, gaps), blankGaps(negNeu, gaps), blankGaps(series.negative, gaps)], el);
   }
 
   function netChart(el, series, spikes, step, onSpike) {
@@ -168,7 +204,7 @@
       width: width(el),
       height: 150,
       tzDate: utc,
-      plugins: [spikePlugin(spikes, step, onSpike)],
+      plugins: [gapPlugin(series.gaps, step), spikePlugin(spikes, step, onSpike)],
       scales: { x: { time: true }, y: { range: [-1, 1] } },
       axes: [{ values: timeTicks }, { size: 50, values: function (u, vals) { return vals.map(function (v) { return v.toFixed(1); }); } }],
       series: [
@@ -197,7 +233,7 @@
         }]
       }
     };
-    return new uPlot(opts, [t, series.net_sentiment], el);
+    return new uPlot(opts, [t, blankGaps(series.net_sentiment, series.gaps)], el);
   }
 
   function totals(el, series) {

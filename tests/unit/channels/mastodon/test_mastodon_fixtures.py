@@ -41,6 +41,7 @@ def test_mention() -> None:
     assert parsed.author.handle == "@zsc@mastodon.social"
     assert parsed.reply_to_external_id is None
     assert parsed.raw is not None and parsed.raw["notification_id"] == "34975861"
+    assert parsed.private is False  # a public mention is public talk
 
 
 def test_mention_reply_from_another_instance() -> None:
@@ -61,6 +62,7 @@ def test_mention_direct() -> None:
         "notification_id": "34975902",
         "uri": "https://mastodon.social/users/zsc/statuses/103186211847192733",
     }
+    assert InboundPost.model_validate(post).private is True  # a direct status is a DM
 
 
 def test_favourite_is_skipped() -> None:

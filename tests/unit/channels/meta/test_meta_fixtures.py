@@ -53,6 +53,7 @@ def test_page_feed_comment_add() -> None:
     assert post.external_id == "987654321012345_1122334455667788"
     assert post.reply_to_external_id == "104338302310284_987654321012345"
     assert post.author.external_id == "7501112223334445" and post.author.handle == "Ana Ruiz"
+    assert post.private is False  # a comment on the page is public
 
 
 def test_page_feed_comment_reply() -> None:
@@ -76,6 +77,7 @@ def test_page_messaging_message() -> None:
     assert post.external_id == "m_1457764197618:41d102a3e1ae206a38"
     assert post.author.external_id == "6789012345678901"
     assert post.raw == {"kind": "message", "page": "104338302310284"}
+    assert post.channel == "facebook" and post.private is True  # Messenger: one-to-one
 
 
 def test_page_messaging_echo_is_skipped() -> None:
@@ -91,6 +93,7 @@ def test_instagram_comments() -> None:
 def test_instagram_messaging_message() -> None:
     (post,) = deliver("instagram_messaging_message.json", channel("instagram"))
     assert post.text == "do you ship lost bags to hotels?"
+    assert post.private is True
 
 
 def test_graph_comment_created() -> None:

@@ -50,6 +50,7 @@ def test_inbound_sms() -> None:
     assert post.external_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
     assert post.author.phone == "+351912345678" and post.author.external_id == "+351912345678"
     assert post.text.startswith("Hi, my booking QX7PLM")
+    assert post.private is True
     # Forged: the same body signed with another token.
     with pytest.raises(WebhookRejected) as err:
         deliver("inbound_sms.json", token="not-the-token-000000000000000000")

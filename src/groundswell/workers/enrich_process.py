@@ -1,0 +1,119 @@
+"""Enrichment in its own process, beside the process that writes to the database.
+
+A post's enrichment (sentiment, language, entities, subjects; the model in model mode)
+is pure CPU work in Python, and so is most of storing it. In one process the two take
+turns on one core; the interpreter lock keeps a thread from helping. Here a child process
+holds its own ``Enricher`` and enriches the chunks of a batch in order while the parent
+stores the chunks already enriched, so on two cores both run at once.
+
+The child is started with ``spawn`` (never ``fork``: the parent runs threads, and a
+forked child could inherit a lock another thread held). Nothing is lost if it dies: the
+chunk it was working on is enriched in the parent instead and a new child is started
+for the next batch, so a batch is stored exactly as it would have been.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from groundswell.core.runtime import tune_gc_for_throughput
+from groundswell.enrichment.base import Enrichment
+from groundswell.enrichment.pipeline import Enricher, PostFacts
+
+log = logging.getLogger(__name__)
+
+_enricher: Enricher | None = None
+_subjects_key: int = -1
+
+
+def _start(sentiment_mode: str, model_store: str | None) -> None:
+    """Load everything before the first chunk, then tune the collector as workers do.
+
+    Without the tuning the child's collector walks the loaded language tables again and
+    again while VADER allocates: enrichment then costs nearly twice its CPU.
+    """
+    global _enricher
+    _enricher = Enricher(sentiment_mode=sentiment_mode, model_store=model_store)
+    _enricher.enrich_many([PostFacts(text="warming up the language tables, merci")])
+    tune_gc_for_throughput()
+
+
+def _enrich(
+    subjects_key: int, subjects: Sequence[tuple[int, str]], facts: Sequence[PostFacts]
+) -> list[Enrichment]:
+    """Runs in the child: the subjects are sent along and applied when they changed."""
+    global _subjects_key
+    assert _enricher is not None
+    if subjects_key != _subjects_key:
+        _enricher.set_subjects(subjects)
+        _subjects_key = subjects_key
+    return _enricher.enrich_many(list(facts))
+
+
+def _warm() -> bool:
+    return _enricher is not None
+
+
+class EnrichmentProcess:
+    """One child process that enriches chunks in the order they are submitted."""
+
+    def __init__(self, *, sentiment_mode: str, model_store: str | None) -> None:
+        self._args = (sentiment_mode, model_store)
+        self._pool: ProcessPoolExecutor | None = None
+        self._subjects: tuple[tuple[int, str], ...] = ()
+        self._subjects_key = 0
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=self._args,
+            )
+        return self._pool
+
+    def start(self) -> None:
+        """Start the child and wait until its enricher is loaded."""
+        self._executor().submit(_warm).result()
+
+    def set_subjects(self, subjects: Sequence[tuple[int, str]]) -> None:
+        subjects = tuple(subjects)
+        if subjects != self._subjects:
+            self._subjects = subjects
+            self._subjects_key += 1
+
+    def submit(self, facts: Sequence[PostFacts]) -> Future[list[Enrichment]]:
+        """Queue a chunk; a child found dead since the last batch is replaced first."""
+        args = (self._subjects_key, self._subjects, list(facts))
+        try:
+            return self._executor().submit(_enrich, *args)
+        except BrokenProcessPool:
+            log.warning("the enrichment process died; starting a new one")
+            self._discard()
+            return self._executor().submit(_enrich, *args)
+
+    def collect(
+        self, future: Future[list[Enrichment]], facts: Sequence[PostFacts], fallback: Enricher
+    ) -> list[Enrichment]:
+        """The chunk's enrichments; if the child died, enriched here (same results)."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            log.warning("the enrichment process died; enriching %d posts here", len(facts))
+            self._discard()
+            return fallback.enrich_many(list(facts))
+
+    def _discard(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

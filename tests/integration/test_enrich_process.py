@@ -1,0 +1,159 @@
+"""Enrichment in a child process stores exactly what enrichment in the worker stores.
+
+The stage enriches a batch chunk by chunk in a child process and stores each chunk as it
+comes back, in one transaction (``workers/enrich_process.py``). Checked here: the rows
+are the same as with one process (replies and duplicates across chunks included), and a
+child that dies mid-batch costs nothing: the batch is stored whole, once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from groundswell.core.brokers.memory import MemoryBroker
+from groundswell.core.db import Database
+from groundswell.crm.models import Conversation, Interaction
+from groundswell.enrichment.pipeline import Enricher, PostFacts
+from groundswell.ingestion.schemas import InboundPost
+from groundswell.ingestion.service import submit_posts
+from groundswell.listening.models import Subject
+from groundswell.workers.enrich_process import EnrichmentProcess
+from groundswell.workers.loops import process_loop
+from gs_testing import make_settings, migrated_sqlite_url
+
+TEXTS = [
+    "My flight was cancelled again, worst airline ever &amp; nobody answers",
+    "Thanks @united, the crew was wonderful today!",
+    "¿Dónde está mi maleta? Llevo tres horas esperando",
+    "Is there wifi on the 7am flight to Denver?",
+    "Delta lost my bag. Third time this year. I'm switching to United.",
+    "ok",
+]
+
+
+def posts(n: int = 320) -> list[InboundPost]:
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    out = []
+    for i in range(n):
+        out.append(
+            InboundPost.model_validate(
+                {
+                    "channel": "twitter",
+                    "external_id": f"t{i}",
+                    "text": f"{TEXTS[i % len(TEXTS)]} #{i}",
+                    "created_at": start + timedelta(seconds=i),
+                    "author": {
+                        "external_id": f"u{i % 37}",
+                        "handle": f"user{i % 37}",
+                        "followers": i,
+                    },
+                    # replies reach back across chunk boundaries (chunks of 80 here)
+                    "reply_to_external_id": f"t{i - 150}" if i >= 150 and i % 5 == 0 else None,
+                }
+            )
+        )
+    out.append(out[10].model_copy())  # the same post again, in the last chunk
+    return out
+
+
+def store(url: str, batch: list[InboundPost], *, child: bool, kill_child: bool = False) -> Database:
+    settings = make_settings(url, enrichment_process=child)
+    db = Database(settings)
+    with db.session() as s:
+        s.add(Subject(name="United", query="united"))
+        s.add(Subject(name="Delta", query="delta"))
+    broker = MemoryBroker()
+    loop, stage = process_loop(settings, db, broker, consumer="t")
+    try:
+        if kill_child:
+            assert stage.enrich_process is not None
+            stage.enrich_process.start()
+            pool = stage.enrich_process._executor()
+            for pid in list(pool._processes or {}):  # the child dies before the batch
+                os.kill(pid, signal.SIGKILL)
+        submit_posts(broker, settings, batch)
+        loop.drain()
+        assert stage.stored_total == len(batch) - 1
+    finally:
+        stage.close()
+    return db
+
+
+def rows(db: Database) -> list[tuple[Any, ...]]:
+    with db.session() as s:
+        root = {c.id: c.root_external_id for c in s.scalars(sa.select(Conversation)).all()}
+        found = s.scalars(sa.select(Interaction).order_by(Interaction.external_id)).all()
+        return [
+            (
+                i.external_id,
+                i.text,
+                i.language,
+                i.sentiment_label,
+                round(i.sentiment_score or 0.0, 6),
+                tuple(i.subject_ids),
+                i.entities,
+                i.influence,
+                i.enrichment_versions,
+                i.reply_to_external_id,
+                root.get(i.conversation_id or 0),
+            )
+            for i in found
+        ]
+
+
+def test_the_child_process_stores_what_one_process_stores(tmp_path: Path) -> None:
+    batch = posts()
+    alone = store(migrated_sqlite_url(tmp_path / "alone.db"), batch, child=False)
+    beside = store(migrated_sqlite_url(tmp_path / "beside.db"), batch, child=True)
+    expected = rows(alone)
+    assert len(expected) == 320
+    assert rows(beside) == expected
+    assert {r[3] for r in expected} >= {"positive", "negative"}
+    assert any(r[5] for r in expected)  # subjects matched in the child too
+    alone.dispose()
+    beside.dispose()
+
+
+@pytest.mark.parametrize(
+    "store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_child_that_dies_loses_and_duplicates_nothing(
+    store_kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if store_kind == "sqlite":
+        url = migrated_sqlite_url(tmp_path / "gs.db")
+    else:
+        from gs_testing import truncate_all
+
+        url = str(request.getfixturevalue("pg_database_url"))
+        truncate_all(Database(make_settings(url)))
+    batch = posts()
+    db = store(url, batch, child=True, kill_child=True)
+    with db.session() as s:
+        ids = s.scalars(sa.select(Interaction.external_id)).all()
+    assert len(ids) == len(set(ids)) == 320
+    assert "the enrichment process died" in caplog.text
+    db.dispose()
+
+
+def test_a_chunk_whose_child_dies_while_enriching_is_enriched_here() -> None:
+    process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+    process.start()
+    process._executor().submit(os._exit, 1)  # the child dies before reaching the chunk
+    facts = [PostFacts(text="I love this airline"), PostFacts(text="worst delay ever")]
+    future = process.submit(facts)
+    here = Enricher(sentiment_mode="lexicon")
+    assert process.collect(future, facts, here) == here.enrich_many(facts)
+    again = process.submit(facts)  # and the next chunk gets a new child
+    assert process.collect(again, facts, here) == here.enrich_many(facts)
+    process.close()

@@ -55,4 +55,4 @@ def audited(action: str, target_type: str, target_param: str) -> Any:
             target_id=str(request.path_params.get(target_param, ""))[:64] or None,
         )
 
-    return Depends(audit_after_success)
+    return Depends(audit_after_success, scope="function")

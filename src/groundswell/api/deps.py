@@ -40,12 +40,17 @@ def get_session(
 
     A request that may write holds SQLite's write lock from its start (``write=True``),
     so its read-then-write cannot fail because a worker committed in between.
+
+    The commit happens before the response leaves (``scope="function"``): with FastAPI's
+    default the dependency's exit runs after the response is sent, so a browser that
+    follows a post's redirect at once could read the state before the post's commit (a
+    login's new session not yet stored, an admin's change missing from the page).
     """
     with db.session(write=request.method not in _READ_ONLY_METHODS) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 

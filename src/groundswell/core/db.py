@@ -13,6 +13,9 @@ deferred transactions so it never waits for a writer. PostgreSQL ignores the opt
 
 from __future__ import annotations
 
+import logging
+import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +24,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from groundswell.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLOW_WRITE_S = 2.0
+"""A write session that holds SQLite's lock longer than this is logged with its caller:
+every other writer (a login, a reply) waits that long, up to the busy timeout."""
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -67,6 +76,7 @@ class Database:
         session inside one in the same thread: the inner one would wait for the outer).
         """
         session = self.sessionmaker()
+        started = time.monotonic()
         try:
             if write:
                 self.begin_write(session)
@@ -77,6 +87,17 @@ class Database:
             raise
         finally:
             session.close()
+            if write and self.dialect == "sqlite":
+                held = time.monotonic() - started
+                if held > SLOW_WRITE_S:
+                    caller = traceback.extract_stack(limit=3)[0]
+                    log.warning(
+                        "a write session held the SQLite lock for %.1f s (%s:%d %s)",
+                        held,
+                        caller.filename.rsplit("/", 1)[-1],
+                        caller.lineno,
+                        caller.name,
+                    )
 
     def begin_write(self, session: Session) -> None:
         """Take SQLite's write lock for the session's (new) transaction; PostgreSQL: no-op.

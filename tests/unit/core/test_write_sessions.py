@@ -53,3 +53,23 @@ def test_a_write_session_waits_for_no_one_and_the_other_writer_waits(db: Databas
             "first",
             "other",
         ]
+
+
+def _hold_the_lock(db: Database) -> None:
+    with db.session(write=True) as s:
+        s.execute(text("INSERT INTO t (who) VALUES ('slow')"))
+
+
+def test_a_write_session_that_holds_the_lock_too_long_is_logged_with_its_caller(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import groundswell.core.db as core_db
+
+    with caplog.at_level("WARNING", logger="groundswell.core.db"):
+        _hold_the_lock(db)
+        assert caplog.records == []  # well under the limit
+        monkeypatch.setattr(core_db, "SLOW_WRITE_S", -1.0)
+        _hold_the_lock(db)
+    [record] = caplog.records
+    assert "held the SQLite lock" in record.getMessage()
+    assert "_hold_the_lock" in record.getMessage()

@@ -213,7 +213,8 @@ def print_stages(run: EmbeddedRun) -> None:
     rows = []
     for label, seconds in run.stages:
         share = f"{seconds / pipeline:.0%}" if not label.startswith("read") else "-"
-        rows.append((label, f"{seconds:.1f}", share, f"{run.stored / seconds:,.0f}"))
+        alone = f"{run.stored / seconds:,.0f}" if seconds > 0 else "-"
+        rows.append((label, f"{seconds:.1f}", share, alone))
     rows.append(("pipeline (publish + drain)", f"{pipeline:.1f}", "100%", ""))
     _markdown(("SQLite stage", "seconds", "of pipeline", "posts/s if alone"), rows)
 

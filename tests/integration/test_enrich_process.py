@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from groundswell.ingestion.service import submit_posts
 from groundswell.listening.models import Subject
 from groundswell.workers.enrich_process import EnrichmentProcess
 from groundswell.workers.loops import process_loop
+from groundswell.workers.process_stage import chunk_sizes
 from gs_testing import make_settings, migrated_sqlite_url
 
 TEXTS = [
@@ -71,16 +73,25 @@ def store(url: str, batch: list[InboundPost], *, child: bool, kill_child: bool =
         s.add(Subject(name="Delta", query="delta"))
     broker = MemoryBroker()
     loop, stage = process_loop(settings, db, broker, consumer="t")
+    submitted: list[int] = []
+    if child:  # wait for the child: until it is ready the stage enriches by itself
+        assert stage.enrich_process is not None
+        stage.enrich_process.start()
+        real_submit = stage.enrich_process.submit
+        stage.enrich_process.submit = lambda facts: (  # type: ignore[method-assign]
+            submitted.append(len(facts)) or real_submit(facts)
+        )
     try:
         if kill_child:
             assert stage.enrich_process is not None
-            stage.enrich_process.start()
             pool = stage.enrich_process._executor()
             for pid in list(pool._processes or {}):  # the child dies before the batch
                 os.kill(pid, signal.SIGKILL)
         submit_posts(broker, settings, batch)
         loop.drain()
         assert stage.stored_total == len(batch) - 1
+        if child:
+            assert sum(submitted) == len(batch)  # every post went through the child
     finally:
         stage.close()
     return db
@@ -157,3 +168,40 @@ def test_a_chunk_whose_child_dies_while_enriching_is_enriched_here() -> None:
     again = process.submit(facts)  # and the next chunk gets a new child
     assert process.collect(again, facts, here) == here.enrich_many(facts)
     process.close()
+
+
+def test_until_the_child_is_ready_the_stage_enriches_by_itself(tmp_path: Path) -> None:
+    """A worker does not stall its first batches while the child loads its tables."""
+    url = migrated_sqlite_url(tmp_path / "cold.db")
+    settings = make_settings(url, enrichment_process=True)
+    db = Database(settings)
+    with db.session() as s:
+        s.add(Subject(name="United", query="united"))
+        s.add(Subject(name="Delta", query="delta"))
+    broker = MemoryBroker()
+    loop, stage = process_loop(settings, db, broker, consumer="t")
+    try:
+        assert stage.enrich_process is not None
+        process = stage.enrich_process
+        process._warming = Future()  # still loading, however long this test takes
+        submitted: list[int] = []
+        process.submit = lambda facts: submitted.append(len(facts))  # type: ignore[assignment,method-assign,func-returns-value]
+        batch = posts()
+        submit_posts(broker, settings, batch)
+        loop.drain()
+        assert stage.stored_total == len(batch) - 1
+        assert submitted == []
+    finally:
+        stage.close()
+    expected = rows(store(migrated_sqlite_url(tmp_path / "alone.db"), posts(), child=False))
+    assert rows(db) == expected
+    db.dispose()
+
+
+def test_a_batch_is_cut_into_a_small_first_chunk_then_even_ones() -> None:
+    assert chunk_sizes(20) == [20]
+    assert chunk_sizes(500) == [32, 117, 117, 117, 117]
+    assert chunk_sizes(100) == [32, 50, 18]
+    for n in range(1, 1200, 7):
+        sizes = chunk_sizes(n)
+        assert sum(sizes) == n and all(s > 0 for s in sizes)

@@ -48,14 +48,14 @@ _vader_singleton: object | None = None
 
 
 def _vader() -> object:
-    """The process-wide ``SentimentIntensityAnalyzer``, built on first use."""
+    """The process-wide VADER analyzer (``FastVader``: the package's scores, faster)."""
     global _vader_singleton
     if _vader_singleton is None:
         with _lock:
             if _vader_singleton is None:
-                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+                from groundswell.enrichment.vader_fast import FastVader
 
-                _vader_singleton = SentimentIntensityAnalyzer()
+                _vader_singleton = FastVader()
     return _vader_singleton
 
 

@@ -29,13 +29,14 @@ from atproto_client.exceptions import (
     RateLimitExceededError,
     UnauthorizedError,
 )
-from atproto_client.request import Response
+from atproto_client.request import Request, Response
 from pydantic import ValidationError
 
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.bluesky.mapping import POST_REASONS, to_post
 from groundswell.channels.bluesky.schemas import Notification, PostRecord, PostView
 from groundswell.channels.common.backoff import MAX_WAIT
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.marks import Mark, iso_z
 from groundswell.channels.common.results import (
     Polled,
@@ -78,8 +79,16 @@ class BlueskyConnector:
     def __init__(self, config: BlueskyConfig, *, client: Client | None = None) -> None:
         self.config = config
         self.key = config.channel
-        self.client = client or Client(base_url=config.base_url)
+        self.guard = OutboundGuard()
+        self.client = client or Client(
+            base_url=config.base_url,
+            request=Request(event_hooks={"request": [self.guard.request_hook]}),
+        )
         self._did: str | None = None
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     # -- session --------------------------------------------------------------------------
     def did(self) -> str:

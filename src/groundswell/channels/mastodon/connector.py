@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.common.backoff import MAX_WAIT
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.results import (
     Polled,
     Refusal,
@@ -81,14 +82,20 @@ class MastodonConnector:
         self.config = config
         self.key = config.channel
         self.host = host_of(config.base_url)
+        self.guard = OutboundGuard()
         self.client = client or Mastodon(
             access_token=config.access_token,
             api_base_url=config.base_url,
             ratelimit_method="throw",
             request_timeout=config.timeout,
             version_check_mode="none",
+            session=self.guard.session(),
         )
         self._me: Account | None = None
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     # -- Connector ----------------------------------------------------------------------
     def capabilities(self) -> Capabilities:

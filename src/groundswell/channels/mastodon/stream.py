@@ -54,7 +54,7 @@ def stream(
     timeout = httpx.Timeout(connector.config.timeout, read=read_timeout)
     try:
         with (
-            httpx.Client(timeout=timeout) as http,
+            connector.guard.install(httpx.Client(timeout=timeout)) as http,
             connect_sse(http, "GET", url, headers=headers) as source,
         ):
             if source.response.status_code != 200:

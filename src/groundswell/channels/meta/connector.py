@@ -32,6 +32,7 @@ from groundswell.channels.base import (
     WebhookRejected,
 )
 from groundswell.channels.common.backoff import retry_after_seconds
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.results import Refusal, preview, validation_reason
 from groundswell.channels.common.signatures import verify_prefixed_sha256
 from groundswell.channels.meta.schemas import (
@@ -75,6 +76,12 @@ class MetaChannel:
             base_url=f"{config.graph_url.rstrip('/')}/{config.api_version}",
             timeout=config.timeout,
         )
+        self.guard = OutboundGuard()
+        self.guard.install(self.http)
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     # -- SubscriptionHandshake ------------------------------------------------------------
     def verify_subscription(self, params: Mapping[str, str]) -> str:

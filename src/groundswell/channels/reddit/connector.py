@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.common.backoff import MAX_WAIT
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.results import Polled, Refusal, preview, validation_reason
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.reddit.mapping import comment_to_post, link_to_post
@@ -60,6 +61,7 @@ class RedditConnector:
     def __init__(self, config: RedditConfig, *, reddit: praw.Reddit | None = None) -> None:
         self.config = config
         self.key = config.channel
+        self.guard = OutboundGuard()
         self.reddit = reddit or praw.Reddit(
             client_id=config.client_id,
             client_secret=config.client_secret,
@@ -71,7 +73,12 @@ class RedditConnector:
             timeout=config.timeout,
             check_for_updates=False,
             check_for_async=False,
+            requestor_kwargs={"session": self.guard.session()},
         )
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     # -- Connector ------------------------------------------------------------------------
     def capabilities(self) -> Capabilities:

@@ -4,8 +4,9 @@ A kind lists in ``Kind.outbound_fields`` the URLs its connector opens that an ad
 types in (Bluesky's ``jetstream_url``); without a check, saving a channel could point the
 server at loopback, the cloud metadata address or a private service. They are checked
 when the settings are saved (a 422 naming the field; a name that does not resolve yet
-may be saved), when the connection is tested, and by the source itself before each
-connection (``JetstreamSource``), since DNS can change in between.
+may be saved), when the connection is tested, and by the connector itself before each
+request it sends (``channels/common/guard.py``; ``JetstreamSource`` before each
+connection), since DNS can change in between.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from groundswell.channels.base import (
     WebhookRejected,
 )
 from groundswell.channels.common.backoff import retry_after_seconds
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.results import validation_reason
 from groundswell.channels.sms.schemas import ApiError, InboundMessage, Message, MessageList
 
@@ -58,6 +59,12 @@ class TwilioSms:
             auth=(config.account_sid, config.auth_token),
             timeout=config.timeout,
         )
+        self.guard = OutboundGuard()
+        self.guard.install(self.http)
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     def _messages_path(self) -> str:
         return f"/2010-04-01/Accounts/{self.config.account_sid}/Messages.json"

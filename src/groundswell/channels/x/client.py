@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.runtime.limits import RateLimits, parse_rate_limit
 
@@ -64,6 +65,10 @@ class XClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def install_guard(self, guard: OutboundGuard) -> None:
+        """Check every request this client sends with ``guard`` (``common/guard.py``)."""
+        guard.install(self._http)
 
     def _before(self, endpoint: str) -> None:
         wait = self.limits.wait(endpoint)

@@ -24,6 +24,7 @@ import httpx
 import orjson
 
 from groundswell.channels.base import Capabilities, Fetched, Reply, SendError, SendResult
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.x.client import XApiError, XClient
 from groundswell.channels.x.parse import (
@@ -87,6 +88,14 @@ class XConnector:
             if config.app_token
             else self.client
         )
+        self.guard = OutboundGuard()
+        self.client.install_guard(self.guard)
+        if self.app_client is not self.client:
+            self.app_client.install_guard(self.guard)
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     def close(self) -> None:
         self.client.close()

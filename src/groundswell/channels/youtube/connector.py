@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
 from groundswell.channels.common.backoff import retry_after_seconds
+from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.marks import Mark
 from groundswell.channels.common.results import (
     Polled,
@@ -66,6 +67,12 @@ class YouTubeConnector:
             headers={"Authorization": f"Bearer {config.access_token}"},
             timeout=config.timeout,
         )
+        self.guard = OutboundGuard()
+        self.guard.install(self.http)
+
+    def bind_settings(self, settings: Any) -> None:
+        """Check every request against the admin's allow-list (``common/guard.py``)."""
+        self.guard.bind(settings)
 
     # -- Connector ------------------------------------------------------------------------
     def capabilities(self) -> Capabilities:

@@ -14,6 +14,7 @@ from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
+from groundswell.listening.alerts.models import AlertRule
 from groundswell.listening.alerts.redaction import GENERIC_DELIVERY_ERROR, delivery_for_role
 from groundswell.listening.alerts.schemas import DeliveryRead
 from groundswell.notify.senders import (
@@ -90,7 +91,9 @@ def test_an_allowed_host_can_be_saved(sqlite_url: str) -> None:
     db.dispose()
 
 
-def test_agents_never_read_webhook_urls(sqlite_url: str) -> None:
+def test_no_one_reads_a_saved_webhook_url_and_sending_it_back_masked_keeps_it(
+    sqlite_url: str,
+) -> None:
     settings = make_settings(sqlite_url, outbound_allow_hosts="hooks.slack.com")
     db = Database(settings)
     headers = tokens(db)
@@ -98,13 +101,54 @@ def test_agents_never_read_webhook_urls(sqlite_url: str) -> None:
     with TestClient(create_app(settings, broker=MemoryBroker())) as client:
         created = client.post("/api/v1/alert-rules", json=body, headers=headers["analyst"])
         assert created.status_code == 201, created.text
+        assert "very-secret-token" not in created.text  # not even echoed to its author
         rule_id = created.json()["id"]
-        for path in ("/api/v1/alert-rules", f"/api/v1/alert-rules/{rule_id}"):
-            agent = client.get(path, headers=headers["agent"])
-            assert agent.status_code == 200
-            assert "very-secret-token" not in agent.text
-            assert "https://hooks.slack.com/…" in agent.text
-            assert "very-secret-token" in client.get(path, headers=headers["analyst"]).text
+        for role in ("agent", "analyst", "admin"):
+            for path in ("/api/v1/alert-rules", f"/api/v1/alert-rules/{rule_id}"):
+                read = client.get(path, headers=headers[role])
+                assert read.status_code == 200
+                assert "very-secret-token" not in read.text
+                assert "https://hooks.slack.com/…" in read.text
+
+        # The rule as read, sent back with another change: the saved URL stays.
+        rule = client.get(f"/api/v1/alert-rules/{rule_id}", headers=headers["analyst"]).json()
+        patch = {"name": "renamed", "targets": rule["targets"]}
+        kept = client.patch(
+            f"/api/v1/alert-rules/{rule_id}", json=patch, headers=headers["analyst"]
+        )
+        assert kept.status_code == 200, kept.text
+        assert "very-secret-token" not in kept.text
+        with db.session() as s:
+            assert s.get(AlertRule, rule_id).targets == [{"kind": "slack", "to": SLACK}]
+
+        # A masked URL that matches nothing saved is refused, naming the target.
+        other = {"targets": [{"kind": "slack", "to": "https://other.example.com/…"}]}
+        refused = client.patch(
+            f"/api/v1/alert-rules/{rule_id}", json=other, headers=headers["analyst"]
+        )
+        assert refused.status_code == 422
+        assert "targets.0.to" in refused.text
+        masked_new = {
+            "name": "x",
+            "targets": [{"kind": "slack", "to": "https://hooks.slack.com/…"}],
+        }
+        assert (
+            client.post(
+                "/api/v1/alert-rules", json=masked_new, headers=headers["analyst"]
+            ).status_code
+            == 422
+        )
+
+        # A whole new URL replaces it.
+        fresh = SLACK.replace("very-secret-token", "rotated-token")
+        replaced = client.patch(
+            f"/api/v1/alert-rules/{rule_id}",
+            json={"targets": [{"kind": "slack", "to": fresh}]},
+            headers=headers["analyst"],
+        )
+        assert replaced.status_code == 200, replaced.text
+        with db.session() as s:
+            assert s.get(AlertRule, rule_id).targets == [{"kind": "slack", "to": fresh}]
     db.dispose()
 
 

@@ -26,7 +26,7 @@ from groundswell.core.bounds import MAX_INT64
 from groundswell.listening.alerts import deliveries, suppressions
 from groundswell.listening.alerts import rules as alert_rules
 from groundswell.listening.alerts import service as alert_service
-from groundswell.listening.alerts.redaction import delivery_for_role, rule_for_role
+from groundswell.listening.alerts.redaction import delivery_for_role, masked_rule
 from groundswell.listening.alerts.schemas import (
     AlertDetail,
     AlertFilter,
@@ -141,8 +141,8 @@ def api_suppress(
 
 @router.get("/alert-rules", summary="List alert rules", response_model=list[AlertRuleRead])
 def api_list_rules(session: SessionDep, user: ApiUser) -> list[AlertRuleRead]:
-    """Agents see webhook and Slack targets masked (their URLs hold secrets)."""
-    return [rule_for_role(r, user.role) for r in alert_rules.list_rules(session)]
+    """Webhook and Slack targets are masked for everyone (their URLs hold secrets)."""
+    return [masked_rule(r) for r in alert_rules.list_rules(session)]
 
 
 @router.post(
@@ -156,13 +156,16 @@ def api_create_rule(
     session: SessionDep, settings: SettingsDep, _: Manager, body: AlertRuleCreate
 ) -> AlertRuleRead:
     """Targets are checked: ``email`` needs an address, ``webhook``/``slack`` an
-    http(s) URL; 422 names the target, e.g. ``targets.0.to``."""
-    return alert_rules.create_rule(session, data=body, outbound=outbound_policy(settings))
+    http(s) URL; 422 names the target, e.g. ``targets.0.to``. The answer shows webhook
+    and Slack URLs masked, as every read does."""
+    return masked_rule(
+        alert_rules.create_rule(session, data=body, outbound=outbound_policy(settings))
+    )
 
 
 @router.get("/alert-rules/{rule_id}", summary="One alert rule", response_model=AlertRuleRead)
 def api_get_rule(session: SessionDep, user: ApiUser, rule_id: PathId) -> AlertRuleRead:
-    return rule_for_role(alert_rules.get_rule(session, rule_id=rule_id), user.role)
+    return masked_rule(alert_rules.get_rule(session, rule_id=rule_id))
 
 
 @router.patch(
@@ -174,8 +177,12 @@ def api_get_rule(session: SessionDep, user: ApiUser, rule_id: PathId) -> AlertRu
 def api_update_rule(
     session: SessionDep, settings: SettingsDep, _: Manager, rule_id: PathId, body: AlertRuleUpdate
 ) -> AlertRuleRead:
+    """A webhook or Slack target sent back masked (``https://host/…``, as reads show it)
+    keeps its saved URL; a new URL replaces it."""
     outbound = outbound_policy(settings)
-    return alert_rules.update_rule(session, rule_id=rule_id, data=body, outbound=outbound)
+    return masked_rule(
+        alert_rules.update_rule(session, rule_id=rule_id, data=body, outbound=outbound)
+    )
 
 
 @router.delete(

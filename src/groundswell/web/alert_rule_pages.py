@@ -23,7 +23,7 @@ from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.alerts import deliveries, suppressions
 from groundswell.listening.alerts import rules as alert_rules
-from groundswell.listening.alerts.redaction import delivery_for_role, rule_for_role
+from groundswell.listening.alerts.redaction import delivery_for_role, masked_rule
 from groundswell.listening.alerts.schemas import (
     ALL_METRICS,
     METRIC_LABELS,
@@ -109,7 +109,7 @@ def _rules_page(
     subjects = list_subjects(session)
     context: dict[str, Any] = {
         "active": "alerts",
-        "rules": [rule_for_role(r, user.role) for r in alert_rules.list_rules(session)],
+        "rules": [masked_rule(r) for r in alert_rules.list_rules(session)],
         "windows": suppressions.list_suppressions(session, active_only=True),
         "subjects": subjects,
         "subject_names": {s.id: s.name for s in subjects},
@@ -178,7 +178,7 @@ def rule_edit_page(
         "subject_ids": [str(i) for i in rule.subject_ids or []],
         "metrics": rule.metrics,
         "min_severity": rule.min_severity,
-        "targets": targets_text(rule.targets),
+        "targets": targets_text(masked_rule(rule).targets),
         "active": rule.active,
     }
     return _rules_page(

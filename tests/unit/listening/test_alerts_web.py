@@ -145,3 +145,30 @@ def test_navigation_carries_the_live_badge(client: TestClient, world: World) -> 
     html = client.get("/stream").text
     assert 'href="/alerts"' in html and 'hx-get="/alerts/badge"' in html
     assert client.get("/alerts/badge").text.strip() == ""
+
+
+def test_an_admin_edits_a_rule_without_ever_seeing_its_webhook_secret(
+    client: TestClient, world: World
+) -> None:
+    from groundswell.listening.alerts.models import AlertRule
+
+    rule_id = world.rule()
+    token = login(client, "ana@example.com")
+    assert "secret-path" not in client.get("/alerts/rules").text
+    edit = client.get(f"/alerts/rules/{rule_id}/edit")
+    assert edit.status_code == 200
+    assert "secret-path" not in edit.text
+    assert "webhook https://hooks.example.com/…" in edit.text
+    form = {
+        "csrf_token": token,
+        "name": "care, renamed",
+        "metrics": ["negative"],
+        "min_severity": "2",
+        "targets": "webhook https://hooks.example.com/…\nin-app",  # the form as shown
+    }
+    saved = client.post(f"/alerts/rules/{rule_id}", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    with world.db.session() as s:
+        rule = s.get(AlertRule, rule_id)
+        assert rule is not None and rule.name == "care, renamed"
+        assert rule.targets[0] == {"kind": "webhook", "to": "https://hooks.example.com/secret-path"}

@@ -1,9 +1,11 @@
 """What each role may see of alert targets and delivery errors.
 
-Webhook and Slack URLs carry their secret in the path, so only the roles that manage
-rules (admins and analysts, who must edit them) see them whole; agents see the scheme
-and host. A delivery error can tell whether a port answered, so only admins read it;
-everyone else sees that the delivery failed.
+Webhook and Slack URLs carry their secret in the path, so once saved they are shown to
+no one whole, admins included: every read gives the scheme and host (``https://host/…``),
+like a channel's credentials. Whoever manages rules can replace a URL; sending the masked
+form back keeps the saved one (``rules.keep_saved_urls``). A delivery error can tell
+whether a port answered, so only admins read it; everyone else sees that the delivery
+failed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from urllib.parse import urlsplit
 
 from groundswell.listening.alerts.schemas import AlertRuleRead, AlertTarget, DeliveryRead
 
-MANAGER_ROLES = frozenset({"admin", "analyst"})
 GENERIC_DELIVERY_ERROR = "delivery failed (an admin can see why)"
 
 
@@ -26,15 +27,19 @@ def mask_url(url: str) -> str:
     return f"{parts.scheme}://{host}/…" if host else "…"
 
 
+def is_masked(url: str) -> bool:
+    """Whether ``url`` is a masked form (``mask_url``'s), not a URL to post to."""
+    return url.endswith("/…") or url == "…"
+
+
 def _mask_target(target: AlertTarget) -> AlertTarget:
     if target.kind in ("webhook", "slack"):
         return target.model_copy(update={"to": mask_url(target.to)})
     return target
 
 
-def rule_for_role(rule: AlertRuleRead, role: str) -> AlertRuleRead:
-    if role in MANAGER_ROLES:
-        return rule
+def masked_rule(rule: AlertRuleRead) -> AlertRuleRead:
+    """The rule with its webhook and Slack URLs masked, as every read shows it."""
     return rule.model_copy(update={"targets": [_mask_target(t) for t in rule.targets]})
 
 

@@ -17,6 +17,7 @@ from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 from groundswell.listening.alerts.models import AlertRule
+from groundswell.listening.alerts.redaction import is_masked, mask_url
 from groundswell.listening.alerts.schemas import (
     AlertRuleCreate,
     AlertRuleRead,
@@ -79,11 +80,44 @@ def _targets(data: Sequence[Any]) -> list[dict[str, Any]]:
     return [t.model_dump() for t in data]
 
 
+def keep_saved_urls(
+    saved: Sequence[dict[str, Any]], targets: Sequence[AlertTarget]
+) -> list[AlertTarget]:
+    """Targets as submitted, where one sent back in its masked form keeps the saved URL.
+
+    Reads show webhook and Slack URLs masked (``redaction.py``), so an edit form or a
+    client that sends a rule back unchanged sends ``https://host/…``: that means "keep
+    the URL saved for this target". A masked URL that matches no saved target of the same
+    kind and host is refused, never stored.
+    """
+    unused = [(str(t.get("kind")), str(t.get("to"))) for t in saved]
+    kept: list[AlertTarget] = []
+    for index, target in enumerate(targets):
+        if target.kind in ("webhook", "slack") and is_masked(target.to):
+            match = next(
+                (s for s in unused if s[0] == target.kind and mask_url(s[1]) == target.to), None
+            )
+            if match is None:
+                raise InvalidInputError(
+                    "this URL is masked (it ends in /…); paste the whole URL",
+                    field=f"targets.{index}.to",
+                )
+            unused.remove(match)
+            target = target.model_copy(update={"to": match[1]})
+        kept.append(target)
+    return kept
+
+
 def check_targets(targets: Sequence[AlertTarget], outbound: OutboundPolicy) -> None:
     """Refuse a webhook or Slack target the server must not post to (see core.outbound)."""
     for index, target in enumerate(targets):
         if target.kind not in ("webhook", "slack"):
             continue
+        if is_masked(target.to):
+            raise InvalidInputError(
+                "this URL is masked (it ends in /…); paste the whole URL",
+                field=f"targets.{index}.to",
+            )
         try:
             outbound.check_url(target.to, must_resolve=False)
         except OutboundRefusedError as exc:
@@ -111,11 +145,13 @@ def create_rule(
 def update_rule(
     session: Session, *, rule_id: int, data: AlertRuleUpdate, outbound: OutboundPolicy
 ) -> AlertRuleRead:
-    if data.targets is not None:
-        check_targets(data.targets, outbound)
     rule = session.get(AlertRule, rule_id)
     if rule is None:
         raise NotFoundError("alert rule", rule_id)
+    targets = None
+    if data.targets is not None:
+        targets = keep_saved_urls(rule.targets or [], data.targets)
+        check_targets(targets, outbound)
     present = data.model_fields_set
     if data.name is not None:
         rule.name = data.name
@@ -125,8 +161,8 @@ def update_rule(
         rule.metrics = list(data.metrics)
     if data.min_severity is not None:
         rule.min_severity = data.min_severity
-    if data.targets is not None:
-        rule.targets = _targets(data.targets)
+    if targets is not None:
+        rule.targets = _targets(targets)
     if data.active is not None:
         rule.active = data.active
     session.flush()

@@ -203,14 +203,13 @@ def daily_history(
         offsets = sorted(rng.random() * 60 for _ in range(count))
         for offset in offsets:
             post, copy = posts[k % n], k // n
-            suffix = f"-h{copy}" if copy else ""
             out.append(
                 post.model_copy(
                     update={
                         "created_at": minute + timedelta(seconds=offset),
-                        "external_id": post.external_id + suffix,
+                        "external_id": copy_id(post.external_id, copy),
                         "reply_to_external_id": (
-                            post.reply_to_external_id + suffix
+                            copy_id(post.reply_to_external_id, copy)
                             if post.reply_to_external_id
                             else None
                         ),
@@ -219,6 +218,25 @@ def daily_history(
             )
             k += 1
     return out
+
+
+COPY_STRIDE = 10**19
+"""Numeric ids of the ``copy``-th pass are ``copy × COPY_STRIDE + id``: twenty digits,
+longer than any id in the sample, so they never meet a real one."""
+
+
+def copy_id(external_id: str, copy: int) -> str:
+    """The id of a post's ``copy``-th pass through the history (pure).
+
+    Ids stay in the network's shape: a tweet id stays a number, so the X stand-in (which
+    refuses a reply to an id that is not one, as X does) lets an agent answer a history
+    post. Other ids get a ``-h<copy>`` suffix.
+    """
+    if not copy:
+        return external_id
+    if external_id.isdigit() and int(external_id) < COPY_STRIDE:
+        return str(copy * COPY_STRIDE + int(external_id))
+    return f"{external_id}-h{copy}"
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -105,3 +105,30 @@ def test_a_short_source_is_stretched_over_the_longest_in_its_own_order() -> None
     stretched = [p.created_at for p in spread if p.channel == "b"]
     assert stretched[0] == t0 and stretched[-1] == t0 + timedelta(hours=20)
     assert [p.created_at for p in spread if p.channel == "a"] == [p.created_at for p in long]
+
+
+def test_history_copies_keep_tweet_ids_numeric_so_agents_can_answer_them() -> None:
+    """The X stand-in, like X, refuses a reply whose parent id is not a number: with
+    ``-h<n>`` suffixes every answer to a history post failed with 400."""
+    import json
+
+    from groundswell.demo.setup import SAMPLE
+
+    sample = {json.loads(line)["external_id"] for line in SAMPLE.read_text("utf-8").splitlines()}
+    plan = split_sample(speed=60)
+    copies = [p for p in plan.history if p.external_id not in sample]
+    assert copies, "the day of history repeats the sample"
+    assert all(p.external_id.isdigit() for p in copies if p.channel == "twitter")
+    replies = [p for p in copies if p.reply_to_external_id]
+    assert replies and all(p.reply_to_external_id.isdigit() for p in replies)  # type: ignore[union-attr]
+    by_id = {p.external_id for p in plan.history}
+    assert sum(p.reply_to_external_id in by_id for p in replies) > len(replies) // 2
+
+
+def test_copy_ids_are_distinct_per_pass_and_never_a_real_id() -> None:
+    from groundswell.demo.setup import copy_id
+
+    assert copy_id("567623209026334720", 0) == "567623209026334720"
+    ids = {copy_id(i, c) for i in ("12", "567623209026334720") for c in range(1, 30)}
+    assert len(ids) == 58 and all(len(i) >= 20 and i.isdigit() for i in ids)
+    assert copy_id("abc", 2) == "abc-h2"

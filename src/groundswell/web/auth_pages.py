@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.client_address import client_address
 from groundswell.api.deps import SessionDep
+from groundswell.auth.audit import Actor, record
 from groundswell.auth.service import authenticate
 from groundswell.auth.sessions import end_session, open_session, session_user
 from groundswell.web.deps import Csrf
@@ -76,6 +77,15 @@ def login_submit(
     if user is None:
         limiter.failed(account=account, address=address)
         log.warning("login failed: account=%r address=%s", account, address)
+        # Bounded: after the limiter's few failures an account or address is refused
+        # above, before anything is written.
+        record(
+            session,
+            actor=Actor(user_id=None, label=account[:320] or "(empty)", address=address),
+            action="login.failed",
+            target_type="user",
+            target=account[:320],
+        )
         return render(
             request,
             "login.html",
@@ -97,6 +107,14 @@ def login_submit(
     )
     rotate_csrf_token(request)
     log.info("login: user=%d address=%s", user.id, address)
+    record(
+        session,
+        actor=Actor(user_id=user.id, label=user.email, address=address),
+        action="login.succeeded",
+        target_type="user",
+        target_id=user.id,
+        target=user.email,
+    )
     return RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
 
 

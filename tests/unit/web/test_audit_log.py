@@ -100,7 +100,7 @@ def test_csv_export_streams_every_row_and_is_audited(
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0][:4] == ["id", "at", "actor", "action"]
     body = rows[1:]
-    assert len(body) == 1203 + 1  # the seeded rows and the export's own entry
+    assert len(body) == 1203 + 2  # the seeded rows, the login and the export's own entry
     assert body[0][3] == "audit.export" and body[0][2] == "ana@example.com"
     assert [int(r[0]) for r in body] == sorted((int(r[0]) for r in body), reverse=True)
     formula = next(r for r in body if "HYPERLINK" in r[6])

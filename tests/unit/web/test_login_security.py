@@ -205,3 +205,27 @@ def test_login_is_refused_not_crashed_when_the_counters_are_unreachable(
     response = login(client)
     assert response.status_code == 503
     assert "unavailable" in response.text
+
+
+def test_logins_are_in_the_audit_log_and_refused_attempts_add_nothing(
+    limited: TestClient, factory: Factory
+) -> None:
+    from sqlalchemy import select
+
+    from groundswell.auth.models import AuditEntry
+
+    factory.user(email="victim@example.com")
+    for _ in range(3):
+        assert login(limited, email="Victim@example.com", password="guess").status_code == 401
+    for _ in range(4):  # the account is closed now: refused before anything is written
+        assert login(limited, email="victim@example.com", password="guess").status_code == 429
+    factory.user(email="ana@example.com")
+    assert login(limited).status_code == 303
+    with factory.db.session() as s:
+        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        seen = [(r.action, r.target, r.actor_id is not None) for r in rows]
+        assert all(r.address for r in rows)
+    assert seen == [
+        *[("login.failed", "victim@example.com", False)] * 3,
+        ("login.succeeded", "ana@example.com", True),
+    ]

@@ -123,6 +123,7 @@ def test_api_keeps_a_secret_left_out_and_refuses_non_admins(
     with factory.db.session() as s:
         audited = [(e.actor, e.action, e.target_id) for e in s.scalars(select(AuditEntry))]
     assert audited == [  # admin changes are audited; refused or failed ones are not
+        ("ana@example.com", "login.succeeded", audited[0][2]),
         ("ana@example.com", "channel.update", "twitter"),
         ("ana@example.com", "channel.pause", "twitter"),
     ]

@@ -9,6 +9,7 @@ being removed as a duplicate.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import logging
 import time
@@ -45,7 +46,8 @@ def replay(
     Each emitted post is a copy whose ``created_at`` is the wall-clock time of its emission:
     ``start`` plus the elapsed ``clock`` time when ``start`` is given (tests, reproducible
     runs), otherwise the current UTC time. With ``fresh_ids``, ``external_id`` and
-    ``reply_to_external_id`` get ``-{fresh_ids}`` appended, so threads stay threaded.
+    ``reply_to_external_id`` are made new the same way (``fresh_id``), so threads stay
+    threaded.
     """
     if not speed > 0:
         raise ValueError(f"speed must be positive, not {speed}")
@@ -78,12 +80,30 @@ def _wait_for(
     return wait if cap is None else min(wait, cap)
 
 
+NUMERIC_STRIDE = 10**19
+"""Above any tweet or status id: a numeric id made fresh is ``(1000 + n) × this + id``."""
+
+
+def fresh_id(external_id: str, token: str) -> str:
+    """``external_id`` made new for one replay run named ``token`` (pure).
+
+    A numeric id stays a number (networks such as X refuse a reply whose parent id is not
+    one, so an agent could not answer a replayed post): ``(1000 + n) × 10^19 + id``
+    with ``n`` taken from the token, at least 23 digits, beyond any real id and beyond
+    the demo history's copies (``demo.setup.copy_id``). Any other id gets ``-token``.
+    """
+    if external_id.isdigit() and int(external_id) < NUMERIC_STRIDE:
+        digits = int(hashlib.sha256(token.encode()).hexdigest()[:12], 16) % 10**6
+        return str((1000 + digits) * NUMERIC_STRIDE + int(external_id))
+    return f"{external_id}-{token}"
+
+
 def _restamp(post: InboundPost, now: datetime, fresh_ids: str | None) -> InboundPost:
     update: dict[str, object] = {"created_at": now}
     if fresh_ids is not None:
-        update["external_id"] = f"{post.external_id}-{fresh_ids}"
+        update["external_id"] = fresh_id(post.external_id, fresh_ids)
         if post.reply_to_external_id is not None:
-            update["reply_to_external_id"] = f"{post.reply_to_external_id}-{fresh_ids}"
+            update["reply_to_external_id"] = fresh_id(post.reply_to_external_id, fresh_ids)
     return post.model_copy(update=update)
 
 

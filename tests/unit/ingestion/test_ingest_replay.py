@@ -105,14 +105,17 @@ def test_a_slow_consumer_does_not_add_drift() -> None:
     assert third.created_at == START + timedelta(seconds=17)
 
 
-def test_fresh_ids_suffix_ids_and_reply_ids() -> None:
+def test_fresh_ids_renew_ids_and_reply_ids_keeping_numbers_numeric() -> None:
     clock = FakeClock()
-    posts = [make_post("1", 0), make_post("2", 1, reply_to="1")]
+    posts = [make_post("1", 0), make_post("2", 1, reply_to="1"), make_post("t-3", 2)]
     out = run(posts, clock, speed=100, fresh_ids="r2")
-    assert [(p.external_id, p.reply_to_external_id) for p in out] == [
-        ("1-r2", None),
-        ("2-r2", "1-r2"),
-    ]
+    first, second, third = out
+    assert first.external_id.isdigit() and len(first.external_id) >= 23
+    assert second.reply_to_external_id == first.external_id  # the thread stays threaded
+    assert second.external_id == str(int(first.external_id) + 1)
+    assert third.external_id == "t-3-r2"
+    again = run(posts, FakeClock(), speed=100, fresh_ids="r3")
+    assert {p.external_id for p in again}.isdisjoint(p.external_id for p in out)
     assert posts[1].external_id == "2"
     assert posts[1].created_at == T0 + timedelta(seconds=1)
 

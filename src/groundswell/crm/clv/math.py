@@ -74,7 +74,10 @@ def fit_bgnbd(
     w = np.ones_like(xa) if weights is None else _arr(weights)
 
     def nll(log_params: Array) -> float:
-        value = -float(np.sum(w * bgnbd_log_likelihood(np.exp(log_params), xa, ta, ba)))
+        # The optimiser probes extreme parameters; overflow there only means "far worse"
+        # (the value is then not finite and is answered with 1e300), not a fault.
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = -float(np.sum(w * bgnbd_log_likelihood(np.exp(log_params), xa, ta, ba)))
         return value if np.isfinite(value) else 1e300
 
     start = np.log(np.array([1.0, max(float(np.mean(ba)), 1.0), 1.0, 1.0]))
@@ -143,7 +146,8 @@ def fit_gamma_gamma(x: ArrayLike, m_x: ArrayLike) -> GammaGammaParams:
     xa, ma = xa[keep], ma[keep]
 
     def nll(log_params: Array) -> float:
-        value = -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), xa, ma)))
+        with np.errstate(over="ignore", invalid="ignore"):  # as in fit_bgnbd
+            value = -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), xa, ma)))
         return value if np.isfinite(value) else 1e300
 
     start = np.log(np.array([1.0, 1.0, max(float(np.mean(ma)), 1.0)]))

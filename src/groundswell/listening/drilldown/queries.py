@@ -84,9 +84,19 @@ def _read(
         i.influence,
     ).where(i.created_at >= start, i.created_at < end, i.direction == "in")
     if scope.subject_id is not None:
-        stmt = stmt.join(InteractionSubject, InteractionSubject.interaction_id == i.id).where(
-            InteractionSubject.subject_id == scope.subject_id
+        # EXISTS rather than a join: with the join SQLite walked every post the subject
+        # was ever linked to (its subject index) for each slice, 12 ms a slice on the
+        # demo's 17,000 links; this walks the time window newest first and stops at the
+        # limit (0.1 ms). PostgreSQL plans both as the same semi-join.
+        linked = (
+            select(InteractionSubject.interaction_id)
+            .where(
+                InteractionSubject.interaction_id == i.id,
+                InteractionSubject.subject_id == scope.subject_id,
+            )
+            .exists()
         )
+        stmt = stmt.where(linked)
     if scope.channel_id is not None:
         stmt = stmt.where(i.channel_id == scope.channel_id)
     stmt = stmt.order_by(i.created_at.desc(), i.id.desc()).limit(limit)

@@ -108,6 +108,7 @@ def product_params(warmup: int, **changes: Any) -> DetectorParams:
         d,
         warmup_minutes=warmup,
         min_wait_minutes=d.min_wait_minutes / STEP_MINUTES,
+        volume_min_wait_minutes=d.volume_min_wait_minutes / STEP_MINUTES,
         rarity_half_life_minutes=d.rarity_half_life_minutes / STEP_MINUTES,
         rarity_prior_minutes=d.rarity_prior_minutes / STEP_MINUTES,
     )

@@ -30,7 +30,7 @@ class SpikeDetector:
     return any detection they cause (a window still high from before the gap).
     """
 
-    VERSION: ClassVar[str] = "gs-spike-3"
+    VERSION: ClassVar[str] = "gs-spike-5"
 
     def __init__(self, params: DetectorParams | None = None) -> None:
         self.params = params or DetectorParams()

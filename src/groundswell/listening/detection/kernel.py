@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from groundswell.listening.detection.layout import CountLayout, Layout, SentimentLayout
 from groundswell.listening.detection.params import DetectorParams
-from groundswell.listening.detection.rarity import RarityLayout, rarity_step
+from groundswell.listening.detection.rarity import RarityLayout, RarityParams, rarity_step
 from groundswell.listening.detection.tails import Array, binomial_z, poisson_z
 
 Mask = npt.NDArray[np.bool_]
@@ -84,15 +84,47 @@ def step(
     slots = (int(floor) % 24, (int(floor) + 1) % 24)
     day = (local // 1440 + 3) % 7
     warm = state[:, layout.seen] >= params.warmup_minutes
+    counting = state[:, layout.seen] >= params.warmup_minutes * params.rarity_count_from
     consts = _constants(params)
     volume = _count_step(
-        state, layout.counts[0], layout.rarity[0], params, consts, slots, frac, day, warm, total
+        state,
+        layout.counts[0],
+        layout.rarity[0],
+        params.volume_rarity,
+        params,
+        consts,
+        slots,
+        frac,
+        day,
+        warm,
+        total,
+        counting,
     )
     negatives = _count_step(
-        state, layout.counts[1], layout.rarity[1], params, consts, slots, frac, day, warm, negative
+        state,
+        layout.counts[1],
+        layout.rarity[1],
+        params.rarity,
+        params,
+        consts,
+        slots,
+        frac,
+        day,
+        warm,
+        negative,
+        counting,
     )
     net = _sentiment_step(
-        state, layout.sentiment, layout.rarity[2], params, consts, warm, total, negative, positive
+        state,
+        layout.sentiment,
+        layout.rarity[2],
+        params,
+        consts,
+        warm,
+        total,
+        negative,
+        positive,
+        counting,
     )
     state[:, layout.seen] += 1.0
     state[:, layout.last_minute] = float(minute)
@@ -103,6 +135,7 @@ def _count_step(
     state: Array,
     c: CountLayout,
     rl: RarityLayout,
+    rp: RarityParams,
     params: DetectorParams,
     consts: _Constants,
     slots: tuple[int, int],
@@ -110,6 +143,7 @@ def _count_step(
     day: int,
     warm: Mask,
     x: Array,
+    counting: Mask,
 ) -> MetricStep:
     k = len(params.window_half_lives)
     floor = params.rate_floor
@@ -142,7 +176,7 @@ def _count_step(
     rows = np.arange(x.shape[0])
     ratio = obs[rows, best] / exp[rows, best]
     suspicious = warm & (zbest > consts.z_learn)
-    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm)
+    rare = rarity_step(state, rl, rp, zbest, zbest > 0, warm, counting=counting)
     fired = rare.fired
     # The firing window's own figures, per minute: its weighted mean observed and expected.
     per_minute = 1.0 - consts.decay[best]
@@ -186,6 +220,7 @@ def _sentiment_step(
     total: Array,
     negative: Array,
     positive: Array,
+    counting: Mask,
 ) -> MetricStep:
     k = len(params.window_half_lives)
     ks = params.share_prior_posts
@@ -220,7 +255,7 @@ def _sentiment_step(
         1.0,
     )
     suspicious = warm & (zbest > consts.z_learn)
-    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm)
+    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm, counting=counting)
     fired = rare.fired
 
     w = np.where(suspicious, params.anomaly_weight, 1.0)

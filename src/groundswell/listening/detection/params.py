@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from groundswell.listening.detection.rarity import RarityParams
 
@@ -63,11 +63,22 @@ class DetectorParams:
 
     min_wait_minutes: float = 2880.0
     """An alert opens only for evidence rarer, on this series, than once in this many
-    minutes (the expected wait between upcrossings, see ``rarity``): two days."""
+    minutes (the expected wait between upcrossings, see ``rarity``): two days. This
+    holds for negative posts and net sentiment, the signs of trouble."""
+    volume_min_wait_minutes: float = 5760.0
+    """The same for all posts together: four days. A brand's overall volume is the most
+    routinely bursty metric (news, launches, campaigns) and a rise alone may be good
+    news, so it is asked to be rarer before a person is called; a rise carried by
+    complaints still alerts through the negative-posts metric."""
     rarity_half_life_minutes: float = 40320.0
     """Memory of how often each evidence level is crossed: four weeks."""
     rarity_prior_minutes: float = 1440.0
     """Weight of the normal-tail prior on those rates, in minutes of history."""
+    rarity_count_from: float = 0.5
+    """Share of the warm-up after which upcrossings are counted. By half the warm-up the
+    level and hour profile have formed, and the series' own bursts of its second half
+    are better evidence of what is routine than the normal-tail prior alone, which
+    otherwise reads a bursty series' first routine burst after warm-up as rare."""
     settle_deviate: float = 1.5
     """An episode stays open while its evidence is above this deviate …"""
     settle_minutes: float = 10.0
@@ -108,6 +119,10 @@ class DetectorParams:
             settle_steps=self.settle_minutes,
             min_deviate=self.z_alpha,
         )
+
+    @property
+    def volume_rarity(self) -> RarityParams:
+        return replace(self.rarity, min_wait_minutes=self.volume_min_wait_minutes)
 
     @property
     def z_learn(self) -> float:

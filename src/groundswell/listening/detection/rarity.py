@@ -131,6 +131,7 @@ def rarity_step(
     gate: Mask,
     warm: Mask,
     step_minutes: float = 1.0,
+    counting: Mask | None = None,
 ) -> Rarity:
     """Decide episodes for evidence ``e`` (0 where the move is too small), then learn."""
     wait = wait_minutes(state, r, p, e, step_minutes)
@@ -147,9 +148,10 @@ def rarity_step(
     # Only judged steps count: during warm-up the baseline is still forming, and its
     # deviates say more about the detector than about the series.
     n = len(LEVELS)
-    up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS) & warm[:, None]
-    decay = np.where(warm, math.exp2(-1.0 / p.half_life_steps), 1.0)
+    count = warm if counting is None else counting
+    up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS) & count[:, None]
+    decay = np.where(count, math.exp2(-1.0 / p.half_life_steps), 1.0)
     state[:, r.counts : r.counts + n] = state[:, r.counts : r.counts + n] * decay[:, None] + up
-    state[:, r.mass] = state[:, r.mass] * decay + warm
+    state[:, r.mass] = state[:, r.mass] * decay + count
     state[:, r.prev] = e
     return Rarity(opened | continuing, opened, wait)

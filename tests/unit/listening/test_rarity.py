@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from groundswell.listening.detection.rarity import severity_of_wait
-from groundswell.listening.spikes import DetectorBank
+from groundswell.listening.spikes import DetectorBank, DetectorParams
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 DAYS = 10
@@ -95,3 +95,62 @@ def test_on_a_busy_series_a_burst_far_beyond_its_daily_ones_still_alerts() -> No
     assert all(t < last_noon for t in routine)
     larger = _openings_on_a_busy_series(200.0)
     assert [t for t in larger if last_noon <= t < last_noon + 30] != []
+
+
+def _openings_by_metric(
+    params: DetectorParams, days: int, bursts: list[int], *, negative_share: float
+) -> dict[str, list[int]]:
+    """Episode openings per metric of one series of 5 posts a minute (1 negative) with a
+    30-minute burst of 30 posts a minute at each minute in ``bursts``, of which
+    ``negative_share`` are negative."""
+    rng = np.random.default_rng(5)
+    bank = DetectorBank(1, params)
+    minutes = days * 1440
+    total = rng.poisson(5.0, size=minutes).astype(np.float64)
+    negative = np.minimum(rng.poisson(1.0, size=minutes).astype(np.float64), total)
+    burst = rng.poisson(30.0, size=30).astype(np.float64)
+    for start in bursts:
+        total[start : start + 30] = burst
+        negative[start : start + 30] = np.floor(burst * negative_share)
+    opened: dict[str, list[int]] = {}
+    last: dict[str, int] = {}
+    zeros = np.zeros(1)
+    for t in range(minutes):
+        found = bank.step(
+            START + timedelta(minutes=t), total[t : t + 1], negative[t : t + 1], zeros
+        )
+        for d in found[0]:
+            if d.metric not in last or t - last[d.metric] > 30:
+                opened.setdefault(d.metric, []).append(t)
+            last[d.metric] = t
+    return opened
+
+
+def test_all_posts_must_be_rarer_than_negative_posts_to_alert() -> None:
+    # A complaint burst every two and a half days: rare enough for negative posts (a
+    # wait of two days), not for all posts together (four days).
+    days = 12
+    bursts = [int(day * 1440) + 720 for day in (1.0, 3.5, 6.0, 8.5, 11.0)]
+    last = bursts[-1]
+    now = _openings_by_metric(DetectorParams(), days, bursts, negative_share=0.9)
+    assert [t for t in now.get("negative", []) if last <= t < last + 30] != []
+    assert [t for t in now.get("volume", []) if last <= t < last + 30] == []
+    # With the two-day wait for all posts too, the same burst alerts on volume as well.
+    before = _openings_by_metric(
+        DetectorParams(volume_min_wait_minutes=2880.0), days, bursts, negative_share=0.9
+    )
+    assert [t for t in before.get("volume", []) if last <= t < last + 30] != []
+
+
+def test_bursts_of_the_warm_up_second_half_count_as_routine() -> None:
+    # A burst every eight hours from the start: the ones in the second half of the
+    # warm-up teach the ladder, so the first one after warm-up is not news.
+    days = 3
+    bursts = [h * 60 + 200 for h in range(0, days * 24, 8)]
+    first_after = next(t for t in bursts if t >= DetectorParams().warmup_minutes)
+    now = _openings_by_metric(DetectorParams(), days, bursts, negative_share=0.2)
+    assert [t for t in now.get("volume", []) if first_after <= t < first_after + 30] == []
+    only_after = _openings_by_metric(
+        DetectorParams(rarity_count_from=1.0), days, bursts, negative_share=0.2
+    )
+    assert [t for t in only_after.get("volume", []) if first_after <= t < first_after + 30] != []

@@ -34,38 +34,54 @@ def refuse_control(value: str) -> str:
 def check_json_value(value: Any) -> Any:
     """Refuse JSON deeper than ``MAX_JSON_DEPTH``, bigger than ``MAX_JSON_NODES``, holding
     NUL in strings or keys (PostgreSQL's JSONB cannot hold it), integers outside 64 bits,
-    or non-finite numbers. Iterative, so a hostile depth never reaches the recursion limit here."""
+    or non-finite numbers. Iterative, so a hostile depth never reaches the recursion limit
+    here. Every post's ``raw`` passes through this twice (at the edge and again in the
+    worker), so strings, the common leaves, are checked where they are met instead of
+    being stacked."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     nodes = 0
     while stack:
         item, depth = stack.pop()
         nodes += 1
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+            children: Any = item
+            if isinstance(item, dict):
+                for key in item:
+                    if not isinstance(key, str) or "\x00" in key:
+                        raise ValueError("has a key with a NUL character")
+                children = item.values()
+            for child in children:
+                if type(child) is str:
+                    nodes += 1
+                    _check_string(child)
+                else:
+                    stack.append((child, depth + 1))
+        else:
+            _check_leaf(item)
         if nodes > MAX_JSON_NODES:
             raise ValueError(f"has more than {MAX_JSON_NODES} values")
-        if isinstance(item, dict):
-            if depth > MAX_JSON_DEPTH:
-                raise ValueError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
-            for key, child in item.items():
-                if not isinstance(key, str) or "\x00" in key:
-                    raise ValueError("has a key with a NUL character")
-                stack.append((child, depth + 1))
-        elif isinstance(item, list):
-            if depth > MAX_JSON_DEPTH:
-                raise ValueError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, str):
-            if len(item) > MAX_JSON_STRING:
-                raise ValueError(f"has a string longer than {MAX_JSON_STRING} characters")
-            if "\x00" in item:
-                raise ValueError("has a string with a NUL character")
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if not MIN_INT64 <= item <= MAX_INT64:
-                raise ValueError("has an integer outside the 64-bit range")
-        elif isinstance(item, float):
-            if item != item or item in (float("inf"), float("-inf")):
-                raise ValueError("has a number that is not finite")
-        else:
-            raise ValueError(f"holds a {type(item).__name__}, not JSON")
     return value
+
+
+def _check_string(item: str) -> None:
+    if len(item) > MAX_JSON_STRING:
+        raise ValueError(f"has a string longer than {MAX_JSON_STRING} characters")
+    if "\x00" in item:
+        raise ValueError("has a string with a NUL character")
+
+
+def _check_leaf(item: Any) -> None:
+    if isinstance(item, str):
+        _check_string(item)
+    elif isinstance(item, bool) or item is None:
+        return
+    elif isinstance(item, int):
+        if not MIN_INT64 <= item <= MAX_INT64:
+            raise ValueError("has an integer outside the 64-bit range")
+    elif isinstance(item, float):
+        if item != item or item in (float("inf"), float("-inf")):
+            raise ValueError("has a number that is not finite")
+    else:
+        raise ValueError(f"holds a {type(item).__name__}, not JSON")

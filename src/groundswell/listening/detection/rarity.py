@@ -145,8 +145,9 @@ def rarity_step(
     state[:, r.calm] = np.where(now_active, calm, 0.0)
     state[:, r.active] = now_active.astype(np.float64)
 
-    # Only judged steps count: during warm-up the baseline is still forming, and its
-    # deviates say more about the detector than about the series.
+    # Only ``counting`` steps count (judged steps if not given): early in the warm-up the
+    # baseline is still forming, and its deviates say more about the detector than
+    # about the series. The kernel counts from half-way through the warm-up.
     n = len(LEVELS)
     count = warm if counting is None else counting
     up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS) & count[:, None]

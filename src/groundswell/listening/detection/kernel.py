@@ -50,6 +50,21 @@ def _constants(params: DetectorParams) -> _Constants:
     return _Constants(decay, decay * decay, params.z_alpha, params.z_learn)
 
 
+@dataclass(frozen=True, slots=True)
+class _When:
+    """Where the minute falls in the day and week, and which series judge and count it."""
+
+    slots: tuple[int, int]
+    """The two hour-of-day slots the minute lies between."""
+    frac: float
+    """How far it is from the first slot towards the second."""
+    day: int
+    warm: Mask
+    """Past warm-up: judged."""
+    counting: Mask
+    """Far enough into warm-up that rarity crossings are counted."""
+
+
 def _decay(weight: Array, half_life: float) -> Array:
     return np.exp2(-weight / half_life)
 
@@ -81,50 +96,22 @@ def step(
     position = ((local % 1440) + 0.5) / 60.0 - 0.5
     floor = np.floor(position)
     frac = float(position - floor)
-    slots = (int(floor) % 24, (int(floor) + 1) % 24)
     day = (local // 1440 + 3) % 7
-    warm = state[:, layout.seen] >= params.warmup_minutes
-    counting = state[:, layout.seen] >= params.warmup_minutes * params.rarity_count_from
+    seen = state[:, layout.seen]
+    when = _When(
+        slots=(int(floor) % 24, (int(floor) + 1) % 24),
+        frac=frac,
+        day=day,
+        warm=seen >= params.warmup_minutes,
+        counting=seen >= params.warmup_minutes * params.rarity_count_from,
+    )
     consts = _constants(params)
-    volume = _count_step(
-        state,
-        layout.counts[0],
-        layout.rarity[0],
-        params.volume_rarity,
-        params,
-        consts,
-        slots,
-        frac,
-        day,
-        warm,
-        total,
-        counting,
-    )
-    negatives = _count_step(
-        state,
-        layout.counts[1],
-        layout.rarity[1],
-        params.rarity,
-        params,
-        consts,
-        slots,
-        frac,
-        day,
-        warm,
-        negative,
-        counting,
-    )
+    c0, c1 = layout.counts
+    r0, r1, r2 = layout.rarity
+    volume = _count_step(state, c0, r0, params.volume_rarity, params, consts, when, total)
+    negatives = _count_step(state, c1, r1, params.rarity, params, consts, when, negative)
     net = _sentiment_step(
-        state,
-        layout.sentiment,
-        layout.rarity[2],
-        params,
-        consts,
-        warm,
-        total,
-        negative,
-        positive,
-        counting,
+        state, layout.sentiment, r2, params, consts, when, total, negative, positive
     )
     state[:, layout.seen] += 1.0
     state[:, layout.last_minute] = float(minute)
@@ -138,13 +125,10 @@ def _count_step(
     rp: RarityParams,
     params: DetectorParams,
     consts: _Constants,
-    slots: tuple[int, int],
-    frac: float,
-    day: int,
-    warm: Mask,
+    when: _When,
     x: Array,
-    counting: Mask,
 ) -> MetricStep:
+    slots, frac, day, warm = when.slots, when.frac, when.day, when.warm
     k = len(params.window_half_lives)
     floor = params.rate_floor
     overall = (state[:, c.glob_num] + floor) / (state[:, c.glob_mass] + 1.0)
@@ -176,7 +160,7 @@ def _count_step(
     rows = np.arange(x.shape[0])
     ratio = obs[rows, best] / exp[rows, best]
     suspicious = warm & (zbest > consts.z_learn)
-    rare = rarity_step(state, rl, rp, zbest, zbest > 0, warm, counting=counting)
+    rare = rarity_step(state, rl, rp, zbest, zbest > 0, warm, counting=when.counting)
     fired = rare.fired
     # The firing window's own figures, per minute: its weighted mean observed and expected.
     per_minute = 1.0 - consts.decay[best]
@@ -216,12 +200,12 @@ def _sentiment_step(
     rl: RarityLayout,
     params: DetectorParams,
     consts: _Constants,
-    warm: Mask,
+    when: _When,
     total: Array,
     negative: Array,
     positive: Array,
-    counting: Mask,
 ) -> MetricStep:
+    warm = when.warm
     k = len(params.window_half_lives)
     ks = params.share_prior_posts
     tot = state[:, s.share_tot] + ks
@@ -255,7 +239,7 @@ def _sentiment_step(
         1.0,
     )
     suspicious = warm & (zbest > consts.z_learn)
-    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm, counting=counting)
+    rare = rarity_step(state, rl, params.rarity, zbest, zbest > 0, warm, counting=when.counting)
     fired = rare.fired
 
     w = np.where(suspicious, params.anomaly_weight, 1.0)

@@ -32,6 +32,7 @@ from groundswell.crm.lookup import (
     rows_in,
 )
 from groundswell.crm.models import Interaction
+from groundswell.crm.sqlite_insert import insert_returning_sqlite
 from groundswell.crm.threading import Key
 from groundswell.crm.visibility import PRIVATE_KINDS, stored_private
 from groundswell.enrichment.base import Enrichment
@@ -174,23 +175,16 @@ def _insert_interactions(
         )
     channel_key = {v: k for k, v in channel_ids.items()}
     stored: list[StoredInteraction] = []
-    table = INTERACTIONS
     now = utcnow()
     for row in rows:
         row["ingested_at"] = now
-    stmt = (
-        dialect_insert(session, table)
-        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-        .returning(table.c.id, table.c.channel_id, table.c.external_id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         inserted = _insert_returning_pipelined(session, rows)
+    elif dialect == "sqlite":
+        inserted = insert_returning_sqlite(session, rows)
     else:
-        inserted = [
-            cast(tuple[int, int, str], tuple(returned))
-            for part in chunks(rows, 1000)
-            for returned in session.execute(stmt, part).all()
-        ]
+        inserted = insert_returning_orm(session, rows)
     for iid, cid, ext in inserted:
         key = (channel_key[cid], ext)
         direction, contact_id, conv_id, label, subjects, private = meta[key]
@@ -200,6 +194,24 @@ def _insert_interactions(
             )
         )
     return stored
+
+
+def insert_returning_orm(
+    session: Session, rows: list[dict[str, Any]]
+) -> list[tuple[int, int, str]]:
+    """The same insert through SQLAlchemy's executemany, for any other dialect (and the
+    reference the driver-level paths are tested against)."""
+    table = INTERACTIONS
+    stmt = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+        .returning(table.c.id, table.c.channel_id, table.c.external_id)
+    )
+    return [
+        cast(tuple[int, int, str], tuple(returned))
+        for part in chunks(rows, 1000)
+        for returned in session.execute(stmt, part).all()
+    ]
 
 
 def _private_kind_keys(session: Session, keys: set[str]) -> frozenset[str]:

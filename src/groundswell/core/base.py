@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,6 +23,25 @@ NAMING_CONVENTION = {
 }
 
 
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME with a cheaper writer that stores the very same text.
+
+    SQLAlchemy formats each value through a ``%``-format over a dict of its fields;
+    ``isoformat`` with microseconds yields the identical ``YYYY-MM-DD HH:MM:SS.ffffff``
+    (the dialect's default storage format) in one C call. Every stored post writes about
+    ten timestamps, so this was a measurable share of storing a post. Reading back is
+    the dialect's own parser, unchanged.
+    """
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return value.isoformat(" ", "microseconds")
+
+        return process
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every engine.
 
@@ -32,6 +51,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDateTime())  # type: ignore[no-untyped-call]
+        return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         # Called for every datetime of every row written (about ten per stored post),

@@ -1,9 +1,10 @@
 """Hidden states of the frozen lower layers, computed once before fine-tuning.
 
-On two shared CPU cores a full fine-tune of six layers does not fit in a training budget
-of minutes. The lower layers stay frozen, so their output for each training post never
-changes: it is computed once, through the same int8 ONNX kernels that run in production,
-and only the top layers and the heads are trained on it, epoch after epoch.
+The embeddings (and any encoder layers left frozen) never change during training, so
+their output for each training post is computed once, through the same int8 ONNX kernels
+that run in production, and only the layers above and the heads are trained on it,
+epoch after epoch. With ``--trainable-layers 6`` (a full fine-tune above the
+embeddings) that is the embeddings alone, whose graph takes no attention mask.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def lower_states(encoder: Any, count: int, ids: Sequence[Sequence[int]]) -> list
             )
         quantize_dynamic(str(raw), str(small), weight_type=QuantType.QInt8)
         session = ort.InferenceSession(str(small), providers=["CPUExecutionProvider"])
+    # With no frozen layer the graph is the embeddings alone and takes no mask.
+    takes_mask = any(i.name == "attention_mask" for i in session.get_inputs())
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     states: list[np.ndarray] = [np.zeros((0, 0), np.float16)] * len(ids)
     for start in range(0, len(order), CACHE_BATCH):
@@ -74,7 +77,12 @@ def lower_states(encoder: Any, count: int, ids: Sequence[Sequence[int]]) -> list
         for row, i in enumerate(chosen):
             input_ids[row, : len(ids[i])] = ids[i]
             mask[row, : len(ids[i])] = 1
-        (hidden,) = session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        feed = (
+            {"input_ids": input_ids, "attention_mask": mask}
+            if takes_mask
+            else {"input_ids": input_ids}
+        )
+        (hidden,) = session.run(None, feed)
         for row, i in enumerate(chosen):
             states[i] = hidden[row, : len(ids[i])].astype(np.float16)
     return states

@@ -102,3 +102,32 @@ def test_short_posts_in_other_latin_languages_stay_themselves(text: str, code: s
     result = detect_language(text)
     assert result.code == code
     assert 0.5 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nb"])
+def test_common_words_are_the_commonest_of_the_frequency_list(lang: str) -> None:
+    # Read from wordfreq's buckets without a sort: the same words and Zipf values as
+    # ranking the whole frequency dictionary, as the word check was first written.
+    import math
+
+    from wordfreq import get_frequency_dict
+
+    from groundswell.enrichment.language import WORDS_PER_LANGUAGE, _common_words
+
+    freqs = get_frequency_dict(lang, wordlist="small")
+    ranked = sorted(freqs.items(), key=lambda kv: -kv[1])[:WORDS_PER_LANGUAGE]
+    expected = {word: math.log10(freq * 1e9) for word, freq in ranked}
+    assert _common_words(lang) == expected
+    assert len(expected) == WORDS_PER_LANGUAGE
+
+
+def test_the_word_check_memo_is_bounded_and_answers_the_same_after_a_reset() -> None:
+    from groundswell.enrichment.language import _WordTable
+
+    table = _WordTable(({"the": 7.5, "de": 5.0}, {"de": 7.7}))
+    table.MEMO_LIMIT = 2
+    assert table.pairs("de") == ((0, 5.0), (1, 7.7))
+    assert table.pairs("the") == ((0, 7.5),)
+    assert table.pairs("zzz") == ()
+    assert len(table.memo) == 1
+    assert table.pairs("de") == ((0, 5.0), (1, 7.7))

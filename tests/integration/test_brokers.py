@@ -291,3 +291,26 @@ def test_publishing_from_an_event_loop_to_unreachable_redis_raises_a_clear_error
     with pytest.raises(BrokerUnavailableError, match=r"127\.0\.0\.1:1"):
         asyncio.run(publish_from_loop(adapter, "s", GROUP, [b"x"]))
     adapter.close()
+
+
+def test_a_woken_memory_read_returns_before_its_wait_runs_out(stream: str) -> None:
+    # A stopping loop wakes its own blocked read; without that, the app's shutdown
+    # waited for the read's whole wait (a second for the pipeline loop).
+    import threading
+
+    broker = MemoryBroker()
+    broker.ensure_group(stream, GROUP)
+    got: list[list[object]] = []
+    reader = threading.Thread(
+        target=lambda: got.append(list(broker.read(stream, GROUP, "a", count=5, block_ms=600_000)))
+    )
+    reader.start()
+    deadline = time.monotonic() + 60  # the read alone would wait ten minutes
+    while reader.is_alive() and time.monotonic() < deadline:
+        broker.wake_readers()  # again, in case the read had not started waiting yet
+        reader.join(0.05)
+    assert not reader.is_alive()
+    assert got == [[]]
+    # Later reads block and deliver as before.
+    broker.publish(stream, payloads(1))
+    assert [m.payload for m in broker.read(stream, GROUP, "a", count=5, block_ms=1000)] == [b"m0"]

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 class EmbeddedWorker:
     def __init__(self, settings: Settings, db: Database, broker: Broker) -> None:
+        self.broker = broker
         self.loop, self.stage = process_loop(settings, db, broker, consumer=consumer_name())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="groundswell-worker", daemon=True)
@@ -49,6 +50,7 @@ class EmbeddedWorker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.broker.wake_readers()
         if self.connectors is not None:
             self.connectors.stop(timeout)
         self.listen.stop(timeout)

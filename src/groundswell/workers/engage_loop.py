@@ -42,6 +42,7 @@ class EngageLoop:
     ) -> None:
         self.db = db
         self.settings = settings
+        self.broker = broker
         self.registry = registry or process_registry
         self._configured = ConfiguredConnectors(db, settings, self.registry)
         if settings.standin_channels:
@@ -100,6 +101,7 @@ class EngageLoop:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.broker.wake_readers()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout)

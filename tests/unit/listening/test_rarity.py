@@ -64,26 +64,31 @@ def test_a_burst_that_comes_every_day_stops_alerting_but_a_rare_one_does() -> No
     assert len(bursty) < DAYS - 1
 
 
-def _openings_on_a_busy_series(last_day_size: float) -> list[int]:
-    """Volume openings of one busy series (20 posts a minute) with a 20× burst at noon
-    every day but the last, whose noon burst is ``last_day_size`` times the base."""
+def _openings_on_busy_series(last_day_sizes: list[float]) -> list[list[int]]:
+    """Volume openings of busy series (20 posts a minute), one per entry of
+    ``last_day_sizes``, stepped together: each has a 20× burst at noon every day but the
+    last, whose noon burst is that entry times the base."""
     rng = np.random.default_rng(11)
-    bank = DetectorBank(1)
+    rows = len(last_day_sizes)
+    bank = DetectorBank(rows)
     minutes = DAYS * 1440
-    base = rng.poisson(20.0, size=(1, minutes)).astype(np.float64)
+    base = rng.poisson(20.0, size=(rows, minutes)).astype(np.float64)
     for day in range(DAYS):
         noon = day * 1440 + 720
-        size = last_day_size if day == DAYS - 1 else 20.0
-        base[0, noon : noon + 30] = rng.poisson(20.0 * size, size=30)
-    opened: list[int] = []
-    last: int | None = None
-    zeros = np.zeros(1)
+        for r, last_size in enumerate(last_day_sizes):
+            size = last_size if day == DAYS - 1 else 20.0
+            base[r, noon : noon + 30] = rng.poisson(20.0 * size, size=30)
+    opened: list[list[int]] = [[] for _ in range(rows)]
+    last: list[int | None] = [None] * rows
+    zeros = np.zeros(rows)
     for t in range(minutes):
         found = bank.step(START + timedelta(minutes=t), base[:, t], zeros, zeros)
-        if any(d.metric == "volume" for d in found[0]):
-            if last is None or t - last > 30:
-                opened.append(t)
-            last = t
+        for r in range(rows):
+            if any(d.metric == "volume" for d in found[r]):
+                previous = last[r]
+                if previous is None or t - previous > 30:
+                    opened[r].append(t)
+                last[r] = t
     return opened
 
 
@@ -91,9 +96,8 @@ def test_on_a_busy_series_a_burst_far_beyond_its_daily_ones_still_alerts() -> No
     # The daily bursts reach deviates far above 32; the ladder must go beyond them, or
     # a burst ten times larger would read as the same, routine level.
     last_noon = (DAYS - 1) * 1440 + 720
-    routine = _openings_on_a_busy_series(20.0)
+    routine, larger = _openings_on_busy_series([20.0, 200.0])
     assert all(t < last_noon for t in routine)
-    larger = _openings_on_a_busy_series(200.0)
     assert [t for t in larger if last_noon <= t < last_noon + 30] != []
 
 

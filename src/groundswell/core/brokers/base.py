@@ -57,6 +57,13 @@ class Broker(Protocol):
     def backlog(self, stream: str, group: str) -> int:
         """Messages not yet delivered to the group plus those pending."""
 
+    def wake_readers(self) -> None:
+        """Make reads blocked right now return at once (with nothing, if nothing came).
+
+        A stopping loop sets its stop flag, then wakes its own blocked read, so it ends
+        now rather than when the read's wait runs out.
+        """
+
     def close(self) -> None: ...
 
 

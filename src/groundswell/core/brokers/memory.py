@@ -37,6 +37,7 @@ class MemoryBroker:
         self._groups: dict[str, dict[str, _Group]] = {}
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
+        self._wakes = 0
 
     def ensure_group(self, stream: str, group: str) -> None:
         with self._cond:
@@ -70,7 +71,8 @@ class MemoryBroker:
         deadline = time.monotonic() + block_ms / 1000
         with self._cond:
             g = self._groups.setdefault(stream, {}).setdefault(group, _Group())
-            while not g.queue and block_ms > 0:
+            wakes = self._wakes
+            while not g.queue and block_ms > 0 and self._wakes == wakes:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
@@ -138,6 +140,11 @@ class MemoryBroker:
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining if remaining is not None else 0.5)
+
+    def wake_readers(self) -> None:
+        with self._cond:
+            self._wakes += 1
+            self._cond.notify_all()
 
     def close(self) -> None:
         return None

@@ -383,6 +383,11 @@ class RedisStreamsBroker:
                 removed.append(consumer.name)
         return removed
 
+    def wake_readers(self) -> None:
+        """Nothing to do: a blocked ``XREADGROUP`` cannot be cut short from another
+        thread, and the loops read with waits of a second or less, so a stopping loop
+        ends within that."""
+
     def close(self) -> None:
         self._client.close()
         client, loop = self._aclient, self._aloop

@@ -60,8 +60,18 @@ def truncate_all(db: Database) -> None:
     meta = load_all_models().metadata
     with db.engine.begin() as conn:
         if db.dialect == "postgresql":
-            names = ", ".join(t.name for t in meta.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE in dependency order, then every sequence back to 1: what TRUNCATE
+            # ... RESTART IDENTITY gives, in a sixth of its time on the few rows a test
+            # leaves (TRUNCATE makes new files for every table, 0.13 s for 64 tables).
+            for table in reversed(meta.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(
+                sa.text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+                )
+            )
         else:
             for table in reversed(meta.sorted_tables):
                 conn.execute(table.delete())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from groundswell.listening.detection.rarity import RarityParams
 
@@ -133,8 +134,10 @@ def normal_sf(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
+@lru_cache(maxsize=256)
 def normal_isf(p: float) -> float:
-    """Inverse of ``normal_sf`` by bisection; called once per parameter set."""
+    """Inverse of ``normal_sf`` by bisection (200 halvings), remembered per ``p``: the
+    kernel asks for its thresholds on every step, and a parameter set has only a few."""
     lo, hi = -40.0, 40.0
     for _ in range(200):
         mid = (lo + hi) / 2

@@ -190,8 +190,10 @@ class _WordTable:
     as posts arrive, so building the table costs only reading the word lists.
     """
 
-    MEMO_LIMIT = 500_000
-    """Distinct words remembered before the memo starts again (bounds memory)."""
+    MEMO_LIMIT = 100_000
+    """Distinct words remembered before the memo starts again: at most a few tens of MB
+    however varied (or hostile) the words, and the fallback's working vocabulary of
+    common words fits many times over."""
 
     def __init__(self, tables: tuple[dict[str, float], ...]) -> None:
         self.tables = tables

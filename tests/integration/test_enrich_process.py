@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,13 +19,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from groundswell.core.brokers import Message
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
 from groundswell.crm.models import Conversation, Interaction
+from groundswell.enrichment.base import Enrichment
 from groundswell.enrichment.pipeline import Enricher, PostFacts
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import submit_posts
 from groundswell.listening.models import Subject
+from groundswell.workers.enrich_ahead import AHEAD_CHUNK, EnrichAhead
 from groundswell.workers.enrich_process import EnrichmentProcess
 from groundswell.workers.loops import process_loop
 from groundswell.workers.process_stage import chunk_sizes
@@ -65,8 +69,16 @@ def posts(n: int = 320) -> list[InboundPost]:
     return out
 
 
-def store(url: str, batch: list[InboundPost], *, child: bool, kill_child: bool = False) -> Database:
-    settings = make_settings(url, enrichment_process=child)
+def store(
+    url: str,
+    batch: list[InboundPost],
+    *,
+    child: bool,
+    kill_child: bool = False,
+    batch_size: int = 500,
+    taken: list[int] | None = None,
+) -> Database:
+    settings = make_settings(url, enrichment_process=child, batch_size=batch_size)
     db = Database(settings)
     with db.session() as s:
         s.add(Subject(name="United", query="united"))
@@ -81,6 +93,13 @@ def store(url: str, batch: list[InboundPost], *, child: bool, kill_child: bool =
         stage.enrich_process.submit = lambda facts: (  # type: ignore[method-assign]
             submitted.append(len(facts)) or real_submit(facts)
         )
+        if taken is not None:  # how many enrichments each batch found started ahead
+            assert stage.ahead is not None
+            real_take = stage.ahead.take
+            stage.ahead.take = lambda ids: (  # type: ignore[method-assign]
+                found := real_take(ids),
+                taken.append(len(found)),
+            )[0]
     try:
         if kill_child:
             assert stage.enrich_process is not None
@@ -130,6 +149,96 @@ def test_the_child_process_stores_what_one_process_stores(tmp_path: Path) -> Non
     assert any(r[5] for r in expected)  # subjects matched in the child too
     alone.dispose()
     beside.dispose()
+
+
+def test_batches_enriched_ahead_store_what_one_process_stores(tmp_path: Path) -> None:
+    """Batches of 100: each batch after the first was enriched while the one before it
+    was stored (the loop reads ahead), and the rows are the same."""
+    batch = posts()
+    alone = store(migrated_sqlite_url(tmp_path / "alone.db"), batch, child=False, batch_size=100)
+    taken: list[int] = []
+    ahead = store(
+        migrated_sqlite_url(tmp_path / "ahead.db"),
+        batch,
+        child=True,
+        batch_size=100,
+        taken=taken,
+    )
+    assert [n for n in taken if n] == [100, 100, 21]  # batches 2-4 came enriched ahead
+    assert rows(ahead) == rows(alone)
+    alone.dispose()
+    ahead.dispose()
+
+
+class CountingEnricher(Enricher):
+    def __init__(self) -> None:
+        super().__init__(sentiment_mode="lexicon")
+        self.enriched = 0
+
+    def enrich_many(self, facts: list[PostFacts]) -> list[Enrichment]:  # type: ignore[override]
+        self.enriched += len(facts)
+        return super().enrich_many(facts)
+
+
+def message(i: int) -> Message:
+    return Message(id=f"m{i}", payload=f"payload {i}".encode())
+
+
+def test_chunks_the_child_has_not_started_are_enriched_here() -> None:
+    """The writer does not wait for work the child has not begun: it takes it back."""
+    process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+    process.start()
+    here = CountingEnricher()
+    texts = [TEXTS[i % len(TEXTS)] + f" {i}" for i in range(20 * AHEAD_CHUNK)]
+    facts = [PostFacts(text=t) for t in texts]
+    ahead = EnrichAhead(process, here)
+    items = [(message(i), posts(11)[0], f) for i, f in enumerate(facts)]
+    try:
+        ahead.start(items)
+        first = ahead._chunks[0].future
+        while not (first.running() or first.done()):  # the child has the first chunk
+            time.sleep(0.001)
+        assert ahead.post(message(3)) is not None
+        assert ahead.post(Message(id="m3", payload=b"other bytes")) is None
+        found = ahead.take({f"m{i}" for i in range(len(facts))})
+    finally:
+        process.close()
+    assert here.enriched > 0  # queued chunks were cancelled and done here
+    assert here.enriched < len(facts)  # the child did its share
+    expected = Enricher(sentiment_mode="lexicon").enrich_many(facts)
+    assert [found[f"m{i}"] for i in range(len(facts))] == expected
+    assert len(ahead) == 0
+
+
+def test_a_child_that_dies_with_chunks_ahead_costs_nothing() -> None:
+    process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+    process.start()
+    here = CountingEnricher()
+    facts = [PostFacts(text=f"{TEXTS[i % len(TEXTS)]} {i}") for i in range(3 * AHEAD_CHUNK)]
+    ahead = EnrichAhead(process, here)
+    try:
+        process._executor().submit(os._exit, 1)  # dies before reaching the chunks
+        ahead.start([(message(i), posts(11)[0], f) for i, f in enumerate(facts)])
+        found = ahead.take({f"m{i}" for i in range(len(facts))})
+    finally:
+        process.close()
+    expected = Enricher(sentiment_mode="lexicon").enrich_many(facts)
+    assert [found[f"m{i}"] for i in range(len(facts))] == expected
+
+
+def test_what_was_started_ahead_two_rounds_ago_is_dropped() -> None:
+    process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+    process.start()
+    ahead = EnrichAhead(process, Enricher(sentiment_mode="lexicon"))
+    one = posts(11)[0]
+    try:
+        for r in range(3):
+            ahead.start([(message(r), one, PostFacts(text=f"round {r}"))])
+        assert ahead.post(message(0)) is None  # never taken: dropped
+        assert ahead.post(message(1)) is not None
+        assert set(ahead.take({"m0", "m1", "m2"})) == {"m1", "m2"}
+    finally:
+        process.close()
 
 
 @pytest.mark.parametrize(

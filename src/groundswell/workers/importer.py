@@ -101,8 +101,10 @@ def import_file(
                     )
             submit_posts(broker, settings, posts)
             if loop is not None:
-                loop.drain()
+                loop.drain(leave=settings.batch_size)
             bar.update(len(chunk))
+    if loop is not None:
+        loop.drain()
     if stage is not None:
         report.stored = stage.stored_total
         stage.close()

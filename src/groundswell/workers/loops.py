@@ -39,5 +39,6 @@ def process_loop(
         batch_size=settings.batch_size,
         reclaim_idle_ms=settings.reclaim_idle_ms,
         max_deliveries=settings.max_deliveries,
+        prefetch=stage.prefetch if stage.ahead is not None else None,
     )
     return loop, stage

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import orjson
@@ -30,6 +31,7 @@ from groundswell.core.runtime import tune_gc_for_throughput
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.chat_consent import record_chat_consents
 from groundswell.crm.remember import RememberResult, remember_batch
+from groundswell.enrichment.base import Enrichment
 from groundswell.enrichment.pipeline import Enricher, PostFacts
 from groundswell.ingestion.outbound import BrandAccounts
 from groundswell.ingestion.schemas import InboundPost
@@ -37,6 +39,7 @@ from groundswell.ingestion.service import events_stream, record_rejections
 from groundswell.listening.models import Subject
 from groundswell.notify import events
 from groundswell.settings import Settings
+from groundswell.workers.enrich_ahead import EnrichAhead
 from groundswell.workers.enrich_process import EnrichmentProcess
 from groundswell.workers.runner import BatchOutcome
 
@@ -132,11 +135,15 @@ class ProcessStage:
             if settings.enrichment_process and settings.sentiment == "lexicon"
             else None
         )
+        self.ahead: EnrichAhead | None = None
         if self.enrich_process is not None:
             self.enrich_process.warm_up()
+            self.ahead = EnrichAhead(self.enrich_process, self.enricher)
 
     def close(self) -> None:
         """Stop the enrichment process, if any (it also stops with this process)."""
+        if self.ahead is not None:
+            self.ahead.discard()
         if self.enrich_process is not None:
             self.enrich_process.close()
 
@@ -154,17 +161,44 @@ class ProcessStage:
             self.enrich_process.set_subjects(subjects)
         self._subjects_loaded_at = now
 
+    def _decode(self, message: Message) -> InboundPost:
+        """The message's post, marked outbound when a brand account wrote it.
+
+        Raises ``ValidationError`` for a payload that is not a post."""
+        post = InboundPost.model_validate_json(message.payload, context=_DECODE_CONTEXT)
+        return self.brand_accounts.mark(post)
+
+    def prefetch(self, messages: list[Message]) -> None:
+        """The loop's next batch: decode it and start enriching it in the child now, so
+        storing this batch and enriching the next run at once (``enrich_ahead``)."""
+        if self.ahead is None or self.enrich_process is None or not self.enrich_process.ready():
+            return
+        self.refresh_subjects()  # the loop reads ahead before it handles its first batch
+        items = []
+        for message in messages:
+            try:
+                post = self._decode(message)
+            except ValidationError:
+                continue  # handled (and recorded) when its turn comes
+            items.append((message, post, facts_of(post)))
+        if items:
+            self.ahead.start(items)
+
     def handle(self, messages: list[Message]) -> BatchOutcome:
         self.refresh_subjects()
         decoded: list[tuple[Message, InboundPost]] = []
         undecodable: list[tuple[Message, str]] = []
         for message in messages:
+            ready = self.ahead.post(message) if self.ahead is not None else None
+            if ready is not None:
+                decoded.append((message, ready))
+                continue
             try:
-                post = InboundPost.model_validate_json(message.payload, context=_DECODE_CONTEXT)
+                post = self._decode(message)
             except ValidationError as exc:
                 undecodable.append((message, f"undecodable message: {exc.errors()[0]['msg']}"))
                 continue
-            decoded.append((message, self.brand_accounts.mark(post)))
+            decoded.append((message, post))
         if undecodable:
             with self.db.session() as session:
                 record_rejections(
@@ -198,6 +232,10 @@ class ProcessStage:
         if not decoded:
             return None
         posts = [p for _, p in decoded]
+        if self.ahead is not None and len(self.ahead):
+            ahead = self.ahead.take({m.id for m, _ in decoded})
+            if ahead:
+                return self._store_enriched(decoded, ahead)
         if (
             self.enrich_process is not None
             and len(posts) >= 2 * MIN_CHUNK
@@ -206,6 +244,24 @@ class ProcessStage:
             return self._store_overlapped(posts)
         with STAGE_SECONDS.labels("enrich").time():
             enrichments = self.enricher.enrich_many([facts_of(p) for p in posts])
+        with STAGE_SECONDS.labels("remember").time(), self.db.session(write=True) as session:
+            result = remember_batch(
+                session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels
+            )
+            self._after_remember(session, result, posts)
+        return self._stored(result)
+
+    def _store_enriched(
+        self, decoded: list[tuple[Message, InboundPost]], ahead: dict[str, Enrichment]
+    ) -> RememberResult:
+        """Remember a batch whose enrichment was started ahead; the rest is enriched here."""
+        missing = [p for m, p in decoded if m.id not in ahead]
+        extra: Iterator[Enrichment] = iter(())
+        if missing:
+            with STAGE_SECONDS.labels("enrich").time():
+                extra = iter(self.enricher.enrich_many([facts_of(p) for p in missing]))
+        enrichments = [ahead[m.id] if m.id in ahead else next(extra) for m, _ in decoded]
+        posts = [p for _, p in decoded]
         with STAGE_SECONDS.labels("remember").time(), self.db.session(write=True) as session:
             result = remember_batch(
                 session, items=list(zip(posts, enrichments, strict=True)), channels=self.channels

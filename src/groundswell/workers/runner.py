@@ -40,6 +40,9 @@ class BatchOutcome:
 
 Handler = Callable[[list[Message]], BatchOutcome]
 DeadLetter = Callable[[Message, str], None]
+Prefetch = Callable[[list[Message]], None]
+"""Told of the next batch before the current one is handled, so a stage can start
+work on it that does not touch the database (the process stage's enrichment)."""
 
 
 class ConsumerLoop:
@@ -59,6 +62,7 @@ class ConsumerLoop:
         reclaim_idle_ms: int = 30000,
         max_deliveries: int = 5,
         reclaim_every_s: float = 5.0,
+        prefetch: Prefetch | None = None,
     ) -> None:
         if batch_size < 1 or max_deliveries < 1:
             raise ValueError("batch_size and max_deliveries must be at least 1")
@@ -68,6 +72,10 @@ class ConsumerLoop:
         self.batch_size, self.block_ms = batch_size, block_ms
         self.reclaim_idle_ms, self.max_deliveries = reclaim_idle_ms, max_deliveries
         self.reclaim_every_s = reclaim_every_s
+        self.prefetch = prefetch
+        self._ahead: list[Message] = []
+        """Read, handed to ``prefetch``, not yet handled: the next round handles them first.
+        They are pending in the broker like any read message, so a crash loses nothing."""
         self._group_ready = False
         self._next_reclaim = float("-inf")  # the first round takes over a dead consumer's work
         self._last_error: OrderedDict[str, str] = OrderedDict()
@@ -82,6 +90,12 @@ class ConsumerLoop:
             self.broker.ensure_group(self.stream, self.group)
             self._group_ready = True
         batch, settled = self._reclaim_due()
+        if batch and self._ahead:  # a reclaimed message is handled once, as reclaimed
+            again = {m.id for m in batch}
+            self._ahead = [m for m in self._ahead if m.id not in again]
+        room = self.batch_size - len(batch)
+        batch += self._ahead[:room]
+        self._ahead = self._ahead[room:]
         room = self.batch_size - len(batch)
         if room > 0:
             block = 0 if batch or settled else self.block_ms
@@ -90,7 +104,26 @@ class ConsumerLoop:
             )
         if not batch:
             return settled
+        if self.prefetch is not None:
+            self._read_ahead()
         return settled + self._handle(batch)
+
+    def _read_ahead(self) -> None:
+        """Read the next batch (without waiting) and show it to ``prefetch``.
+
+        Best effort: a failure here only means the next batch starts cold.
+        """
+        assert self.prefetch is not None
+        room = self.batch_size - len(self._ahead)
+        if room <= 0:
+            return
+        try:
+            ahead = self.broker.read(self.stream, self.group, self.consumer, count=room, block_ms=0)
+            if ahead:
+                self._ahead += ahead
+                self.prefetch(ahead)
+        except Exception:
+            log.warning("%s/%s: reading ahead failed", self.stream, self.group, exc_info=True)
 
     def _reclaim_due(self) -> tuple[list[Message], int]:
         """Take over idle pending messages; dead-letter those out of attempts."""
@@ -186,8 +219,14 @@ class ConsumerLoop:
             else:
                 backoff = 0.0
 
-    def drain(self) -> int:
-        """Run until the group has no backlog; returns how many messages were acked.
+    def drain(self, *, leave: int = 0) -> int:
+        """Run until the group's backlog is at most ``leave``; returns how many messages
+        were acked.
+
+        An importer that publishes a file in chunks drains with ``leave`` above zero
+        between chunks, so the batch read ahead (``prefetch``) is still in flight when the
+        next chunk arrives instead of every chunk starting cold; it drains with ``leave=0``
+        at the end.
 
         Failed messages keep the backlog up until they are retried or dead-lettered, so
         when a round settles nothing the next one reclaims at once rather than on the
@@ -197,7 +236,7 @@ class ConsumerLoop:
         while True:
             settled = self.run_once()
             total += settled
-            if self.broker.backlog(self.stream, self.group) == 0:
+            if self.broker.backlog(self.stream, self.group) <= leave:
                 return total
             if settled == 0:
                 self._next_reclaim = float("-inf")

@@ -224,3 +224,94 @@ def test_logs_never_contain_payloads(
     assert dead.got
     assert caplog.records
     assert "alice" not in caplog.text
+
+
+class Ahead:
+    """A prefetch hook that records what it was shown, and may fail."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.shown: list[list[bytes]] = []
+
+    def __call__(self, batch: list[Message]) -> None:
+        self.shown.append([m.payload for m in batch])
+        if self.fail:
+            raise RuntimeError("could not start the next batch")
+
+
+def prefetching_loop(
+    broker: MemoryBroker, handler: Recorder, ahead: Ahead, **kw: int | float
+) -> ConsumerLoop:
+    loop = make_loop(broker, handler, DeadLetters(), **kw)
+    loop.prefetch = ahead
+    return loop
+
+
+def test_the_next_batch_is_shown_before_this_one_is_handled(broker: MemoryBroker) -> None:
+    ahead = Ahead()
+    seen_when_handling: list[int] = []
+    handler = Recorder()
+    real = handler.__call__
+
+    def handle(batch: list[Message]) -> BatchOutcome:
+        seen_when_handling.append(len(ahead.shown))
+        return real(batch)
+
+    loop = make_loop(broker, handle, DeadLetters(), batch_size=2, reclaim_every_s=3600)  # type: ignore[arg-type]
+    loop.prefetch = ahead
+    broker.publish(STREAM, [b"1", b"2", b"3", b"4", b"5"])
+    assert loop.drain() == 5
+    assert ahead.shown == [[b"3", b"4"], [b"5"]]
+    assert seen_when_handling == [1, 2, 2]  # shown first, handled a round later
+    assert [[m.payload for m in b] for b in handler.batches] == [
+        [b"1", b"2"],
+        [b"3", b"4"],
+        [b"5"],
+    ]
+    assert broker.backlog(STREAM, GROUP) == 0
+
+
+def test_a_failing_prefetch_loses_nothing(broker: MemoryBroker) -> None:
+    handler, ahead = Recorder(), Ahead(fail=True)
+    loop = prefetching_loop(broker, handler, ahead, batch_size=2, reclaim_every_s=3600)
+    broker.publish(STREAM, [b"1", b"2", b"3", b"4"])
+    assert loop.drain() == 4
+    assert handler.attempts == {b"1": 1, b"2": 1, b"3": 1, b"4": 1}
+
+
+def test_messages_read_ahead_stay_pending_until_handled(broker: MemoryBroker) -> None:
+    """Read ahead is read, not done: a crash before they are handled loses nothing."""
+    handler, ahead = Recorder(), Ahead()
+    loop = prefetching_loop(broker, handler, ahead, batch_size=2, reclaim_every_s=3600)
+    broker.publish(STREAM, [b"1", b"2", b"3", b"4"])
+    assert loop.run_once() == 2
+    assert broker.pending(STREAM, GROUP) == 2  # 3 and 4, read ahead
+    assert broker.backlog(STREAM, GROUP) == 2
+    # the process dies here; another consumer takes the read-ahead messages over
+    other = make_loop(broker, Recorder(), DeadLetters(), reclaim_idle_ms=0)
+    assert other.run_once() == 2
+    assert broker.backlog(STREAM, GROUP) == 0
+
+
+def test_a_reclaimed_message_read_ahead_is_handled_once(broker: MemoryBroker) -> None:
+    handler, ahead = Recorder(fail={b"2"}), Ahead()
+    loop = prefetching_loop(broker, handler, ahead, batch_size=2, reclaim_idle_ms=0)
+    broker.publish(STREAM, [b"1", b"2", b"3", b"4"])
+    loop.run_once()  # 1 done, 2 failed; 3 and 4 read ahead
+    handler.fail.clear()
+    loop.drain()
+    assert handler.attempts == {b"1": 1, b"2": 2, b"3": 1, b"4": 1}
+    assert broker.backlog(STREAM, GROUP) == 0
+
+
+def test_drain_can_leave_a_batch_in_flight(broker: MemoryBroker) -> None:
+    handler, ahead = Recorder(), Ahead()
+    loop = prefetching_loop(broker, handler, ahead, batch_size=3, reclaim_every_s=3600)
+    broker.publish(STREAM, [str(i).encode() for i in range(10)])
+    assert loop.drain(leave=3) == 9
+    assert broker.backlog(STREAM, GROUP) == 1  # "9", read ahead, not yet handled
+    assert ahead.shown[-1] == [b"9"]
+    broker.publish(STREAM, [b"10", b"11"])
+    assert loop.drain() == 3
+    assert sorted(handler.attempts) == sorted(str(i).encode() for i in range(12))
+    assert set(handler.attempts.values()) == {1}

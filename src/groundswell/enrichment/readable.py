@@ -25,7 +25,8 @@ cost grows with the square of the words its emoji descriptions add."""
 
 _NAMES = re.compile(r"(?<!\w)@\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+"""Latin letters: every character here is also a ``_LETTER`` (× and ÷ are left out)."""
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d]", re.UNICODE
 )
@@ -34,9 +35,10 @@ _EMOJI = re.compile(
 def is_readable(text: str, *, limit: int = 2_000) -> bool:
     """Whether ``text`` (its first ``limit`` characters) has enough Latin-script words."""
     words = _NAMES.sub(" ", text[:limit])
-    letters = _LETTER.findall(words)
-    latin = sum(1 for c in letters if _LATIN.match(c))
-    return latin >= MIN_LATIN_LETTERS and latin >= MIN_LATIN_SHARE * len(letters)
+    latin = len(_LATIN.findall(words))
+    if latin < MIN_LATIN_LETTERS:
+        return False
+    return latin >= MIN_LATIN_SHARE * len(_LETTER.findall(words))
 
 
 def cap_emoji(text: str, limit: int = MAX_EMOJI) -> str:

@@ -139,14 +139,16 @@ class SentimentIntentModel:
         cleaned = [normalize(t) for t in raw_texts]
         results: list[Prediction] = [_EMPTY] * len(cleaned)
         todo: list[int] = []
+        has_own_words: dict[int, bool] = {}
         for i, text in enumerate(cleaned):
             if not text:
                 continue
-            if is_readable(normalize(strip_names(raw_texts[i]))):
+            own = strip_names(raw_texts[i])
+            has_own_words[i] = has_words(own)
+            if is_readable(normalize(own)):
                 todo.append(i)
             else:
-                words = has_words(strip_names(raw_texts[i]))
-                results[i] = _unreadable(() if words else (NO_WORDS,))
+                results[i] = _unreadable(() if has_own_words[i] else (NO_WORDS,))
         if not todo:
             return results
         raw = self.logits([cleaned[i] for i in todo])
@@ -154,7 +156,7 @@ class SentimentIntentModel:
         intent = self.intent_probabilities([cleaned[i] for i in todo], raw.intent)
         for row, i in enumerate(todo):
             flags = []
-            if not has_words(strip_names(raw_texts[i])):
+            if not has_own_words[i]:
                 flags.append(NO_WORDS)
             if raw.truncated[row]:
                 flags.append(TRUNCATED)

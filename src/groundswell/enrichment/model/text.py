@@ -72,7 +72,21 @@ EMOJI_WORDS: dict[str, str] = {
 _EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
 
 
+_ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7F]}
+
+
 def _drop_controls(text: str) -> str:
+    """Control, format, surrogate and private-use characters become spaces (not the
+    zero-width joiner, which holds emoji sequences together).
+
+    A printable text has none of them, and most others only ASCII controls (line
+    breaks): both are settled in C; the rest go character by character.
+    """
+    if text.isprintable():
+        return text
+    simple = text.translate(_ASCII_CONTROLS)
+    if simple.isprintable():
+        return simple
     return "".join(
         " " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") and c != "\u200d" else c
         for c in text

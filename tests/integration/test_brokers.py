@@ -14,10 +14,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from groundswell.core.brokers.base import Broker, open_broker, publish_from_loop
+from groundswell.core.brokers.base import Broker, Message, open_broker, publish_from_loop
 from groundswell.core.brokers.errors import BrokerUnavailableError
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.brokers.redis_streams import RedisStreamsBroker
+from groundswell.workers.runner import BatchOutcome, ConsumerLoop
 
 GROUP = "g"
 IDLE_MS = 50
@@ -314,3 +315,41 @@ def test_a_woken_memory_read_returns_before_its_wait_runs_out(stream: str) -> No
     # Later reads block and deliver as before.
     broker.publish(stream, payloads(1))
     assert [m.payload for m in broker.read(stream, GROUP, "a", count=5, block_ms=1000)] == [b"m0"]
+
+
+def test_a_loop_that_reads_ahead_and_dies_loses_nothing(broker: Broker, stream: str) -> None:
+    """Messages read ahead for the next batch are pending on that consumer: when it dies
+    another consumer reclaims them, and every message is handled exactly once."""
+    handled: list[bytes] = []
+    shown: list[int] = []
+
+    def handle(batch: list[Message]) -> BatchOutcome:
+        handled.extend(m.payload for m in batch)
+        return BatchOutcome(done=[m.id for m in batch])
+
+    def loop(consumer: str, **kw: int | float) -> ConsumerLoop:
+        return ConsumerLoop(
+            broker,
+            stream=stream,
+            group=GROUP,
+            consumer=consumer,
+            handler=handle,
+            dead_letter=lambda m, why: None,
+            batch_size=3,
+            block_ms=0,
+            prefetch=lambda batch: shown.append(len(batch)),
+            **kw,  # type: ignore[arg-type]
+        )
+
+    broker.ensure_group(stream, GROUP)
+    broker.publish(stream, payloads(8))
+    first = loop("dies", reclaim_every_s=3600)
+    assert first.run_once() == 3  # m0-m2 handled, m3-m5 read ahead
+    assert shown == [3]
+    assert broker.backlog(stream, GROUP) == 5
+    time.sleep(IDLE_WAIT_S)
+    second = loop("takes-over", reclaim_idle_ms=IDLE_MS, reclaim_every_s=0.0)
+    second.drain()
+    assert sorted(handled) == sorted(payloads(8))
+    assert len(handled) == 8
+    assert broker.backlog(stream, GROUP) == 0

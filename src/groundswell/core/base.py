@@ -57,6 +57,28 @@ class UTCDateTime(TypeDecorator[datetime]):
             return dialect.type_descriptor(_SQLiteDateTime())  # type: ignore[no-untyped-call]
         return dialect.type_descriptor(DateTime(timezone=True))
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite, one function from an aware datetime to the stored text.
+
+        The same value as ``process_bind_param`` followed by ``_SQLiteDateTime``'s writer
+        (both kept for what else calls them), without the second call per value: about
+        ten timestamps are written per stored post.
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            tz = value.tzinfo
+            if tz is None:
+                raise ValueError("naive datetime given to a UTC column")
+            if tz is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         # Called for every datetime of every row written (about ten per stored post),
         # so the usual case, already in UTC, takes no conversion.

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from groundswell.core.executemany import execute_many
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.crm.linking import IdentityRow
 from groundswell.crm.lookup import CHUNK, CONVERSATIONS, by_channel, rows_in
@@ -78,7 +79,7 @@ def resolve_conversations(
             index_elements=["channel_id", "root_external_id"]
         )
         for part in chunks(values, CHUNK):
-            session.execute(conv_insert, part)
+            execute_many(session, conv_insert, part)
         for cid, (root, conv_id, contact_id) in rows_in(
             session,
             [Conversation.root_external_id, Conversation.id, Conversation.contact_id],
@@ -118,7 +119,8 @@ def resolve_conversations(
     conv_table = CONVERSATIONS
     touch = [{"cid": cid, "ts": ts} for cid, ts in sorted(last_activity.items())]
     for part in chunks(touch, CHUNK):
-        session.execute(
+        execute_many(
+            session,
             update(conv_table)
             .where(
                 and_(
@@ -131,7 +133,8 @@ def resolve_conversations(
         )
     fill = [{"cid": cid, "contact": c} for cid, c in sorted(needs_contact.items())]
     for part in chunks(fill, CHUNK):
-        session.execute(
+        execute_many(
+            session,
             update(conv_table)
             .where(and_(conv_table.c.id == bindparam("cid"), conv_table.c.contact_id.is_(None)))
             .values(contact_id=bindparam("contact")),

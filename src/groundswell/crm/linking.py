@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import utcnow
+from groundswell.core.executemany import execute_many
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.crm.keys import exact_keys
 from groundswell.crm.lookup import CHUNK, CONTACT_KEYS, CONTACTS, IDENTITIES, rows_in
@@ -95,7 +96,7 @@ def upsert_identities(
         index_elements=["platform", "external_id"]
     )
     for part in chunks(values, CHUNK):
-        session.execute(insert, part)
+        execute_many(session, insert, part)
 
     wanted: dict[str, set[str]] = defaultdict(set)
     for platform, external_id in latest:
@@ -136,7 +137,7 @@ def upsert_identities(
             )
         )
         for part in chunks(changes, CHUNK):
-            session.execute(stmt, part)
+            execute_many(session, stmt, part)
     new = sum(1 for r in rows.values() if r.contact_id is None and not r.is_brand)
     return rows, new
 
@@ -250,7 +251,8 @@ def link_identities(
         identities[key].contact_id = contact_id
         updates.append({"iid": identities[key].id, "cid": contact_id, "why": linked_by})
     for part in chunks(updates, CHUNK):
-        session.execute(
+        execute_many(
+            session,
             update(IDENTITIES)
             .where(IDENTITIES.c.id == bindparam("iid"))
             .values(contact_id=bindparam("cid"), linked_by=bindparam("why")),
@@ -258,20 +260,27 @@ def link_identities(
         )
 
     key_rows = []
+    keyed_at = utcnow()
     for key, ks in keys_of.items():
         owner_id = identities[key].contact_id
         if owner_id is None:
             continue
         for kind, value, source in ks:
             key_rows.append(
-                {"contact_id": owner_id, "kind": kind, "value": value, "source": source}
+                {
+                    "contact_id": owner_id,
+                    "kind": kind,
+                    "value": value,
+                    "source": source,
+                    "created_at": keyed_at,
+                }
             )
     key_rows.sort(key=lambda r: (r["kind"], r["value"]))
     key_insert = dialect_insert(session, CONTACT_KEYS).on_conflict_do_nothing(
         index_elements=["kind", "value"]
     )
     for part in chunks(key_rows, CHUNK):
-        session.execute(key_insert, part)
+        execute_many(session, key_insert, part)
     return len(created_ids)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.channels.runtime.models import ChannelAccount
 from groundswell.core.clock import utcnow
+from groundswell.core.executemany import execute_many
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.conversations import Conv, resolve_conversations
@@ -90,7 +91,7 @@ def remember_batch(
     by_key = {(p.channel, p.external_id): (p, e) for p, e in fresh}
     links = [{"interaction_id": s.id, "subject_id": sid} for s in stored for sid in s.subject_ids]
     for part in chunks(links, CHUNK):
-        session.execute(INTERACTION_SUBJECTS.insert(), part)
+        execute_many(session, INTERACTION_SUBJECTS.insert(), part)
     add_to_rollups(
         session,
         aggregate(

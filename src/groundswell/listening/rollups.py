@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from groundswell.core.clock import floor_minute
+from groundswell.core.executemany import execute_many
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.listening.models import ALL_POSTS, MinuteRollup
 
@@ -69,4 +70,4 @@ def add_to_rollups(session: Session, deltas: dict[RollupKey, tuple[int, float]])
         },
     )
     for part in chunks(values, 1000):
-        session.execute(stmt, part)
+        execute_many(session, stmt, part)

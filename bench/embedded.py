@@ -134,7 +134,8 @@ def run_warm_pipeline(url: str, posts: list[InboundPost]) -> tuple[int, float]:
             stage.enrich_process.start()
         started = time.perf_counter()
         for i in range(0, len(posts), importer.CHUNK):
-            submit_posts(broker, settings, posts[i : i + importer.CHUNK])
+            chunk = posts[i : i + importer.CHUNK]
+            stage.published(submit_posts(broker, settings, chunk), chunk)
             loop.drain(leave=settings.batch_size)
         loop.drain()
         seconds = time.perf_counter() - started

@@ -314,3 +314,56 @@ def test_a_batch_is_cut_into_a_small_first_chunk_then_even_ones() -> None:
     for n in range(1, 1200, 7):
         sizes = chunk_sizes(n)
         assert sum(sizes) == n and all(s > 0 for s in sizes)
+
+
+FORK_CHECK = """
+import json, sys, threading
+from groundswell.enrichment.pipeline import Enricher, PostFacts
+from groundswell.workers.enrich_process import EnrichmentProcess, start_context
+
+texts = json.loads(sys.argv[1])
+alone = threading.active_count()
+child = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+child.start()
+method = child._executor()._mp_context.get_start_method()
+facts = [PostFacts(text=t) for t in texts]
+there = child.submit(facts).result()  # from the child itself, no fallback here
+child_pid = next(iter(child._executor()._processes))
+here = Enricher(sentiment_mode="lexicon", model_store=None).enrich_many(facts)
+child.close()
+blocker = threading.Event()
+other = threading.Thread(target=blocker.wait)
+other.start()
+with_thread = start_context().get_start_method()
+blocker.set()
+other.join()
+print(json.dumps({
+    "threads": alone, "method": method, "same": there == here, "n": len(there),
+    "child_pid": child_pid, "with_thread": with_thread,
+}))
+"""
+
+
+def test_a_process_without_threads_forks_its_child_and_gets_the_same_results() -> None:
+    """A CLI import or a worker process runs one thread: its child is forked (no second
+    interpreter to start) and enriches exactly as this process would. With another
+    thread running, the child is spawned."""
+    import json
+    import subprocess
+    import sys
+
+    texts = [*TEXTS, "😡😡😡", "Bonjour, mon vol est annulé", "x" * 3000]
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_CHECK, json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["threads"] == 1
+    assert report["method"] == "fork"
+    assert report["child_pid"] != os.getpid()
+    assert report["n"] == len(texts)
+    assert report["same"] is True
+    assert report["with_thread"] == "spawn"

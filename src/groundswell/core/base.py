@@ -75,7 +75,9 @@ class UTCDateTime(TypeDecorator[datetime]):
                 raise ValueError("naive datetime given to a UTC column")
             if tz is not UTC:
                 value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            # "YYYY-MM-DD HH:MM:SS.ffffff+00:00": the first 26 characters are the naive
+            # value's text (the year is always four digits), without a copy to drop tzinfo
+            return value.isoformat(" ", "microseconds")[:26]
 
         return process
 

@@ -332,7 +332,7 @@ def load_history(
     with tqdm(total=len(posts), unit="post", desc="demo history", disable=not progress) as bar:
         for start in range(0, len(posts), 1000):
             chunk = posts[start : start + 1000]
-            submit_posts(broker, embedded, chunk)
+            stage.published(submit_posts(broker, embedded, chunk), chunk)
             loop.drain()
             bar.update(len(chunk))
     stage.close()

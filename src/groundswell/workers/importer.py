@@ -99,8 +99,9 @@ def import_file(
                         source=source,
                         rejections=[(r.ref, r.field, r.reason, r.payload) for r in bad],
                     )
-            submit_posts(broker, settings, posts)
-            if loop is not None:
+            ids = submit_posts(broker, settings, posts)
+            if loop is not None and stage is not None:
+                stage.published(ids, posts)
                 loop.drain(leave=settings.batch_size)
             bar.update(len(chunk))
     if loop is not None:

@@ -12,7 +12,8 @@ three configurations three times:
 - *driver executemany* (today's): as above, and the other statements of the stage
   (conversations, identities, contact keys, subject links, rollups) given to the
   driver's executemany by ``core.executemany`` (the same SQL and stored values), with
-  each timestamp written by one function instead of two.
+  each timestamp written by one function instead of two, which remembers the texts of
+  recent instants (a post's time is written five or six times).
 
 Enrichment is fixed per post and not timed: this isolates the database side of storing a
 post. Command: ``python -m bench.remember_stage``.

@@ -66,20 +66,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         """
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-
-        def process(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            tz = value.tzinfo
-            if tz is None:
-                raise ValueError("naive datetime given to a UTC column")
-            if tz is not UTC:
-                value = value.astimezone(UTC)
-            # "YYYY-MM-DD HH:MM:SS.ffffff+00:00": the first 26 characters are the naive
-            # value's text (the year is always four digits), without a copy to drop tzinfo
-            return value.isoformat(" ", "microseconds")[:26]
-
-        return process
+        return _sqlite_text
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         # Called for every datetime of every row written (about ten per stored post),
@@ -101,6 +88,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+_WRITTEN: dict[datetime, str] = {}
+"""Texts of timestamps written lately. A stored post's time is written five or six
+times (its interaction, its author's first and last seen, its conversation's start and
+last activity) and a batch's time of storing once per row; an aware datetime caches its
+hash, and equal instants are equal whatever their zone, so they share one text."""
+_WRITTEN_LIMIT = 8192
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    text = _WRITTEN.get(value)
+    if text is not None:
+        return text
+    tz = value.tzinfo
+    if tz is None:
+        raise ValueError("naive datetime given to a UTC column")
+    utc = value if tz is UTC else value.astimezone(UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00": the first 26 characters are the naive value's
+    # text (the year is always four digits), without a copy to drop tzinfo
+    text = utc.isoformat(" ", "microseconds")[:26]
+    if len(_WRITTEN) >= _WRITTEN_LIMIT:
+        _WRITTEN.clear()
+    _WRITTEN[value] = text
+    return text
 
 
 JSONType: Any = JSON().with_variant(postgresql.JSONB(), "postgresql")

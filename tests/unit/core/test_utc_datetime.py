@@ -48,3 +48,21 @@ def test_round_trip_converts_to_utc_and_refuses_naive() -> None:
         with pytest.raises(Exception, match="naive datetime"):
             conn.execute(table.insert(), [{"at": datetime(2024, 5, 1)}])
     engine.dispose()
+
+
+def test_equal_instants_in_other_zones_are_written_the_same_and_naive_ones_refused() -> None:
+    """The writer remembers recent texts by instant: a value equal to one written
+    before, in any zone, gives its UTC text; a naive value is never taken for one."""
+    dialect = sqlite.dialect()
+    write = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert write is not None
+    utc = datetime(2024, 5, 1, 12, 0, 0, 7, tzinfo=UTC)
+    same = utc.astimezone(timezone(timedelta(hours=-7)))
+    assert write(utc) == "2024-05-01 12:00:00.000007"
+    assert write(same) == "2024-05-01 12:00:00.000007"
+    assert write(same) == write(utc)
+    with pytest.raises(ValueError, match="naive datetime"):
+        write(datetime(2024, 5, 1, 12, 0, 0, 7))  # same wall time and hash as ``utc``
+    for minute in range(20_000):  # many more values than are remembered
+        value = utc + timedelta(minutes=minute)
+        assert write(value) == value.replace(tzinfo=None).isoformat(" ", "microseconds")

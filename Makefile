@@ -71,6 +71,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.throughput --sentiment model --only sqlite --posts 20000
 	$(PY) -m bench.vader_speed
 	$(PY) -m bench.remember_stage
+	$(PY) -m bench.enrich_child_start
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency

@@ -367,3 +367,56 @@ def test_a_process_without_threads_forks_its_child_and_gets_the_same_results() -
     assert report["n"] == len(texts)
     assert report["same"] is True
     assert report["with_thread"] == "spawn"
+
+
+ORPHAN_CHECK = """
+import multiprocessing, sys, time
+from unittest import mock
+from groundswell.workers import enrich_process
+from groundswell.workers.enrich_process import EnrichmentProcess
+
+if __name__ == "__main__":
+    method = sys.argv[1]
+    with mock.patch.object(
+        enrich_process, "start_context", lambda: multiprocessing.get_context(method)
+    ):
+        child = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+        child.start()
+    print(next(iter(child._executor()._processes)), flush=True)
+    time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (an exited one waiting to be reaped is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_the_child_leaves_when_its_parent_is_killed_outright(tmp_path: Path, method: str) -> None:
+    """A parent killed with SIGKILL never stops its pool; the child must not wait for
+    work forever (every restart of such a worker would leave one more behind)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(ORPHAN_CHECK)
+    parent = subprocess.Popen(
+        [sys.executable, str(script), method], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _running(child)
+        parent.kill()
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(child)
+    finally:
+        parent.kill()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,9 +41,29 @@ def _start(sentiment_mode: str, model_store: str | None) -> None:
     again while VADER allocates: enrichment then costs nearly twice its CPU.
     """
     global _enricher
+    _exit_with_parent()
     _enricher = Enricher(sentiment_mode=sentiment_mode, model_store=model_store)
     _enricher.enrich_many([PostFacts(text="warming up the language tables, merci")])
     tune_gc_for_throughput()
+
+
+def _exit_with_parent() -> None:
+    """Leave as soon as the parent is gone.
+
+    A parent stopped outright (SIGKILL, the kernel's out-of-memory killer) never tells
+    its pool to stop, and the child, waiting for its next chunk, would wait forever: every
+    restart of such a worker would leave one more idle process holding its tables. The
+    parent's end of a pipe closes when it dies, whatever killed it.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _enrich(

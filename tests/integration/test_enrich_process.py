@@ -210,6 +210,7 @@ def test_chunks_the_child_has_not_started_are_enriched_here() -> None:
     assert len(ahead) == 0
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_child_that_dies_with_chunks_ahead_costs_nothing() -> None:
     process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
     process.start()
@@ -420,3 +421,43 @@ def test_the_child_leaves_when_its_parent_is_killed_outright(tmp_path: Path, met
         assert not _running(child)
     finally:
         parent.kill()
+
+
+# Python 3.11's pool thread raises InvalidStateError on a cancelled future when its child
+# dies (what EnrichmentProcess._result works around); these tests check what the stage does.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_chunk_queued_behind_a_taken_back_one_comes_back_when_the_child_dies() -> None:
+    """Python 3.11's pool stops failing its queued futures at the first cancelled one
+    when its child dies, so a chunk queued behind a chunk the writer took back would
+    never finish: it must come back, enriched here, and the writer must not hang."""
+    import threading
+
+    process = EnrichmentProcess(sentiment_mode="lexicon", model_store=None)
+    process.start()
+    here = CountingEnricher()
+    facts = [PostFacts(text=TEXTS[0]), PostFacts(text=TEXTS[1])]
+    pool = process._executor()
+    busy = pool.submit(time.sleep, 30)
+    while not busy.running():
+        time.sleep(0.001)
+    # the pool's queue to the child holds two calls: these fill it behind ``busy``
+    handed = [process.submit(facts) for _ in range(2)]
+    taken_back = process.submit(facts)  # still queued in this process: cancellable
+    behind = process.submit(facts)
+    time.sleep(0.5)  # let the pool's thread move what it can to the child's queue
+    assert taken_back.cancel()
+    for pid in list(pool._processes or {}):
+        os.kill(pid, signal.SIGKILL)
+    got: list[list[Enrichment]] = []
+    waiter = threading.Thread(
+        target=lambda: got.append(process.collect(behind, facts, here)), daemon=True
+    )
+    waiter.start()
+    waiter.join(timeout=120)
+    try:
+        assert not waiter.is_alive(), "the writer would wait forever"
+        assert got == [Enricher(sentiment_mode="lexicon").enrich_many(facts)]
+        assert here.enriched == len(facts)  # enriched here, the child being gone
+        assert all(f.done() for f in handed)
+    finally:
+        process.close()

@@ -30,6 +30,10 @@ from groundswell.enrichment.pipeline import Enricher, PostFacts
 
 log = logging.getLogger(__name__)
 
+RESULT_PROBE_S = 1.0
+"""How long a wait for a chunk lasts before the pool is asked whether it is broken; a
+chunk of 64 posts takes about ten milliseconds."""
+
 _enricher: Enricher | None = None
 _subjects_key: int = -1
 
@@ -169,11 +173,32 @@ class EnrichmentProcess:
     ) -> list[Enrichment]:
         """The chunk's enrichments; if the child died, enriched here (same results)."""
         try:
-            return future.result()
+            return self._result(future)
         except BrokenProcessPool:
             log.warning("the enrichment process died; enriching %d posts here", len(facts))
             self._discard()
             return fallback.enrich_many(list(facts))
+
+    def _result(self, future: Future[list[Enrichment]]) -> list[Enrichment]:
+        """The future's result, or ``BrokenProcessPool`` once the pool is broken.
+
+        When the child dies, Python 3.11's pool fails its queued futures one by one and
+        stops at the first that was cancelled (taken back by the writer): setting an
+        exception on it raises in the pool's own thread. A chunk queued behind it would
+        never finish, and the writer would wait for it forever. So the wait asks the pool
+        once a second whether it still takes work; a broken pool refuses it.
+        """
+        while True:
+            try:
+                return future.result(timeout=RESULT_PROBE_S)
+            except TimeoutError:
+                pool = self._pool
+                if pool is None:
+                    raise BrokenProcessPool("the enrichment process was stopped") from None
+                try:
+                    pool.submit(_warm)
+                except RuntimeError as stopped:  # BrokenProcessPool, or shut down
+                    raise BrokenProcessPool(str(stopped)) from None
 
     def _discard(self) -> None:
         self._warming = None

@@ -16,12 +16,12 @@ Command: ``python -m bench.enrich_child_start``.
 from __future__ import annotations
 
 import multiprocessing
-import statistics
 import time
 from unittest import mock
 
 import groundswell.cli  # noqa: F401  (what the command has loaded when it starts the child)
 from bench import machine
+from bench.rounds import print_rounds
 from groundswell.workers import enrich_process
 from groundswell.workers.enrich_process import EnrichmentProcess
 
@@ -47,12 +47,7 @@ def main() -> None:
             times[method].append(ready_seconds(method))
     print(f"Machine: {machine.cpu_model()}, load {machine.load()}, commit {machine.commit()}")
     print(f"lexicon mode, {ROUNDS} alternating rounds\n")
-    print("| start method | ready after (median s) | runs (s) |")
-    print("|---|---:|---|")
-    medians = {m: statistics.median(runs) for m, runs in times.items()}
-    for method, runs in times.items():
-        shown = " · ".join(f"{r:.2f}" for r in runs)
-        print(f"| {method} | {medians[method]:.2f} | {shown} |")
+    medians = print_rounds("start method (time until ready)", times)
     print(f"\nfork / spawn: {medians['spawn'] / medians['fork']:.1f}x sooner")
 
 

@@ -21,7 +21,6 @@ post. Command: ``python -m bench.remember_stage``.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session
 from bench import machine
 from bench.common import bench_settings, fresh_sqlite
 from bench.data import DEFAULT_SOURCE, load_base_posts, replicate
+from bench.rounds import print_rounds
 from groundswell.core import base
 from groundswell.core.db import Database
 from groundswell.crm import conversations, linking, remember
@@ -144,12 +144,7 @@ def main() -> None:
                     times[name].append(store_all(url, batches))
     print(f"Machine: {machine.cpu_model()}, load {machine.load()}, commit {machine.commit()}")
     print(f"{POSTS:,} airline posts, {BATCH} per transaction, {ROUNDS} alternating rounds\n")
-    print("| writers | seconds (median) | posts/s | runs (s) |")
-    print("|---|---:|---:|---|")
-    medians = {name: statistics.median(runs) for name, runs in times.items()}
-    for name, runs in times.items():
-        shown = " · ".join(f"{r:.2f}" for r in runs)
-        print(f"| {name} | {medians[name]:.2f} | {POSTS / medians[name]:,.0f} | {shown} |")
+    medians = print_rounds("writers", times, items=POSTS, rate_label="posts/s")
     first, *_, last = (name for name, _ in CONFIGURATIONS)
     previous = CONFIGURATIONS[-2][0]
     print(f"\n{last} / {previous}: {medians[previous] / medians[last]:.2f}x the rate")

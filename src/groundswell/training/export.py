@@ -2,8 +2,9 @@
 
 ONNX Runtime's transformer optimiser fuses attention, layer norms and GELU into single
 kernels, then dynamic int8 quantisation of the weights makes the file four times smaller
-and the matrix products faster on CPU. Both steps are run here, at training time, so the
-run-time needs nothing but ``onnxruntime``.
+and the matrix products faster on CPU; last, the fused skip-layer-norms are split again,
+as their kernel is slower than the parts (``graph_rewrite``). Every step is run here, at
+training time, so the run-time needs nothing but ``onnxruntime``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
+from groundswell.training.graph_rewrite import split_file
 
 
 def export_int8(
@@ -59,6 +62,7 @@ def export_int8(
             per_channel=per_channel,
             extra_options={"DefaultTensorType": 1},
         )
+    split_file(output, output)
     return output
 
 

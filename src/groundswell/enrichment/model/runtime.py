@@ -20,6 +20,9 @@ from groundswell.enrichment.model.artifacts import read_bytes, read_text
 CHARS_PER_TOKEN = 12
 BATCH_SIZE = 64
 """Larger batches gain nothing on two cores and cost memory on long texts."""
+UNFUSED = ["SkipLayerNormFusion"]
+"""Fusions ONNX Runtime must not redo: the shipped graph splits them on purpose, as
+their fused kernel is the slower one (``groundswell.training.graph_rewrite``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,10 @@ class OnnxTextModel:
         if threads is not None:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(
-            read_bytes(model_file, directory), options, providers=["CPUExecutionProvider"]
+            read_bytes(model_file, directory),
+            options,
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=UNFUSED,
         )
         self.output_names = [o.name for o in self._session.get_outputs()]
 

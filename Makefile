@@ -69,6 +69,7 @@ test: lint typecheck pytest
 bench: $(DEV_STAMP)
 	$(PY) -m bench.throughput
 	$(PY) -m bench.throughput --sentiment model --only sqlite --posts 20000
+	$(PY) -m bench.model_graph
 	$(PY) -m bench.vader_speed
 	$(PY) -m bench.remember_stage
 	$(PY) -m bench.enrich_child_start

@@ -4,7 +4,9 @@ An episode is a run of anomalous minutes of one series × metric, merged across 
 to ``GAP`` minutes (the alert layer keeps one alert per episode). An event is detected
 when any anomalous minute of a metric it affects falls in [onset, end + ``LATE``); its
 delay is that minute minus the onset. An episode is false when it overlaps no event
-window [onset, end + ``TAIL``) of its series.
+window [onset, end + ``TAIL``) of its series. "delay ≥3× vol" is the median delay of
+the volume spikes of at least 3× alone, the events whose recall is "recall ≥3× vol";
+"median delay" is over every detected event of the row's kinds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Score:
     big_events: int = 0
     big_detected: int = 0
     delays: list[int] | None = None
+    big_delays: list[int] | None = None
     episodes: int = 0
     false_episodes: int = 0
     clean_false: int = 0
@@ -37,11 +40,13 @@ class Score:
 
     def row(self) -> dict[str, str]:
         delays = self.delays or []
+        big_delays = self.big_delays or []
         return {
             "events": str(self.events),
             "recall": _pct(self.detected, self.events),
             "recall ≥3× vol": _pct(self.big_detected, self.big_events),
             "median delay": f"{statistics.median(delays):.0f}" if delays else "–",
+            "delay ≥3× vol": f"{statistics.median(big_delays):.0f}" if big_delays else "–",
             "precision": _pct(self.episodes - self.false_episodes, self.episodes),
             "false/series-wk (clean)": (
                 f"{self.clean_false / self.clean_weeks:.2f}" if self.clean_weeks else "–"
@@ -67,8 +72,8 @@ def score(
     series: list[Series], hits: list[Hits], warmup: int, kinds: set[str] | None = None
 ) -> Score:
     """Score one detector's hits; events of other ``kinds`` still excuse their episodes."""
-    result = Score(delays=[])
-    assert result.delays is not None
+    result = Score(delays=[], big_delays=[])
+    assert result.delays is not None and result.big_delays is not None
     for s, found in zip(series, hits, strict=True):
         length = len(s.total)
         for ev in s.events:
@@ -86,6 +91,8 @@ def score(
                 result.detected += 1
                 result.big_detected += big
                 result.delays.append(first - ev.onset)
+                if big:
+                    result.big_delays.append(first - ev.onset)
         false = 0
         for metric in {m for m, _ in found}:
             for a, b in episodes([t for m, t in found if m == metric]):

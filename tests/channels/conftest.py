@@ -24,7 +24,7 @@ def dovecot() -> Iterator[Dovecot]:
         server.start()
         yield server
     finally:
-        server.stop()
+        server.kill()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -5,9 +5,11 @@ and ``LayerNormalization`` (``groundswell.training.graph_rewrite``). This rebuil
 fused form from it (each split group back into one ``SkipLayerNormalization``, as ONNX
 Runtime's transformer optimiser writes it) and times ``SentimentIntentModel.predict_many``
 on the airline set's distinct texts with each graph, alternately in the same process, so
-the figures share the machine's state. It also prints the installed onnxruntime, the
-share of inference the normalisations take in each graph (ONNX Runtime's own profiler)
-and how much the two graphs' calibrated probabilities differ.
+the figures share the machine's state; then the same for the drill-down's sentence
+encoder (``minilm-l6-v2-base.int8.onnx``, split the same way). It also prints the
+installed onnxruntime, the share of inference the normalisations take in each graph
+(ONNX Runtime's own profiler), how much the two graphs' calibrated probabilities differ
+and the cosine between the encoder's two vectors of each text.
 
 Command: ``python -m bench.model_graph`` (part of ``make bench``).
 """
@@ -30,12 +32,14 @@ from onnx import helper
 from bench import machine
 from bench.data import DEFAULT_SOURCE, load_base_posts
 from bench.rounds import print_rounds
+from groundswell.enrichment import embeddings
 from groundswell.enrichment.model.artifacts import read_bytes
 from groundswell.enrichment.model.classifier import SentimentIntentModel
 from groundswell.enrichment.model.runtime import UNFUSED
 
 MODEL_FILE = "sentiment-intent.int8.onnx"
 LABELS = ("negative", "neutral", "positive")
+EMBEDDED_TEXTS = 2000
 NORM_OPS = {"SkipLayerNormalization", "LayerNormalization", "Add"}
 
 
@@ -162,6 +166,38 @@ def main() -> None:
         f"\nsplit / fused: {medians['fused skip-layer-norm'] / medians['split (shipped)']:.2f}x "
         f"the posts per second; same label on {100 * same:.1f} % of texts, largest "
         f"probability difference {float(np.abs(fused - split).max()):.3f}"
+    )
+    embeddings_side_by_side(texts[:EMBEDDED_TEXTS], args.rounds)
+
+
+def embeddings_side_by_side(texts: list[str], rounds: int) -> None:
+    """The drill-down's sentence encoder (up to 128 tokens a text), both graphs alternately."""
+    encoder = embeddings._encoder()
+    split_bytes = read_bytes(embeddings.EMBEDDING_FILE, None)
+    fused_model = onnx.load_from_string(split_bytes)
+    fuse(fused_model)
+    graphs = {
+        "fused skip-layer-norm": session(fused_model.SerializeToString()),
+        "split (shipped)": session(split_bytes),
+    }
+    ids = encoder.encode(texts).ids
+    vectors: dict[str, np.ndarray] = {}
+    times: dict[str, list[float]] = {name: [] for name in graphs}
+    for _ in range(rounds):
+        for name, graph in graphs.items():
+            encoder._session = graph
+            started = time.perf_counter()
+            vectors[name] = encoder.run(ids)[0]
+            times[name].append(time.perf_counter() - started)
+    print(
+        f"\nThe drill-down's sentence encoder ({embeddings.EMBEDDING_FILE}), {len(texts):,} texts\n"
+    )
+    medians = print_rounds("graph (encoder run)", times, items=len(texts), rate_label="texts/s")
+    cosine = (vectors["fused skip-layer-norm"] * vectors["split (shipped)"]).sum(axis=1)
+    print(
+        f"\nsplit / fused: {medians['fused skip-layer-norm'] / medians['split (shipped)']:.2f}x "
+        f"the texts per second; cosine of the two graphs' vectors: lowest {cosine.min():.4f}, "
+        f"mean {cosine.mean():.4f}"
     )
 
 

@@ -102,10 +102,11 @@ def test_a_graph_without_the_fused_node_is_left_as_it_was(tmp_path: Path) -> Non
     assert split_file(path, path) == 0
 
 
-def test_the_shipped_model_is_split_and_stays_split_once_loaded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["sentiment-intent.int8.onnx", "minilm-l6-v2-base.int8.onnx"])
+def test_the_shipped_models_are_split_and_stay_split_once_loaded(name: str, tmp_path: Path) -> None:
     """The run time must not fuse the nodes again: its options name the fusion to skip."""
     source = Path(str(resources.files("groundswell.enrichment.model").joinpath("data")))
-    shipped = onnx.load(str(source / "sentiment-intent.int8.onnx"))
+    shipped = onnx.load(str(source / name))
     ops = [n.op_type for n in shipped.graph.node]
     assert FUSED_OP not in ops and ops.count("LayerNormalization") == 12
 
@@ -113,7 +114,7 @@ def test_the_shipped_model_is_split_and_stays_split_once_loaded(tmp_path: Path) 
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.optimized_model_filepath = str(tmp_path / "optimised.onnx")
     ort.InferenceSession(
-        str(source / "sentiment-intent.int8.onnx"),
+        str(source / name),
         options,
         providers=["CPUExecutionProvider"],
         disabled_optimizers=UNFUSED,

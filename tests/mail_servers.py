@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -145,26 +144,6 @@ class Dovecot:
             check=False,
             timeout=30,
         )
-
-    def kill(self) -> None:
-        """End the server at once (the session's teardown), not waiting for it to exit.
-
-        ``dovecot stop`` waits for the master to exit: 3 s here, and with the rest of a
-        test worker's teardown that passed the 5 s pytest-xdist's execnet gives a worker
-        to finish before it interrupts it with SIGINT (a stray KeyboardInterrupt warning
-        at the end of the run). The master leads its own process group (it daemonises),
-        so one SIGKILL to the group ends it and its children; nothing is kept between runs.
-        """
-        try:
-            master = int((self.root / "run" / "master.pid").read_text().split()[0])
-            group = os.getpgid(master)
-        except (OSError, ValueError, IndexError):
-            self.stop()
-            return
-        if group != master or group == os.getpgid(0):  # not the daemon's own group
-            self.stop()
-            return
-        os.killpg(group, signal.SIGKILL)
 
     @staticmethod
     def _address(n: int) -> str:

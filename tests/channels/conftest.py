@@ -24,7 +24,7 @@ def dovecot() -> Iterator[Dovecot]:
         server.start()
         yield server
     finally:
-        server.kill()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -284,7 +284,10 @@ def test_influencer_reply_waits_for_approval(db: Database, tmp_path: Path) -> No
     sender.run_once()
     assert [p["text"] for p in network.posts()] == ["We are sorry, DM us"]
     with db.session() as s:
-        audited = [(e.actor, e.action, e.target_id) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        audited = [
+            (e.actor, e.action, e.target_id)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
     assert audited == [("lea@example.com", "reply.approve", str(rid))]
 
 

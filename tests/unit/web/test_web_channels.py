@@ -121,7 +121,10 @@ def test_api_keeps_a_secret_left_out_and_refuses_non_admins(
     assert client.post("/api/v1/channels/missing/pause", headers=headers).status_code == 404
     assert client.post("/api/v1/channels/twitter/pause", headers=headers).status_code == 200
     with factory.db.session() as s:
-        audited = [(e.actor, e.action, e.target_id) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        audited = [
+            (e.actor, e.action, e.target_id)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
     assert audited == [  # admin changes are audited; refused or failed ones are not
         ("ana@example.com", "login.succeeded", audited[0][2]),
         ("ana@example.com", "channel.update", "twitter"),

@@ -31,6 +31,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,10 @@ HEAD_REVISION = "intents3"
 """Appended to the model version as the intent version; bumped when the recipe or the
 phrase rules change, so each post records which head and rules gave its intents."""
 POOLED_OUTPUT = "pooled"
+LOWER_LAYER = 3
+"""The encoder layer (0-based) whose mean joins the last layer's in ``pooled``: with
+every layer fine-tuned for sentiment, the last layer alone lost purchase intent
+(``docs/benchmarks.md``, "Sentiment past 70 with intents kept")."""
 L2 = 1e-3
 STEPS = 300
 POSITIVE_WEIGHT_CAP = 20.0
@@ -316,13 +321,16 @@ def refit_intents(
     data_dir: Path = DEFAULT_DATA_DIR,
     log: Callable[[str], None] = print,
     corrections: Sequence[LabeledExample] = (),
+    lower_layer: int | None = LOWER_LAYER,
 ) -> dict[str, object]:
     """Give the model in ``model_dir`` a refit intent head; returns its new metadata.
 
     Adds the ``pooled`` output to the graph if it lacks one, fits the head (on the weak
     labels, plus ``corrections`` that set intents), writes ``intent-head.npz`` and records
     the head, its thresholds and the phrase rules in ``metadata.json``. The weak sets are
-    loaded first, so missing data fails before any file is touched.
+    loaded first, so missing data fails before any file is touched. With ``lower_layer``
+    a newly added ``pooled`` also holds that encoder layer's mean (``expose_pooled``); a
+    graph that already has ``pooled`` keeps it as it is.
     """
     import json
 
@@ -330,18 +338,22 @@ def refit_intents(
 
     sets = weak_sets(data_dir, corrections)
     metadata = read_metadata(str(model_dir))
-    net = _pooled_net(model_dir, metadata)
+    net = _pooled_net(model_dir, metadata, lower_layer)
     vectors = {split: pooled_vectors(net, s.texts) for split, s in sets.items()}
     head = fit_head_on(sets, vectors, log)
     save_head(model_dir / HEAD_FILE, head.weights, head.bias)
     metadata = {**metadata, **head_metadata(metadata, head)}
     n_corrections = sum(k.startswith(f"{CORRECTION_KEY}:") for k in sets["train"].keys)
     metadata["training"]["intent_head"]["corrections"] = n_corrections
+    if lower_layer is not None:
+        metadata["training"]["intent_head"]["lower_layer"] = lower_layer
     (model_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return metadata
 
 
-def _pooled_net(model_dir: Path, metadata: dict[str, object]) -> OnnxTextModel:
+def _pooled_net(
+    model_dir: Path, metadata: dict[str, object], lower_layer: int | None = None
+) -> OnnxTextModel:
     """The model's graph with a ``pooled`` output; added (needs ``onnx``) only if missing."""
     files = metadata["files"]
     assert isinstance(files, dict)
@@ -357,7 +369,7 @@ def _pooled_net(model_dir: Path, metadata: dict[str, object]) -> OnnxTextModel:
     net = load()
     if POOLED_OUTPUT in net.output_names:
         return net
-    expose_pooled(model_dir / str(files["model"]))
+    expose_pooled(model_dir / str(files["model"]), lower_layer)
     return load()
 
 
@@ -387,13 +399,18 @@ def head_metadata(metadata: dict[str, object], head: FittedHead) -> dict[str, ob
     }
 
 
-def expose_pooled(model_file: Path) -> None:
+def expose_pooled(model_file: Path, lower_layer: int | None = None) -> None:
     """Add the sentence vector the intent head reads as a graph output named ``pooled``.
 
     It is the input of the graph's own intent head (in the int8 graph, of the dynamic
     quantiser in front of it): found by walking back from ``intent_logits``. Nothing is
     recomputed, so the sentiment logits are bit for bit what they were. Needs ``onnx``
     (the ``train`` extra).
+
+    With ``lower_layer``, ``pooled`` is that vector followed by the same mean pooling of
+    encoder layer ``lower_layer``'s output (0-based): 768 numbers, not 384. When every
+    layer is fine-tuned for sentiment, the last layer's vector forgets what tells a
+    purchase from a complaint; a lower layer keeps more of the words themselves.
     """
     import onnx
 
@@ -418,9 +435,62 @@ def expose_pooled(model_file: Path) -> None:
         frontier += [i for i in node.input if i and i not in initializers]
     if pooled is None:
         raise ValueError(f"{model_file}: no input of the intent head found")
+    if lower_layer is not None:
+        pooled = _append_lower_layer(graph, producers, pooled, lower_layer, model_file)
     graph.node.append(onnx.helper.make_node("Identity", [pooled], [POOLED_OUTPUT]))
     graph.output.append(
         onnx.helper.make_tensor_value_info(POOLED_OUTPUT, onnx.TensorProto.FLOAT, ["batch", None])
     )
     onnx.checker.check_model(model)
     onnx.save(model, str(model_file))
+
+
+def _append_lower_layer(
+    graph: Any, producers: dict[str, Any], pooled: str, layer: int, model_file: Path
+) -> str:
+    """Nodes that mean-pool layer ``layer`` as the last layer is pooled, and concatenate.
+
+    The pooling the export wrote is ``Div(ReduceSum(Mul(hidden, mask), axes), count)``;
+    the new branch reuses its mask, axes and count, so padding is handled the same way.
+    """
+    import onnx
+
+    div = producers.get(pooled)
+    total = producers.get(div.input[0]) if div is not None else None
+    product = producers.get(total.input[0]) if total is not None else None
+    ops = tuple(n.op_type if n is not None else None for n in (div, total, product))
+    if div is None or total is None or product is None or ops != ("Div", "ReduceSum", "Mul"):
+        raise ValueError(f"{model_file}: the sentence vector is not a masked mean")
+    hidden = (
+        f"/encoder/encoder/layer.{layer}/output/LayerNorm/LayerNormalization_output_0"
+        if layer >= 0
+        else "EmbedLayerNormalization_0_output"
+    )
+    if hidden not in producers:
+        raise ValueError(f"{model_file}: no output of encoder layer {layer}")
+    last, mask = product.input
+    if producers.get(last) is None or producers[last].op_type != "LayerNormalization":
+        last, mask = mask, last
+    prefix = f"/pooled_layer{layer}".replace("-", "m")
+    make = onnx.helper.make_node
+    graph.node.extend(
+        [
+            make("Mul", [hidden, mask], [f"{prefix}/masked"], name=f"{prefix}/Mul"),
+            make(
+                "ReduceSum",
+                [f"{prefix}/masked", total.input[1]],
+                [f"{prefix}/sum"],
+                name=f"{prefix}/ReduceSum",
+                keepdims=0,
+            ),
+            make("Div", [f"{prefix}/sum", div.input[1]], [f"{prefix}/mean"], name=f"{prefix}/Div"),
+            make(
+                "Concat",
+                [pooled, f"{prefix}/mean"],
+                [f"{prefix}/both"],
+                name=f"{prefix}/Concat",
+                axis=1,
+            ),
+        ]
+    )
+    return f"{prefix}/both"

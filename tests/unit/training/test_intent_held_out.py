@@ -114,27 +114,72 @@ def test_logistic_head_separates_a_rare_class() -> None:
     assert recall > 0.9 and (predicted[:, 1] == (y[:, 1] == 1)).mean() > 0.95
 
 
-def test_expose_pooled_adds_the_head_input_as_an_output(tmp_path: Path) -> None:
+def _graph_without_pooled(tmp_path: Path) -> Path:
+    """The shipped graph as training exports it (no ``pooled`` output), with its tokenizer."""
     onnx = pytest.importorskip("onnx")
-    from groundswell.enrichment.model.runtime import OnnxTextModel
-    from groundswell.training.intent_head import POOLED_OUTPUT, expose_pooled
+    from groundswell.training.intent_head import POOLED_OUTPUT
 
     source = Path(str(resources.files("groundswell.enrichment.model").joinpath("data")))
     model = onnx.load(str(source / "sentiment-intent.int8.onnx"))
     kept = [o for o in model.graph.output if o.name != POOLED_OUTPUT]
     del model.graph.output[:]
     model.graph.output.extend(kept)
-    nodes = [n for n in model.graph.node if POOLED_OUTPUT not in n.output]
+    nodes = [
+        n
+        for n in model.graph.node
+        if POOLED_OUTPUT not in n.output and not n.output[0].startswith("/pooled_layer")
+    ]
     del model.graph.node[:]
-    model.graph.node.extend(nodes)  # the graph as training exports it, without 'pooled'
+    model.graph.node.extend(nodes)
     target = tmp_path / "m.onnx"
     onnx.save(model, str(target))
     (tmp_path / "tokenizer.json").write_bytes((source / "tokenizer.json").read_bytes())
-    expose_pooled(target)
+    return target
+
+
+def test_expose_pooled_adds_the_head_input_as_an_output(tmp_path: Path) -> None:
+    from groundswell.enrichment.model.runtime import OnnxTextModel
+    from groundswell.training.intent_head import POOLED_OUTPUT, expose_pooled
+
+    expose_pooled(_graph_without_pooled(tmp_path))
     net = OnnxTextModel("m.onnx", max_length=64, directory=str(tmp_path))
     assert net.output_names == ["sentiment_logits", "intent_logits", POOLED_OUTPUT]
     outputs = net.run(net.encode(["@user great crew, thanks"]).ids)
     assert outputs[2].shape == (1, 384)
+
+
+def test_expose_pooled_with_a_lower_layer_appends_its_masked_mean(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from groundswell.enrichment.model.runtime import OnnxTextModel
+    from groundswell.training.intent_head import expose_pooled
+
+    plain_dir, both_dir = tmp_path / "plain", tmp_path / "both"
+    plain_dir.mkdir()
+    both_dir.mkdir()
+    expose_pooled(_graph_without_pooled(plain_dir))
+    expose_pooled(_graph_without_pooled(both_dir), lower_layer=3)
+    layer3 = "/encoder/encoder/layer.3/output/LayerNorm/LayerNormalization_output_0"
+    model = onnx.load(str(both_dir / "m.onnx"))  # also return layer 3 itself, to check
+    model.graph.output.append(
+        onnx.helper.make_tensor_value_info(layer3, onnx.TensorProto.FLOAT, ["b", "t", 384])
+    )
+    onnx.save(model, str(both_dir / "m.onnx"))
+    plain = OnnxTextModel("m.onnx", max_length=64, directory=str(plain_dir))
+    both = OnnxTextModel("m.onnx", max_length=64, directory=str(both_dir))
+    encoded = both.encode(["I want to book a flight to Denver next week", "ok"])
+    plain_out, both_out = plain.run(encoded.ids), both.run(encoded.ids)
+    assert both_out[2].shape == (2, 768)
+    np.testing.assert_array_equal(both_out[0], plain_out[0])  # sentiment untouched
+    np.testing.assert_allclose(both_out[2][:, :384], plain_out[2], atol=1e-6)
+    lengths = [len(ids) for ids in encoded.ids]
+    mask = np.zeros((2, max(lengths), 1), np.float32)
+    for row, length in enumerate(lengths):
+        mask[row, :length] = 1.0
+    expected = (both_out[3] * mask).sum(axis=1) / mask.sum(axis=1)
+    np.testing.assert_allclose(both_out[2][:, 384:], expected, atol=1e-4)
+    assert mask[1].sum() < mask[0].sum()  # the short text was padded, and padding is left out
+    with pytest.raises(ValueError, match="no output of encoder layer 9"):
+        expose_pooled(_graph_without_pooled(tmp_path), lower_layer=9)
 
 
 def test_purchase_hand_labels_are_training_posts_only() -> None:

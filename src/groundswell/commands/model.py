@@ -31,12 +31,18 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for batching, dropout and head init.")] = 13,
     epochs: Annotated[float, typer.Option(min=0.05, max=20.0, help="Passes over the data.")] = 2.0,
     version: Annotated[str, typer.Option(help="Version string stored with every result.")] = (
-        "minilm-sent-v1"
+        "minilm-sent-v2"
     ),
     trainable_layers: Annotated[
         int, typer.Option(min=1, max=6, help="Top encoder layers fine-tuned; lower ones frozen.")
-    ] = 2,
-    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2)] = 1e-4,
+    ] = 6,
+    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2)] = 5e-5,
+    anchor_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=10.0, help="Keep the sentence vector near the base model's (0: off)."
+        ),
+    ] = 0.5,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -67,6 +73,7 @@ def train(
         version=version,
         trainable_layers=trainable_layers,
         learning_rate=learning_rate,
+        anchor_weight=anchor_weight,
     )
     try:
         metadata = run_training(
@@ -85,6 +92,15 @@ def fit_intents(
     data_dir: Annotated[
         Path | None, typer.Option(help="Folder holding semeval2017/, airline/, twcs_sample/.")
     ] = None,
+    lower_layer: Annotated[
+        int,
+        typer.Option(
+            min=-1,
+            max=4,
+            help="Also read this encoder layer's mean (0-based; -1: the embeddings) "
+            "when the graph gets its 'pooled' output.",
+        ),
+    ] = 3,
 ) -> None:
     """Refit the intent head on the model's frozen sentence vectors (weak labels).
 
@@ -100,7 +116,9 @@ def fit_intents(
     from groundswell.training.intent_head import refit_intents
 
     try:
-        metadata = refit_intents(model_dir, data_dir or DEFAULT_DATA_DIR, typer.echo)
+        metadata = refit_intents(
+            model_dir, data_dir or DEFAULT_DATA_DIR, typer.echo, lower_layer=lower_layer
+        )
     except (ModelFilesMissingError, DataError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"intent head {metadata['intent_version']} written to {model_dir}")
@@ -169,7 +187,7 @@ def retrain(
         Path | None, typer.Option(help="Folder holding semeval2017/ and airline/.")
     ] = None,
     epochs: Annotated[float, typer.Option(min=0.05, max=20.0)] = 2.0,
-    trainable_layers: Annotated[int, typer.Option(min=1, max=6)] = 2,
+    trainable_layers: Annotated[int, typer.Option(min=1, max=6)] = 6,
     seed: Annotated[int, typer.Option()] = 13,
     promote: Annotated[
         bool, typer.Option(help="Activate the candidate when it passes the gate.")

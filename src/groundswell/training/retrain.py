@@ -256,7 +256,7 @@ def retrain(
         if candidate_dir is None:
             assert trainer is not None
             folder.mkdir()
-            trainer(folder, train_set, f"minilm-sent-v{number}")
+            trainer(folder, train_set, f"minilm-sent-r{number}")
         else:
             shutil.copytree(candidate_dir, folder)
         head: dict[str, Any] = {"refit": False, "reason": "not asked"}

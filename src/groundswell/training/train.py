@@ -45,7 +45,7 @@ from groundswell.training.intent_sample import assert_not_held_out, held_out_key
 
 MODEL_FILE = "sentiment-intent.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-DEFAULT_VERSION = "minilm-sent-v1"
+DEFAULT_VERSION = "minilm-sent-v2"
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 HELD_OUT: tuple[Split, ...] = ("val", "test")
 
@@ -56,7 +56,7 @@ class TrainConfig:
     epochs: float = 2.0
     max_length: int = 64
     batch_size: int = 32
-    learning_rate: float = 1e-4
+    learning_rate: float = 5e-5
     intent_weight: float = 0.5
     class_balance: float = 0.5
     """Sentiment loss weights are class frequency to the power ``-class_balance``.
@@ -67,8 +67,15 @@ class TrainConfig:
     restored by the temperature.
     """
     layers: int | None = None
-    trainable_layers: int = 2
+    trainable_layers: int = 6
     """Top encoder layers fine-tuned; the ones below stay frozen and are cached."""
+    anchor_weight: float = 0.5
+    """Weight of ``1 − cos(pooled, base model's pooled)`` in the loss (0: off).
+
+    Fine-tuning every layer for sentiment makes the sentence vector forget what the
+    intent head, refit on it afterwards, needs (what tells a purchase from a complaint);
+    this term keeps the vector near the pre-trained one while the layers learn sentiment.
+    """
     version: str = DEFAULT_VERSION
     limit: int | None = None
     """Use only the first ``limit`` training examples (smoke tests of the pipeline)."""
@@ -139,6 +146,7 @@ def fine_tune(
     started = time.monotonic()
     states = lower_states(model.encoder, frozen, ids)
     log(f"cached {len(states)} lower-layer states in {(time.monotonic() - started) / 60:.1f} min")
+    anchors = _base_pooled(model.encoder, ids) if config.anchor_weight > 0 else None
     for p in model.encoder.parameters():
         p.requires_grad_(False)
     top = layers[frozen:]
@@ -177,9 +185,14 @@ def fine_tune(
         additive = additive_mask(mask, hidden.dtype)
         for layer in top:
             hidden = layer(hidden, attention_mask=additive)[0]
-        pooled = model.dropout(mean_pool(hidden, mask))
+        plain = mean_pool(hidden, mask)
+        pooled = model.dropout(plain)
         sent_logits, intent_logits = model.sentiment(pooled), model.intent(pooled)
         loss = ce(sent_logits, torch.from_numpy(sentiment[batch]))
+        if anchors is not None:
+            anchor = torch.from_numpy(anchors[batch])
+            drift = 1.0 - torch.nn.functional.cosine_similarity(plain, anchor, dim=-1)
+            loss = loss + config.anchor_weight * drift.mean()
         rows = torch.from_numpy(known[batch])
         if float(rows.sum()) > 0:
             per_row = bce(intent_logits, torch.from_numpy(intents[batch])).mean(dim=1)
@@ -194,6 +207,30 @@ def fine_tune(
             log(f"step {step}/{steps}  loss {float(loss):.3f}  {minutes:.1f} min")
     model.eval()
     return model
+
+
+def _base_pooled(encoder: Any, ids: Sequence[Sequence[int]], batch: int = 128) -> np.ndarray:
+    """The pre-trained encoder's mean-pooled vector of every example (before any step)."""
+    import torch
+
+    from groundswell.training.network import mean_pool
+
+    out = np.zeros((len(ids), int(encoder.config.hidden_size)), dtype=np.float32)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    encoder.eval()
+    with torch.no_grad():
+        for start in range(0, len(order), batch):
+            chosen = order[start : start + batch]
+            width = max(len(ids[i]) for i in chosen)
+            tokens = torch.zeros((len(chosen), width), dtype=torch.long)
+            mask = torch.zeros((len(chosen), width), dtype=torch.long)
+            for row, i in enumerate(chosen):
+                tokens[row, : len(ids[i])] = torch.tensor(ids[i])
+                mask[row, : len(ids[i])] = 1
+            hidden = encoder(input_ids=tokens, attention_mask=mask).last_hidden_state
+            out[chosen] = mean_pool(hidden, mask).numpy()
+    encoder.train()
+    return out
 
 
 def export_model(model: Any, output: Path) -> None:
@@ -281,6 +318,7 @@ def train(
             "batch_size": config.batch_size,
             "learning_rate": config.learning_rate,
             "class_balance": config.class_balance,
+            "anchor_weight": config.anchor_weight,
             "layers": config.layers or 6,
             "trainable_layers": config.trainable_layers,
             "examples": len(train_set),

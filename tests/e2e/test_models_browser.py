@@ -28,7 +28,7 @@ def test_models_page_rolls_back(server: tuple[str, Database], tmp_path: Path) ->
     with db.session() as s:
         create_user(s, data=UserCreate(email=ADMIN, password=PASSWORD, role="admin"))
     store = ModelStore(tmp_path / "groundswell-data" / "models")  # the server's working dir
-    folder = candidate_folder(tmp_path / "cand", "minilm-sent-v2")
+    folder = candidate_folder(tmp_path / "cand", "minilm-sent-r2")
     store.add(
         folder,
         parent=SHIPPED,
@@ -65,14 +65,14 @@ def test_models_page_rolls_back(server: tuple[str, Database], tmp_path: Path) ->
             row = page.locator("#model-2")
             expect(row).to_contain_text("in use")
             expect(row).to_contain_text("airline_test macro_recall: 0.7812 vs 0.7789")
-            expect(page.locator("#model-1")).to_contain_text("minilm-sent-v1")
-            expect(page.locator("footer .model-version")).to_contain_text("minilm-sent-v2")
+            expect(page.locator("#model-1")).to_contain_text("minilm-sent-v2")
+            expect(page.locator("footer .model-version")).to_contain_text("minilm-sent-r2")
             page.screenshot(path=str(ARTIFACTS / "models-page.png"), full_page=True)
             page.locator("#model-1 button").click()
             expect(page.locator("#model-1")).to_contain_text("in use")
             expect(page.locator("#model-2 button")).to_have_text("Activate v2")
             expect(page.locator("#model-history")).to_contain_text("v2 → v1 (web: rollback)")
-            expect(page.locator("footer .model-version")).to_contain_text("minilm-sent-v1")
+            expect(page.locator("footer .model-version")).to_contain_text("minilm-sent-v2")
             page.screenshot(path=str(ARTIFACTS / "models-rolled-back.png"), full_page=True)
         finally:
             browser.close()

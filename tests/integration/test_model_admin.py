@@ -29,7 +29,7 @@ def store_settings(sqlite_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def store(store_settings: Settings, tmp_path: Path) -> ModelStore:
     store = ModelStore(store_settings.model_store_dir)
-    folder = candidate_folder(tmp_path / "cand", "minilm-sent-v2")
+    folder = candidate_folder(tmp_path / "cand", "minilm-sent-r2")
     figures = {
         "airline_test": {"candidate": {"macro_recall": 0.81}, "active": {"macro_recall": 0.8}}
     }
@@ -113,7 +113,7 @@ def test_models_page_shows_figures_and_rolls_back(
     page = client.get("/models")
     assert page.status_code == 200
     html = page.text
-    assert "minilm-sent-v2" in html and "in use" in html and "Roll back to v1" in html
+    assert "minilm-sent-r2" in html and "in use" in html and "Roll back to v1" in html
     assert "airline_test macro_recall: 0.8100 vs 0.8000" in html
     token = _CSRF.search(html)
     assert token

@@ -64,7 +64,7 @@ def test_retrain_gates_promotes_and_rolls_back(env: Path, tmp_path: Path) -> Non
             )
     db.dispose()
 
-    folder = candidate_folder(tmp_path / "cand", "minilm-sent-v2")
+    folder = candidate_folder(tmp_path / "cand", "minilm-sent-r2")
     result = runner.invoke(
         app,
         ["model", "retrain", "--candidate-dir", str(folder), "--data-dir", str(tmp_path / "no")],
@@ -74,12 +74,12 @@ def test_retrain_gates_promotes_and_rolls_back(env: Path, tmp_path: Path) -> Non
     assert "corrections_held_out" in result.output and "intent_sample" in result.output
     assert "intent head kept from the candidate (data file not found" in result.output
     assert "intent_f1:purchase_intent" in result.output
-    assert "model version 2 (minilm-sent-v2): promoted: now in use" in result.output
+    assert "model version 2 (minilm-sent-r2): promoted: now in use" in result.output
     assert ModelStore(env).active() == 2
 
     listed = runner.invoke(app, ["model", "versions"])
     assert listed.exit_code == 0
-    assert "* v2  minilm-sent-v2" in listed.output and "gate passed" in listed.output
+    assert "* v2  minilm-sent-r2" in listed.output and "gate passed" in listed.output
 
     back = runner.invoke(app, ["model", "activate", "1"])
     assert back.exit_code == 0 and "model version 1 active (was 2)" in back.output

@@ -68,7 +68,7 @@ def test_empty_store_serves_the_shipped_model(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     assert store.active() == SHIPPED and store.directory(SHIPPED) is None
     (card,) = store.cards()
-    assert card.active and card.version == "minilm-sent-v1" and card.figures["shipped"]
+    assert card.active and card.version == "minilm-sent-v2" and card.figures["shipped"]
     with pytest.raises(ModelStoreError, match="not in the store"):
         store.activate(2, reason="x")
 
@@ -86,7 +86,7 @@ def test_retrain_promotes_a_candidate_that_is_not_worse_and_rollback_restores(
     trainer = copy_trainer()
     lines: list[str] = []
     report = retrain(store, corrections=CORRECTIONS, trainer=trainer, log=lines.append)
-    assert trainer.calls == [(report.trained_on, "minilm-sent-v2")]  # type: ignore[attr-defined]
+    assert trainer.calls == [(report.trained_on, "minilm-sent-r2")]  # type: ignore[attr-defined]
     assert report.held_out == len(CORRECTIONS) - report.trained_on > 0
     assert report.promoted and report.gate["passed"] and report.number == 2
     assert store.active() == 2
@@ -133,7 +133,7 @@ def test_running_model_follows_the_active_version(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     folder = tmp_path / "cand"
     folder.mkdir()
-    copy_trainer()(folder, [], "minilm-sent-v2")
+    copy_trainer()(folder, [], "minilm-sent-r2")
     store.add(folder, parent=SHIPPED, figures={}, gate={"passed": True})
     now = [0.0]
     loaded: list[str | None] = []
@@ -143,30 +143,30 @@ def test_running_model_follows_the_active_version(tmp_path: Path) -> None:
         return SentimentIntentModel(directory)
 
     model = ReloadingModel(store, check_every=5.0, clock=lambda: now[0], loader=loader)
-    assert model.version == "minilm-sent-v1"
+    assert model.version == "minilm-sent-v2"
     store.activate(2, reason="test")
     model.predict_many(["hello"])
-    assert model.version == "minilm-sent-v1"  # not checked again yet
+    assert model.version == "minilm-sent-v2"  # not checked again yet
     now[0] = 6.0
     model.predict_many(["hello"])
-    assert model.version == "minilm-sent-v2" and model.number == 2
+    assert model.version == "minilm-sent-r2" and model.number == 2
     store.activate(SHIPPED, reason="rollback")
     now[0] = 12.0
     model.predict_many(["hello"])
-    assert model.version == "minilm-sent-v1" and loaded == [None, store.directory(2), None]
+    assert model.version == "minilm-sent-v2" and loaded == [None, store.directory(2), None]
 
 
 def test_broken_version_keeps_the_current_model(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     folder = tmp_path / "cand"
     folder.mkdir()
-    copy_trainer()(folder, [], "minilm-sent-v2")
+    copy_trainer()(folder, [], "minilm-sent-r2")
     number = store.add(folder, parent=SHIPPED, figures={}, gate={})
     (Path(str(store.directory(number))) / "sentiment-intent.int8.onnx").write_bytes(b"broken")
     model = ReloadingModel(store, check_every=0.0)
     store.activate(number, reason="test")
     assert model.refresh() is False
-    assert model.version == "minilm-sent-v1"
+    assert model.version == "minilm-sent-v2"
     assert model.predict_many(["thanks so much!"])[0].sentiment.label == "positive"
 
 
@@ -175,17 +175,17 @@ def test_enricher_records_the_version_that_scored(tmp_path: Path) -> None:
     store = ModelStore(root)
     folder = tmp_path / "cand"
     folder.mkdir()
-    copy_trainer()(folder, [], "minilm-sent-v2")
+    copy_trainer()(folder, [], "minilm-sent-r2")
     store.add(folder, parent=SHIPPED, figures={}, gate={})
     enricher = Enricher(sentiment_mode="model", model_store=str(root))
-    assert enricher.enrich(PostFacts(text="great crew")).versions["sentiment"] == "minilm-sent-v1"
+    assert enricher.enrich(PostFacts(text="great crew")).versions["sentiment"] == "minilm-sent-v2"
     store.activate(2, reason="test")
     reloading = enricher._model
     assert isinstance(reloading, ReloadingModel)
     reloading.refresh(force=True)
     result = enricher.enrich(PostFacts(text="great crew"))
-    assert result.versions["sentiment"] == "minilm-sent-v2"
-    assert result.versions["intent"] == "minilm-sent-v2+intents2"
+    assert result.versions["sentiment"] == "minilm-sent-r2"
+    assert result.versions["intent"] == "minilm-sent-r2+intents2"
 
 
 INTENT_CORRECTIONS = [
@@ -220,7 +220,7 @@ def test_retrain_refits_the_intent_head_stores_it_and_the_running_model_uses_it(
     )
     head = report.gate["intent_head"]
     train_set, _ = split_corrections(corrections)
-    assert head["refit"] and head["intent_version"] == "minilm-sent-v2+intents3"
+    assert head["refit"] and head["intent_version"] == "minilm-sent-r2+intents3"
     assert head["corrections"] == sum(e.intents is not None for e in train_set) > 0
     assert any(line.startswith("weak positives") for line in lines)
 
@@ -237,7 +237,7 @@ def test_retrain_refits_the_intent_head_stores_it_and_the_running_model_uses_it(
 
     store.activate(report.number, reason="test")
     assert running.refresh() and running.number == report.number
-    assert running.intent_version == "minilm-sent-v2+intents3"
+    assert running.intent_version == "minilm-sent-r2+intents3"
     texts = ["@united how much to upgrade to first?", "@united lost my bag"]
     own = SentimentIntentModel(str(folder)).logits(texts).intent
     assert np.array_equal(running.model.logits(texts).intent, own)

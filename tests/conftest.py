@@ -45,6 +45,25 @@ def pytest_configure(config: pytest.Config) -> None:
             "GROUNDSWELL_REQUIRE_SERVICES=1 but GROUNDSWELL_TEST_POSTGRES_URL or "
             "GROUNDSWELL_TEST_REDIS_URL is unset"
         )
+    _cheap_password_hashing()
+
+
+def _cheap_password_hashing() -> None:
+    """Hash the tests' passwords with argon2-cffi's ``CHEAPEST`` profile.
+
+    The app's hasher (RFC 9106's low-memory profile: 64 MiB, three passes) costs about
+    0.2 s a hash or a check on two shared cores, and hundreds of tests create users and
+    log in: in the web tests it was over 40 % of their time. Test passwords guard
+    nothing, and a hash carries its own parameters, so a server started by a test checks
+    them just as cheaply. ``tests/unit/auth/test_password_hashing.py`` checks the app's
+    own profile.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from groundswell.auth import passwords, service
+
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    service._DUMMY_HASH = passwords.hash_password("not a real password")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+PROFILE = profiles.RFC_9106_LOW_MEMORY
+"""argon2-cffi's default: argon2id, 64 MiB, three passes. A stored hash carries its own
+parameters, so raising them later still checks every older hash."""
+
+_hasher = PasswordHasher.from_parameters(PROFILE)
 
 
 def hash_password(password: str) -> str:

@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "GROUNDSWELL_TEST_REDIS_URL is unset"
         )
     _cheap_password_hashing()
+    _share_route_dependants()
 
 
 def _cheap_password_hashing() -> None:
@@ -64,6 +66,35 @@ def _cheap_password_hashing() -> None:
 
     passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     service._DUMMY_HASH = passwords.hash_password("not a real password")
+
+
+def _share_route_dependants() -> None:
+    """Build each route's dependency tree once per test process, not once per app.
+
+    FastAPI analyses every route's signature and dependencies lazily, on an app's first
+    request: about 0.5–1 s for this app's routes on two shared cores. A running server
+    pays it once; the tests build hundreds of apps and paid it in each (tests/unit/web:
+    210 s -> 161 s on two workers without it). The tree depends only on the path, the
+    endpoint and the route's dependency objects, which are the same functions and
+    objects in every app built here, so they key the cache; the cache holds the
+    dependency objects so their ids cannot be reused. Skipped if FastAPI renames the
+    builder: the tests then only run slower.
+    """
+    import fastapi.routing as routing
+
+    build = getattr(routing, "_build_dependant_with_parameterless_dependencies", None)
+    if build is None:
+        return
+    built: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}
+
+    def shared(*, path: str, call: Any, dependencies: Any) -> Any:
+        key = (path, call, tuple(id(d) for d in dependencies))
+        if key not in built:
+            tree = build(path=path, call=call, dependencies=dependencies)
+            built[key] = (tree, list(dependencies))
+        return built[key][0]
+
+    routing._build_dependant_with_parameterless_dependencies = shared
 
 
 @pytest.hookimpl(tryfirst=True)

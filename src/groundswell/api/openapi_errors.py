@@ -3,7 +3,10 @@
 FastAPI documents only the success and its own 422 shape, which is not ours
 (``api/errors.py`` answers ``{"detail": "…", "errors": [{"field", "reason"}]}``).
 Clients generated from the description, and the contract test over it, need the real
-bodies of 401, 403, 404, 413 and 422 on every operation.
+bodies of 400, 401, 403, 404, 413 and 422 on every operation. 400 and 413 apply to
+operations without a body too: the body limit (``api/body_limit.py``) stands in front of
+every route and refuses a ``Content-Length`` header that is not a number (400) or that
+declares more than the limit (413), whatever the method.
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ VALIDATION_ERROR: dict[str, Any] = {
     "required": ["detail"],
 }
 _ERRORS = {
-    "400": "the body is not valid JSON",
+    "400": "the body is not valid JSON, or the Content-Length header is not a number",
     "401": "missing or invalid API token",
     "403": "the caller's role may not do this, or a browser session sent no CSRF token",
     "404": "no such record",
     "413": "the request body is too large",
     "422": "the request is invalid; each error names its field",
+}
+_WITHOUT_BODY = {
+    "400": "the Content-Length header is not a number",
+    "413": "the declared Content-Length exceeds the request body limit",
 }
 _WITH_BODY = frozenset({"post", "put", "patch"})
 
@@ -65,8 +72,8 @@ def document_errors(openapi: dict[str, Any]) -> None:
                 continue
             responses = operation["responses"]
             for code, description in _ERRORS.items():
-                if code in ("400", "413") and method not in _WITH_BODY:
-                    continue
+                if method not in _WITH_BODY:
+                    description = _WITHOUT_BODY.get(code, description)
                 model = "HTTPValidationError" if code == "422" else "ErrorDetail"
                 content = {"application/json": {"schema": _ref(model)}}
                 responses.setdefault(code, {"description": description, "content": content})

@@ -72,3 +72,14 @@ def test_every_route_of_the_app_is_behind_the_limit(client: TestClient) -> None:
         )
         assert response.status_code == 413, path
         assert "x-frame-options" in response.headers
+
+
+def test_a_get_with_a_bad_content_length_gets_a_documented_400(client: TestClient) -> None:
+    # The limit stands in front of every method, so the description must list its 400
+    # and 413 for operations without a body too (a contract run found a GET without).
+    response = client.get("/api/v1/journeys", headers={"content-length": "6>L%l"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "the Content-Length header is not a number"}
+    described = client.get("/openapi.json").json()["paths"]["/api/v1/journeys"]["get"]
+    assert {"400", "413"} <= set(described["responses"])
+    assert "Content-Length" in described["responses"]["400"]["description"]

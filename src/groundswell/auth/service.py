@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.auth.audit import Actor, record
 from groundswell.auth.models import ApiToken, User
-from groundswell.auth.passwords import hash_password, verify_password
+from groundswell.auth.passwords import UNKNOWN_USER_HASH, hash_password, verify_password
 from groundswell.auth.schemas import UserCreate, UserRead
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError
@@ -145,4 +145,5 @@ def verify_api_token(session: Session, *, token: str) -> UserRead | None:
     return principal.user if principal else None
 
 
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+_DUMMY_HASH = UNKNOWN_USER_HASH
+"""What a login for an unknown or inactive user is checked against (tests swap it)."""

@@ -27,3 +27,9 @@ def test_hashes_of_either_profile_check_and_wrong_passwords_fail() -> None:
     assert passwords.verify_password(cheap, "battery staple")
     assert not passwords.verify_password(strong, "battery staple")
     assert not passwords.verify_password("not a hash", "correct horse")
+
+
+def test_the_unknown_user_hash_costs_what_a_real_one_costs() -> None:
+    stored = PasswordHasher.from_parameters(passwords.PROFILE).hash("correct horse")
+    assert extract_parameters(passwords.UNKNOWN_USER_HASH) == extract_parameters(stored)
+    assert not passwords.verify_password(passwords.UNKNOWN_USER_HASH, "")

@@ -76,6 +76,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench.spike_cost
 	$(PY) -m bench.listening_latency
 	$(PY) -m bench.drilldown_latency
+	$(PY) -m bench.process_start
 	$(PY) -m bench.webhook_latency
 	$(PY) -m bench.stream_connector
 	$(PY) -m bench.stream_connector_mastodon

@@ -5,6 +5,8 @@ text: four in five join the training data, the fifth is held out, so the candida
 judged on corrections it never saw. The candidate and the active model are then scored on
 the same fixed held-out sets (SemEval and airline test splits when ``../shared/data`` is
 there, the shipped hand-labelled intent sample always) and on the held-out corrections.
+A model's scores on a fixed set are kept in the store (``training.score_cache``), so the
+active model is scored on each fixed set once, not at every retrain.
 
 The candidate gets its own intent head before it is judged: the head is refit on the
 candidate's sentence vectors (``training.intent_head``, what ``groundswell model
@@ -38,6 +40,7 @@ from groundswell.enrichment.model.classifier import SentimentIntentModel
 from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.store import ModelStore
 from groundswell.enrichment.model.text import normalize
+from groundswell.training import score_cache
 from groundswell.training.calibrate import intent_matrix
 from groundswell.training.datasets import DataError, by_split, load_airline, load_semeval
 from groundswell.training.examples import LabeledExample
@@ -265,16 +268,21 @@ def retrain(
         candidate = loader(str(folder))
         active = loader(store.directory(parent))
         sets = fixed_sets(data_dir, log)
+        digests = {name: score_cache.set_digest(examples) for name, examples in sets.items()}
         sets["corrections_held_out"] = held_out
+        active_key = score_cache.model_key(store, parent)
         figures: dict[str, dict[str, dict[str, float | None]]] = {}
         for name, examples in sets.items():
-            figures[name] = {
-                "candidate": score(candidate, examples),
-                "active": score(active, examples),
-            }
+            digest = digests.get(name)
+            kept = None if digest is None else score_cache.cached(store, active_key, name, digest)
+            active_scores = kept if kept is not None else score(active, examples)
+            if digest is not None and kept is None:
+                score_cache.keep(store, active_key, name, digest, active_scores)
+            figures[name] = {"candidate": score(candidate, examples), "active": active_scores}
             log(
                 f"{name}: candidate {_brief(figures[name]['candidate'])}; "
                 f"active v{parent} {_brief(figures[name]['active'])}"
+                + (" (kept from an earlier retrain)" if kept is not None else "")
             )
         gate = judge(figures, "corrections_held_out")
         gate["tolerance"] = TOLERANCE
@@ -282,6 +290,14 @@ def retrain(
         gate["held_out_corrections"] = len(held_out)
         gate["intent_head"] = head
         number = store.add(folder, parent=parent, figures=figures, gate=gate, number=number)
+        for name, digest in digests.items():
+            score_cache.keep(
+                store,
+                score_cache.model_key(store, number),
+                name,
+                digest,
+                figures[name]["candidate"],
+            )
     promoted = bool(gate["passed"] and promote)
     if promoted:
         store.activate(number, reason=f"retrain: gate passed against v{parent}")

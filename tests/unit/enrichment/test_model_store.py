@@ -282,3 +282,42 @@ def test_gate_refuses_a_candidate_whose_intent_f1_falls() -> None:
     assert verdict(0.555, 0.56) == [True, True]  # within one F1 point
     assert verdict(0.53, 0.56) == [True, False]
     assert verdict(0.10, 0.56, support=5) == [True]  # too few posts to judge
+
+
+def test_the_active_models_fixed_set_scores_are_kept_between_retrains(tmp_path: Path) -> None:
+    from groundswell.training import score_cache
+    from groundswell.training.retrain import fixed_sets, score
+
+    store = ModelStore(tmp_path / "models")
+    first_lines: list[str] = []
+    first = retrain(
+        store,
+        corrections=CORRECTIONS,
+        trainer=copy_trainer(thresholds=0.9999),
+        log=first_lines.append,
+    )
+    assert not first.promoted and store.active() == SHIPPED
+    assert not any("kept from an earlier retrain" in line for line in first_lines)
+
+    second_lines: list[str] = []
+    second = retrain(
+        store, corrections=CORRECTIONS, trainer=copy_trainer(), log=second_lines.append
+    )
+    kept = [line for line in second_lines if "kept from an earlier retrain" in line]
+    assert [line.split(":")[0] for line in kept] == ["intent_sample"]  # never the corrections
+    assert second.figures["intent_sample"]["active"] == first.figures["intent_sample"]["active"]
+    # ... and they are what scoring the shipped model gives now.
+    (sample,) = fixed_sets(None, lambda _: None).values()
+    assert second.figures["intent_sample"]["active"] == score(SentimentIntentModel(), sample)
+    assert second.promoted and store.active() == second.number
+
+    # The promoted version's own scores, kept when it was judged, serve the next retrain.
+    third_lines: list[str] = []
+    third = retrain(store, corrections=CORRECTIONS, trainer=copy_trainer(), log=third_lines.append)
+    assert any(line.startswith("intent_sample") and "kept" in line for line in third_lines)
+    assert third.figures["intent_sample"]["active"] == second.figures["intent_sample"]["candidate"]
+
+    # A set whose texts or labels change is another set: it is scored afresh.
+    changed = [LabeledExample(e.text, "neutral", e.intents, e.source) for e in sample[:5]]
+    assert score_cache.set_digest(changed) != score_cache.set_digest(sample[:5])
+    assert score_cache.cached(store, "v2", "intent_sample", "0" * 24) is None

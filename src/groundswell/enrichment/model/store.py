@@ -12,6 +12,7 @@ takes effect without a restart. ``history.jsonl`` records every change of versio
     <root>/history.jsonl          {"at": …, "version": 3, "reason": "retrain: gate passed"}
     <root>/versions/2/card.json   figures, gate, parent, created_at
     <root>/versions/2/*.onnx …    the model files, as training wrote them
+    <root>/scores/v2/…            its scores on the fixed sets (``training.score_cache``)
 """
 
 from __future__ import annotations

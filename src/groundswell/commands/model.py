@@ -43,12 +43,6 @@ def train(
             min=0.0, max=10.0, help="Keep the sentence vector near the base model's (0: off)."
         ),
     ] = 0.5,
-    layer_decay: Annotated[
-        float,
-        typer.Option(
-            min=0.5, max=1.0, help="Each lower layer's rate as a share of the one above (1: alike)."
-        ),
-    ] = 1.0,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -80,7 +74,6 @@ def train(
         trainable_layers=trainable_layers,
         learning_rate=learning_rate,
         anchor_weight=anchor_weight,
-        layer_decay=layer_decay,
     )
     try:
         metadata = run_training(

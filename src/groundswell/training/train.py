@@ -76,13 +76,6 @@ class TrainConfig:
     intent head, refit on it afterwards, needs (what tells a purchase from a complaint);
     this term keeps the vector near the pre-trained one while the layers learn sentiment.
     """
-    layer_decay: float = 1.0
-    """Each trained encoder layer learns at this factor times the rate of the one above.
-
-    The top layer and the heads learn at ``learning_rate``; 1.0 trains every layer alike.
-    Below 1 the lower layers, which hold what the sentence says rather than how it feels,
-    stay closer to the pre-trained ones while the top layers move further for sentiment.
-    """
     version: str = DEFAULT_VERSION
     limit: int | None = None
     """Use only the first ``limit`` training examples (smoke tests of the pipeline)."""
@@ -123,17 +116,6 @@ def _targets(examples: Sequence[LabeledExample]) -> tuple[np.ndarray, np.ndarray
     return sentiment, intents, known
 
 
-def _parameter_groups(model: Any, top: Any, config: TrainConfig) -> list[dict[str, Any]]:
-    """One optimiser group per trained layer (rates decayed downwards), one for the heads."""
-    in_layers = {id(p) for p in top.parameters()}
-    heads = [p for p in model.parameters() if p.requires_grad and id(p) not in in_layers]
-    groups: list[dict[str, Any]] = [{"params": heads, "lr": config.learning_rate}]
-    for depth, layer in enumerate(reversed(list(top))):
-        rate = config.learning_rate * config.layer_decay**depth
-        groups.append({"params": list(layer.parameters()), "lr": rate})
-    return groups
-
-
 def fine_tune(
     examples: Sequence[LabeledExample], config: TrainConfig, log: Callable[[str], None]
 ) -> Any:
@@ -171,7 +153,7 @@ def fine_tune(
     for p in top.parameters():
         p.requires_grad_(True)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(_parameter_groups(model, top, config), weight_decay=0.01)
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
     rng = random.Random(config.seed)
     rounds = max(1, math.ceil(config.epochs))
     plan: list[list[int]] = []
@@ -337,7 +319,6 @@ def train(
             "learning_rate": config.learning_rate,
             "class_balance": config.class_balance,
             "anchor_weight": config.anchor_weight,
-            "layer_decay": config.layer_decay,
             "layers": config.layers or 6,
             "trainable_layers": config.trainable_layers,
             "examples": len(train_set),

@@ -111,7 +111,6 @@ def product_params(warmup: int, **changes: Any) -> DetectorParams:
         volume_min_wait_minutes=d.volume_min_wait_minutes / STEP_MINUTES,
         rarity_half_life_minutes=d.rarity_half_life_minutes / STEP_MINUTES,
         rarity_prior_minutes=d.rarity_prior_minutes / STEP_MINUTES,
-        rarity_event_gap_minutes=d.rarity_event_gap_minutes / STEP_MINUTES,
     )
 
 

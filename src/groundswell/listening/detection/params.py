@@ -80,8 +80,6 @@ class DetectorParams:
     level and hour profile have formed, and the series' own bursts of its second half
     are better evidence of what is routine than the normal-tail prior alone, which
     otherwise reads a bursty series' first routine burst after warm-up as rare."""
-    rarity_event_gap_minutes: float = 0.0
-    """Bursts closer together than this count as one event on the rarity ladder (0: off)."""
     settle_deviate: float = 1.5
     """An episode stays open while its evidence is above this deviate …"""
     settle_minutes: float = 10.0
@@ -121,7 +119,6 @@ class DetectorParams:
             settle_deviate=self.settle_deviate,
             settle_steps=self.settle_minutes,
             min_deviate=self.z_alpha,
-            event_gap_steps=self.rarity_event_gap_minutes,
         )
 
     @property

@@ -63,8 +63,6 @@ class RarityParams:
     settle_deviate: float
     settle_steps: float
     min_deviate: float
-    event_gap_steps: float = 0.0
-    """An upcrossing of a level counts only after this many steps below it (0: all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +72,6 @@ class RarityLayout:
     mass: int  # decayed steps
     active: int  # 1 inside an episode
     calm: int  # consecutive calm steps inside an episode
-    below: int  # len(LEVELS): steps each level has stayed unreached (capped)
     size: int
 
 
@@ -86,8 +83,7 @@ def rarity_layout(start: int) -> RarityLayout:
         mass=start + 1 + n,
         active=start + 2 + n,
         calm=start + 3 + n,
-        below=start + 4 + n,
-        size=4 + 2 * n,
+        size=4 + n,
     )
 
 
@@ -154,13 +150,7 @@ def rarity_step(
     # about the series. The kernel counts from half-way through the warm-up.
     n = len(LEVELS)
     count = warm if counting is None else counting
-    below = state[:, r.below : r.below + n]
-    reached = e[:, None] >= LEVELS
-    up = (state[:, r.prev : r.prev + 1] < LEVELS) & reached & count[:, None]
-    up &= below >= p.event_gap_steps
-    state[:, r.below : r.below + n] = np.where(
-        reached, 0.0, np.minimum(below + 1.0, p.event_gap_steps + 1.0)
-    )
+    up = (state[:, r.prev : r.prev + 1] < LEVELS) & (e[:, None] >= LEVELS) & count[:, None]
     decay = np.where(count, math.exp2(-1.0 / p.half_life_steps), 1.0)
     state[:, r.counts : r.counts + n] = state[:, r.counts : r.counts + n] * decay[:, None] + up
     state[:, r.mass] = state[:, r.mass] * decay + count

@@ -56,6 +56,38 @@ def test_figures_of_a_day(db: Database) -> None:
     assert d.gaps == []
 
 
+def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: Database) -> None:
+    """At noon the day holds half its posts; so do earlier weeks until noon: no change."""
+    ids = build(db)
+    with db.session() as s:
+        d = build_digest(
+            s, subject_id=ids["brand"], period="day", day=DAY, now=START + timedelta(hours=12)
+        )
+    m = d.moved
+    assert m.volume.value == 120  # one post every 6 minutes, until noon
+    assert m.volume.baseline == 120 and m.volume.change == 0.0
+    assert m.negative_share.value == 0.0  # the storm comes at 14:00
+    assert m.baseline_label == "same weekday of the previous 4 weeks, up to the same time"
+    assert len(m.hourly_baseline) == 24 and m.hourly_baseline[20] == 10.0  # whole-day line
+
+
+def test_a_handful_of_earlier_posts_is_no_baseline(db: Database) -> None:
+    """Ten posts in the same hour of earlier weeks: no percentage is computed against them."""
+    ids = build(db)
+    with db.session() as s:
+        d = build_digest(
+            s, subject_id=ids["brand"], period="day", day=DAY, now=START + timedelta(hours=1)
+        )
+    m = d.moved
+    assert m.volume.value == 10
+    assert m.volume.baseline is None and m.volume.change is None
+    assert m.negative_share.baseline is None and m.net_sentiment.baseline is None
+    assert m.baseline_label.startswith("no earlier week to compare with: fewer than 30 posts")
+    assert all(v is None for v in m.hourly_baseline)
+    body = render_body(d, data_uris(charts(d)))
+    assert "No seasonal baseline: no earlier week to compare with" in body
+
+
 def test_team_figures_alone(db: Database) -> None:
     build(db)
     with db.session() as s:

@@ -3,7 +3,14 @@
 Read from listening's per-minute rollups only (never the posts), grouped by hour in SQL,
 so a day of a million posts is a few thousand rows summed by the database. The seasonal
 baseline is the same period one to four weeks before (same weekday, same hours), so a
-quiet Sunday is compared with Sundays; weeks without any data do not count towards it.
+quiet Sunday is compared with Sundays.
+
+Like is compared with like: while a period is not over, its figures are compared with
+the same span of the earlier weeks (Saturday until 08:48 against earlier Saturdays until
+08:48), not with their whole day, which would make every morning look like a collapse.
+A week counts towards the baseline only if it holds at least ``MIN_BASELINE_POSTS`` posts
+in that span: a share or a change measured on a handful of posts is noise, and saying
+"+27,000 % against 28 posts" helps nobody.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from groundswell.listening.models import MinuteRollup, Subject
 from groundswell.listening.series import bucket_epoch
 
 BASELINE_WEEKS = 4
+MIN_BASELINE_POSTS = 30
+"""Posts a week needs in the compared span to count: with 30, a share such as the
+negative share is known to within about ±15 points (95 %), enough to call a move."""
 HOUR = 3600
 MAX_ALERT_LINES = 5
 MAX_VOICES = 6
@@ -94,11 +104,48 @@ def _ratio(num: float, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Posts by label over one span."""
+
+    negative: int
+    neutral: int
+    positive: int
+
+    @property
+    def total(self) -> int:
+        return self.negative + self.neutral + self.positive
+
+
+def read_totals(session: Session, subject_id: int, start: datetime, end: datetime) -> Totals:
+    """One grouped query: the subject's posts by label in ``[start, end)``, to the minute."""
+    rows = session.execute(
+        select(MinuteRollup.sentiment_label, func.sum(MinuteRollup.count))
+        .where(
+            MinuteRollup.subject_id == subject_id,
+            MinuteRollup.minute >= start,
+            MinuteRollup.minute < end,
+        )
+        .group_by(MinuteRollup.sentiment_label)
+    ).all()
+    by = {str(label): int(count or 0) for label, count in rows}
+    neutral = sum(v for k, v in by.items() if k not in ("negative", "positive"))
+    return Totals(by.get("negative", 0), neutral, by.get("positive", 0))
+
+
 @dataclass(slots=True)
 class Seasonal:
     current: Hourly
     history: list[Hourly]
-    """The same period 1..N weeks before, only those that have any data."""
+    """The same period 1..N weeks before: those that count towards the baseline."""
+    compared: Totals = field(default_factory=lambda: Totals(0, 0, 0))
+    """This period's posts up to the cut (now, or its end)."""
+    compared_history: list[Totals] = field(default_factory=list)
+    """The same span of each week in ``history``, in the same order."""
+    thin_weeks: int = 0
+    """Earlier weeks with some posts in the span, but too few to count."""
+    partial: bool = False
+    """The period is not over: the comparison stops at the same time of day or week."""
 
     def baseline_hourly(self) -> list[float | None]:
         n = len(self.current.negative)
@@ -111,42 +158,67 @@ class Seasonal:
         return out
 
 
-def seasonal(session: Session, subject_id: int, period: Period) -> Seasonal:
+def seasonal(
+    session: Session, subject_id: int, period: Period, now: datetime | None = None
+) -> Seasonal:
+    """This period and the earlier weeks that count, compared up to ``now`` if not over."""
+    cut = period.end if now is None else max(period.start, min(period.end, now))
     current = read_hourly(session, subject_id, period.start, period.end)
-    history = []
+    compared = read_totals(session, subject_id, period.start, cut)
+    history: list[Hourly] = []
+    compared_history: list[Totals] = []
+    thin = 0
     for weeks in range(1, BASELINE_WEEKS + 1):
         back = timedelta(weeks=weeks)
-        past = read_hourly(session, subject_id, period.start - back, period.end - back)
-        if past.total:
-            history.append(past)
-    return Seasonal(current=current, history=history)
+        span = read_totals(session, subject_id, period.start - back, cut - back)
+        if span.total >= MIN_BASELINE_POSTS:
+            history.append(read_hourly(session, subject_id, period.start - back, period.end - back))
+            compared_history.append(span)
+        elif span.total:
+            thin += 1
+    return Seasonal(
+        current=current,
+        history=history,
+        compared=compared,
+        compared_history=compared_history,
+        thin_weeks=thin,
+        partial=cut < period.end,
+    )
 
 
 def sentiment_figures(s: Seasonal) -> tuple[Figure, Figure, Figure]:
-    """Volume, negative share and net sentiment against the mean of the history."""
-    cur = s.current
+    """Volume, negative share and net sentiment against the mean of the counted weeks."""
+    cur = s.compared
     total = cur.total
     volume = float(total) if total else None
-    neg = _ratio(sum(cur.negative), total)
-    net = _ratio(sum(cur.positive) - sum(cur.negative), total)
-    if not s.history:
+    neg = _ratio(cur.negative, total)
+    net = _ratio(cur.positive - cur.negative, total)
+    weeks = s.compared_history
+    if not weeks:
         return figure(volume, None), figure(neg, None), figure(net, None)
-    k = len(s.history)
-    base_volume = round(sum(h.total for h in s.history) / k, 2)
-    base_neg = round(sum(sum(h.negative) / h.total for h in s.history) / k, 4)
-    base_net = round(sum((sum(h.positive) - sum(h.negative)) / h.total for h in s.history) / k, 4)
+    k = len(weeks)
+    base_volume = round(sum(w.total for w in weeks) / k, 2)
+    base_neg = round(sum(w.negative / w.total for w in weeks) / k, 4)
+    base_net = round(sum((w.positive - w.negative) / w.total for w in weeks) / k, 4)
     return figure(volume, base_volume), figure(neg, base_neg), figure(net, base_net)
 
 
 def baseline_label(s: Seasonal, period: Period) -> str:
     if not s.history:
+        if s.thin_weeks:
+            return (
+                f"no earlier week to compare with: fewer than {MIN_BASELINE_POSTS} posts "
+                "in the same hours of each of the previous "
+                f"{BASELINE_WEEKS} weeks"
+            )
         return "no earlier data to compare with"
     what = (
         f"same weekday of the previous {len(s.history)} week"
         if period.kind == "day"
         else (f"previous {len(s.history)} week")
     )
-    return what + ("s" if len(s.history) > 1 else "")
+    what += "s" if len(s.history) > 1 else ""
+    return what + (", up to the same time" if s.partial else "")
 
 
 def alerts_opened(session: Session, subject_id: int, period: Period) -> tuple[list[Alert], int]:

@@ -51,7 +51,7 @@ def build_digest(
         span = period_of(period, day, tz)
     except UnknownTimeZoneError:
         raise InvalidInputError("not an IANA time zone", field="tz") from None
-    s = seasonal(session, subject.id, span)
+    s = seasonal(session, subject.id, span, now)
     alerts, alerts_total = alerts_opened(session, subject.id, span)
     summaries = alert_summaries(session, [a.id for a in alerts])
     what = moved(session, subject, span, summaries, s, alerts, alerts_total)

@@ -82,7 +82,7 @@ def test_a_handful_of_earlier_posts_is_no_baseline(db: Database) -> None:
     assert m.volume.value == 10
     assert m.volume.baseline is None and m.volume.change is None
     assert m.negative_share.baseline is None and m.net_sentiment.baseline is None
-    assert m.baseline_label.startswith("no earlier week to compare with: fewer than 30 posts")
+    assert m.baseline_label.startswith("no earlier week to compare with (fewer than 30 posts")
     assert all(v is None for v in m.hourly_baseline)
     body = render_body(d, data_uris(charts(d)))
     assert "No seasonal baseline: no earlier week to compare with" in body

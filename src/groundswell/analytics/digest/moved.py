@@ -207,9 +207,8 @@ def baseline_label(s: Seasonal, period: Period) -> str:
     if not s.history:
         if s.thin_weeks:
             return (
-                f"no earlier week to compare with: fewer than {MIN_BASELINE_POSTS} posts "
-                "in the same hours of each of the previous "
-                f"{BASELINE_WEEKS} weeks"
+                f"no earlier week to compare with (fewer than {MIN_BASELINE_POSTS} posts "
+                f"in the same hours of each of the previous {BASELINE_WEEKS} weeks)"
             )
         return "no earlier data to compare with"
     what = (

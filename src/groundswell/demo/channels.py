@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Sequence
 from itertools import cycle
 from typing import Any
 
@@ -24,6 +25,7 @@ from groundswell.core.db import Database
 from groundswell.core.outbound import OutboundPolicy
 from groundswell.demo.setup import split_sample
 from groundswell.demo.webchat_demo import ensure_webchat
+from groundswell.ingestion.schemas import InboundPost
 from groundswell.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,23 @@ def connect_account(
         )
 
 
+def customer_mentions(posts: Sequence[InboundPost]) -> list[InboundPost]:
+    """The replay's customer posts addressed to someone, to re-send as mentions of the demo.
+
+    The sample holds the brands' own replies too (``direction`` "out", by accounts such as
+    a company's care team); sent as mentions they would reach the inbox as customers'
+    posts and make each brand account a contact. Their authors are left out altogether.
+    """
+    brands = {p.author.external_id for p in posts if p.direction == "out"}
+    return [
+        p
+        for p in posts
+        if p.direction == "in"
+        and p.author.external_id not in brands
+        and p.text.lstrip().startswith("@")
+    ]
+
+
 class DemoChannels:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -117,7 +136,7 @@ class DemoChannels:
         self.thread.start()
 
     def _run(self) -> None:
-        posts = [p for p in split_sample().live if p.text.lstrip().startswith("@")]
+        posts = customer_mentions(split_sample().live)
         if not posts:
             return
         state = self.server.state

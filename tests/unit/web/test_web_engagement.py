@@ -13,6 +13,7 @@ from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.engagement.config_models import CannedResponse, Rule
+from groundswell.engagement.models import CaseEvent
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.notify.models import Delivery
@@ -84,6 +85,16 @@ def test_inbox_and_case_pages_escape_and_reply(
     assert page.status_code == 200
     assert "at most" in page.text and "280" in page.text and "Why is this first" in page.text
     assert "<script>alert" not in page.text
+    assert "rule applied" in page.text and "“all negative”" in page.text  # timeline in words
+    assert "rule_id:" not in page.text
+    with db.session() as s:
+        s.add(
+            CaseEvent(
+                case_id=case_id, at=utcnow(), kind="rule", data={"rule": "<img src=x onerror=f()>"}
+            )
+        )
+    page = client.get(f"/inbox/cases/{case_id}")
+    assert "“&lt;img src=x onerror=f()&gt;”" in page.text and "<img src=x" not in page.text
     token = csrf_from(page.text)
     r = client.post(
         f"/inbox/cases/{case_id}/reply",

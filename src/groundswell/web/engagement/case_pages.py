@@ -13,7 +13,7 @@ from groundswell.api.params import PathId
 from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.engagement import actions, cases, config, inbox, replies
+from groundswell.engagement import actions, cases, config, inbox, replies, timeline
 from groundswell.engagement.actions import Collision
 from groundswell.engagement.lifecycle import Action
 from groundswell.engagement.presence import board
@@ -63,6 +63,7 @@ def _page(
         )
     channel = detail.case.channel
     caps = caps_of(request)(channel)
+    queues = config.list_queues(session)
     ctx: dict[str, Any] = {
         "active": "inbox",
         "d": detail,
@@ -70,7 +71,10 @@ def _page(
         "caps": caps,
         "connector": connector_label(request, channel),
         "names": inbox.user_names(session),
-        "queues": config.list_queues(session),
+        "queues": queues,
+        "queue_names": {q.id: q.name for q in queues},
+        "timeline_words": timeline.describe,
+        "timeline_kind": timeline.kind_label,
         "canned": config.search_canned(session, limit=50),
         "can_work": can_work(user),
         "can_approve": can_approve(user),

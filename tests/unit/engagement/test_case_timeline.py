@@ -1,0 +1,56 @@
+"""The case timeline says each history entry in words, and keeps unknown facts visible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from groundswell.engagement.timeline import describe, kind_label
+
+USERS = {3: "Ann", 4: "Bob"}
+QUEUES = {1: "Care"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "words"),
+    [
+        ("created", {"interaction_id": 8}, "from post #8"),
+        ("created", {"alert_id": 5, "conversations": 3}, "from alert #5, 3 conversation(s)"),
+        ("assigned", {"old": None, "user_id": 3, "queue_id": 1}, "to Ann, queue Care"),
+        ("assigned", {"old": 3, "user_id": None, "queue_id": None}, "to nobody"),
+        ("assigned", {"old": None, "user_id": 9, "queue_id": 7}, "to user #9, queue #7"),
+        ("tagged", {"add": ["complaint"], "remove": ["praise"]}, "+complaint −praise"),
+        ("priority", {"level": "urgent", "score": 100.0}, "urgent (score 100)"),
+        ("rule", {"rule_id": 1, "rule": "Unhappy posts → Care"}, "“Unhappy posts → Care”"),
+        ("status", {"old": "new", "new": "resolved"}, "new → resolved"),
+        ("reply", {"reply_id": 1, "status": "queued", "reply_kind": "reply"}, "answer, queued"),
+        (
+            "reply",
+            {"reply_id": 2, "status": "pending_approval", "reply_kind": "csat"},
+            "satisfaction survey, pending approval",
+        ),
+        ("reply_sent", {"reply_id": 1, "external_id": "186"}, "as 186 on the network"),
+        ("reply_approved", {"reply_id": 1, "edited": True}, "after edits"),
+        ("reply_rejected", {"reply_id": 1, "reason": "tone"}, "“tone”"),
+        ("sla_breached", {"due": "2026-11-28T09:20:00+00:00"}, "due 2026-11-28 09:20 UTC"),
+        ("csat_answered", {"score": 4}, "score 4 of 5"),
+        ("csat_not_sent", {"why": "no connector for sms"}, "no connector for sms"),
+        ("note", {"note_id": 1, "mentions": [4]}, "mentions Bob"),
+        ("note", {"note_id": 1, "mentions": []}, ""),
+    ],
+)
+def test_each_kind_in_words(kind: str, data: dict[str, Any], words: str) -> None:
+    assert describe(kind, data, users=USERS, queues=QUEUES) == words
+
+
+def test_unknown_kinds_and_odd_facts_keep_their_raw_facts() -> None:
+    assert describe("merged", {"into": 12}, users=USERS, queues=QUEUES) == "into: 12"
+    # a known kind whose facts lack a field falls back rather than failing the page
+    assert describe("priority", {"level": "high"}, users=USERS, queues=QUEUES) == "level: high"
+    assert describe("status", None, users=USERS, queues=QUEUES) == ""
+
+
+def test_kind_labels() -> None:
+    assert kind_label("reply_sent") == "reply posted"
+    assert kind_label("something_new") == "something new"

@@ -181,8 +181,11 @@ def _page_rows(session: Session, ids: list[int]) -> list[ContactRow]:
         .where(Identity.contact_id.in_(ids))
         .order_by(Identity.id)
     ):
-        if owner is not None:
-            handles[owner].append(f"{platform}:{handle}" if handle else platform)
+        label = f"{platform}:{handle}" if handle else platform
+        # Two identities can share a handle (a network's user id and an older import keyed
+        # by the handle): the list shows where to reach the person, once per address.
+        if owner is not None and label not in handles[owner]:
+            handles[owner].append(label)
     out = []
     for cid in ids:
         name, email = contacts[cid]

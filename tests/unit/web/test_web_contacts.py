@@ -7,6 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from gs_webtest import Factory, login
 
+from groundswell.crm.models import Identity
+
 
 def _entries(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'id="entry-(\d+)"', html)]
@@ -128,3 +130,24 @@ def test_timeline_newest_first_paged_and_filtered(client: TestClient, factory: F
     # Dated from the first touchpoint, not the record's creation.
     assert "2024-05-01 12:00" in page
     assert client.get(f"/contacts/{jane}?before=garbage").status_code == 200
+
+
+def test_contacts_list_shows_each_address_once(client: TestClient, factory: Factory) -> None:
+    """A network user id and an older import keyed by the handle: one chip, not two."""
+    factory.user()
+    cid = factory.contact("Emmelie")
+    with factory.db.session() as s:
+        for external_id in ("EmmeliePickett", "900123"):
+            s.add(
+                Identity(
+                    platform="twitter",
+                    external_id=external_id,
+                    handle="EmmeliePickett",
+                    contact_id=cid,
+                )
+            )
+    factory.identity("bluesky", "emmelie.bsky.social", cid)
+    login(client)
+    page = client.get("/contacts").text
+    assert page.count("twitter:EmmeliePickett") == 1
+    assert "bluesky:emmelie.bsky.social" in page

@@ -193,6 +193,7 @@ class DemoChannels:
 
     def start(self) -> None:
         for server in self.standins:
+            server.live_clock = True  # the demo's customers post now, not on a test clock
             server.start()
         self.jetstream.__enter__()
         db, settings = self.app.state.db, self.app.state.settings

@@ -98,7 +98,7 @@ class BlueskyStandin(StandinServer):
     ) -> dict[str, Any]:
         """A customer posts; with ``reason`` it also notifies the brand."""
         if not same_instant:
-            self.clock += timedelta(seconds=20)
+            self.clock = self.advance(self.clock, timedelta(seconds=20))
         author = self.profile(handle)
         uri = f"at://{author['did']}/app.bsky.feed.post/{self._tid()}"
         record: dict[str, Any] = {
@@ -248,7 +248,7 @@ class BlueskyStandin(StandinServer):
         uri = f"at://{self.did}/app.bsky.feed.post/{body.get('rkey') or self._tid()}"
         cid = fake_cid(uri)
         self.records.append({"uri": uri, "cid": cid, "value": record})
-        self.clock += timedelta(seconds=5)
+        self.clock = self.advance(self.clock, timedelta(seconds=5))
         self.posts[uri] = {
             "uri": uri,
             "cid": cid,

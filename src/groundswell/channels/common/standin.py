@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,6 +72,15 @@ class StandinServer:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.closing = threading.Event()
+        self.live_clock = False
+        """False: posts are stamped by a fixed clock that steps per post, so tests see
+        the same timestamps every run. True (the demo): each post is stamped now."""
+
+    def advance(self, clock: datetime, step: timedelta) -> datetime:
+        """The next post's timestamp after ``clock``: ``step`` later, or now (live)."""
+        if self.live_clock:
+            return max(clock + timedelta(milliseconds=1), datetime.now(UTC))
+        return clock + step
 
     # -- to implement ---------------------------------------------------------------------
     def handle(self, request: Request) -> Response | Stream:  # pragma: no cover - abstract

@@ -25,7 +25,7 @@ class FeedStandin(StandinServer):
         """Answer the feed's URL with a 302 to this address (the redirect guard's tests)."""
 
     def review(self, author: str, title: str, body: str) -> dict[str, str]:
-        self.updated += timedelta(minutes=7)
+        self.updated = self.advance(self.updated, timedelta(minutes=7))
         item = {
             "guid": f"https://reviews.example/r/{len(self.items) + 1}",
             "title": title,

@@ -119,7 +119,7 @@ class MastodonStandin(StandinServer):
         remote: str | None = None,
     ) -> dict[str, Any]:
         """A customer mentions the brand: a status and its ``mention`` notification."""
-        self.clock += timedelta(seconds=30)
+        self.clock = self.advance(self.clock, timedelta(seconds=30))
         author = account(f"9{abs(hash(username)) % 10_000}", username, remote=remote)
         body = (
             f'<p><span class="h-card"><a href="https://{HOME}/@brand">@brand</a></span> {text}</p>'
@@ -227,7 +227,7 @@ class MastodonStandin(StandinServer):
         reply_to = (form.get("in_reply_to_id") or [None])[0]
         if reply_to and reply_to not in self.statuses:
             return Response(404, {"error": "Record not found"})
-        self.clock += timedelta(seconds=5)
+        self.clock = self.advance(self.clock, timedelta(seconds=5))
         st = status(
             self.next_id(),
             self.me,

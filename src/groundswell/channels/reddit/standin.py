@@ -50,7 +50,7 @@ class RedditStandin(StandinServer):
 
     # -- scripting ------------------------------------------------------------------------
     def _thing(self, kind: str, sub: str, author: str, **data: Any) -> dict[str, Any]:
-        self.clock += timedelta(seconds=15)
+        self.clock = self.advance(self.clock, timedelta(seconds=15))
         thing_id = _b36(next(self._ids))
         base = {
             "id": thing_id,

@@ -42,7 +42,7 @@ class YouTubeStandin(StandinServer):
     def _comment(
         self, author: str, text: str, video: str, parent: str | None = None
     ) -> dict[str, Any]:
-        self.clock += timedelta(seconds=40)
+        self.clock = self.advance(self.clock, timedelta(seconds=40))
         cid = f"Ugz{next(self._ids):05d}AaBbCc"
         snippet: dict[str, Any] = {
             "channelId": self.channel_id,

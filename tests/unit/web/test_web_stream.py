@@ -113,3 +113,23 @@ def test_older_page_is_not_live(client: TestClient, factory: Factory) -> None:
     html2 = client.get(older.group(1)).text
     assert _ids(html2) == list(reversed(ids[:5]))
     assert "/stream/poll" not in html2  # an older page does not poll for new posts
+
+
+def test_our_replies_are_named_and_offer_no_correction(
+    client: TestClient, factory: Factory
+) -> None:
+    factory.user()
+    twitter = factory.channel("twitter", "X / Twitter")
+    reply = factory.post(twitter, "Hi Jane, on it", direction="out", sentiment=None)
+    customer = factory.post(twitter, "where is my bag", sentiment=("negative", -0.6))
+    login(client)
+    html = client.get("/stream").text
+
+    def article(post_id: int) -> str:
+        found = re.search(rf'<article[^>]*id="post-{post_id}".*?</article>', html, re.S)
+        assert found is not None
+        return found.group(0)
+
+    ours, theirs = article(reply), article(customer)
+    assert "our reply" in ours and "unknown" not in ours and "/correct" not in ours
+    assert "/correct" in theirs

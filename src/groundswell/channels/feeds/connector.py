@@ -189,9 +189,7 @@ class FeedSource:
     def _post(self, entry: Entry, feed_title: str) -> dict[str, Any] | None:
         summary = html_to_text(entry.summary)
         title = html_to_text(entry.title)
-        text = (
-            f"{title}\n\n{summary}" if title and summary and summary != title else title or summary
-        )
+        text = title_and_body(title, summary)
         if not text:
             return None
         author = entry.author or feed_title
@@ -209,3 +207,24 @@ class FeedSource:
             "url": entry.link,
             "raw": {"feed": self.config.url, "dated": entry.published is not None},
         }
+
+
+def _lead(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(" .…!?:;,-")
+
+
+def title_and_body(title: str, body: str) -> str:
+    """The post's text: the title, a blank line, the body, unless one repeats the other.
+
+    Many feeds (reviews, forums) title an entry with the first words of its body, often
+    cut with "…"; the post then says it once. Case, spacing and the cut's punctuation
+    are ignored in the comparison.
+    """
+    if not title or not body:
+        return title or body
+    lead = _lead(title)
+    if not lead or _lead(body).startswith(lead):
+        return body
+    if lead.startswith(_lead(body)):
+        return title
+    return f"{title}\n\n{body}"

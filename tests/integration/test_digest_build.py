@@ -12,6 +12,7 @@ from digest_world import DAY, NOW, START, XSS, build
 from groundswell.analytics.digest.charts import charts
 from groundswell.analytics.digest.email import email_payload
 from groundswell.analytics.digest.render import data_uris, render_body, render_pdf
+from groundswell.analytics.digest.schemas import DigestRead
 from groundswell.analytics.digest.service import build_digest
 from groundswell.analytics.digest.team import team_figures
 from groundswell.core.db import Database
@@ -56,14 +57,18 @@ def test_figures_of_a_day(db: Database) -> None:
     assert d.gaps == []
 
 
-def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: Database) -> None:
-    """At noon the day holds half its posts; so do earlier weeks until noon: no change."""
+def _day_seen_at(db: Database, hours: int) -> DigestRead:
+    """The digest of the world's day, asked for ``hours`` into it."""
     ids = build(db)
     with db.session() as s:
-        d = build_digest(
-            s, subject_id=ids["brand"], period="day", day=DAY, now=START + timedelta(hours=12)
+        return build_digest(
+            s, subject_id=ids["brand"], period="day", day=DAY, now=START + timedelta(hours=hours)
         )
-    m = d.moved
+
+
+def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: Database) -> None:
+    """At noon the day holds half its posts; so do earlier weeks until noon: no change."""
+    m = _day_seen_at(db, 12).moved
     assert m.volume.value == 120  # one post every 6 minutes, until noon
     assert m.volume.baseline == 120 and m.volume.change == 0.0
     assert m.negative_share.value == 0.0  # the storm comes at 14:00
@@ -73,11 +78,7 @@ def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: D
 
 def test_a_handful_of_earlier_posts_is_no_baseline(db: Database) -> None:
     """Ten posts in the same hour of earlier weeks: no percentage is computed against them."""
-    ids = build(db)
-    with db.session() as s:
-        d = build_digest(
-            s, subject_id=ids["brand"], period="day", day=DAY, now=START + timedelta(hours=1)
-        )
+    d = _day_seen_at(db, 1)
     m = d.moved
     assert m.volume.value == 10
     assert m.volume.baseline is None and m.volume.change is None

@@ -54,6 +54,20 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from groundswell.workers.embedded import EmbeddedWorker
 
+        # The demo's stand-in networks start, and its channel accounts point at them,
+        # before any connector runs: a runner started first would poll the previous
+        # run's ports and log refusals on every start.
+        demo_channels = None
+        open_networks = None
+        if demo_speed is not None and settings.connectors_enabled:
+            from groundswell.demo.channel_standins import DemoChannels as OpenNetworks
+            from groundswell.demo.channels import DemoChannels
+
+            demo_channels = DemoChannels(app)
+            demo_channels.start()
+            open_networks = OpenNetworks(app)
+            app.state.demo_channels = open_networks
+            open_networks.start()
         worker = EmbeddedWorker(settings, db, broker) if run_worker else None
         app.state.worker = worker
         if worker is not None:
@@ -70,17 +84,6 @@ def create_app(
 
             demo = DemoReplay(app, speed=demo_speed)
             demo.thread.start()
-        demo_channels = None
-        open_networks = None
-        if demo_speed is not None and settings.connectors_enabled:
-            from groundswell.demo.channel_standins import DemoChannels as OpenNetworks
-            from groundswell.demo.channels import DemoChannels
-
-            demo_channels = DemoChannels(app)
-            demo_channels.start()
-            open_networks = OpenNetworks(app)
-            app.state.demo_channels = open_networks
-            open_networks.start()
         demo_crm = None
         if demo_speed is not None:
             from groundswell.demo.crm_demo import DemoCrm

@@ -68,12 +68,15 @@ def _day_seen_at(db: Database, hours: int) -> DigestRead:
 
 def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: Database) -> None:
     """At noon the day holds half its posts; so do earlier weeks until noon: no change."""
-    m = _day_seen_at(db, 12).moved
+    d = _day_seen_at(db, 12)
+    m = d.moved
     assert m.volume.value == 120  # one post every 6 minutes, until noon
     assert m.volume.baseline == 120 and m.volume.change == 0.0
     assert m.negative_share.value == 0.0  # the storm comes at 14:00
     assert m.baseline_label == "same weekday of the previous 4 weeks, up to the same time"
     assert len(m.hourly_baseline) == 24 and m.hourly_baseline[20] == 10.0  # whole-day line
+    # "Why" reads the day so far, not hours still to come
+    assert "between 00:00 and 12:00 UTC on 23 Nov 2026" in d.why.summary
 
 
 def test_a_handful_of_earlier_posts_is_no_baseline(db: Database) -> None:

@@ -56,7 +56,7 @@ def build_digest(
     summaries = alert_summaries(session, [a.id for a in alerts])
     what = moved(session, subject, span, summaries, s, alerts, alerts_total)
     reasons = (
-        why(period_drilldown(session, subject.id, span))
+        why(period_drilldown(session, subject.id, span, now))
         if s.current.total and span.start < now
         else Why(
             summary="No posts to explain in this period.", themes=[], rising_terms=[], samples=[]

@@ -8,6 +8,7 @@ not loaded for a digest: term-based clusters are enough for theme labels.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -51,8 +52,14 @@ def alert_summaries(session: Session, alert_ids: list[int]) -> dict[int, str]:
     }
 
 
-def period_drilldown(session: Session, subject_id: int, period: Period) -> DrilldownRead:
+def period_drilldown(
+    session: Session, subject_id: int, period: Period, now: datetime | None = None
+) -> DrilldownRead:
+    """The drill-down of the period so far: a day not over is read up to ``now``, so its
+    rate per hour (against the hours before it) is not diluted by hours still to come."""
     end = min(period.end, period.start + MAX_RANGE)
+    if now is not None:
+        end = min(end, max(now, period.start + timedelta(minutes=1)))
     return drilldown(
         session,
         subject_id=subject_id,

@@ -252,7 +252,13 @@ def test_summary_says_what_the_facts_say() -> None:
 
 @pytest.mark.parametrize(
     ("ratio", "phrase"),
-    [(None, "none in the baseline"), (1.0, "stayed near its usual level"), (0.3, "fell to")],
+    [
+        (None, "none in the baseline"),
+        (1.0, "stayed near its usual level"),
+        (0.3, "fell to 0.3× its usual level"),
+        (0.02, "fell to 2% of its usual level"),
+        (0.004, "fell below 1% of its usual level"),
+    ],
 )
 def test_summary_volume_wording(ratio: float | None, phrase: str) -> None:
     facts = _facts()

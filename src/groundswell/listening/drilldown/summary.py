@@ -43,6 +43,10 @@ def _volume(d: DrilldownRead) -> str:
         return f"{who}: {posts} {plural} {span}, with none in the baseline period before"
     if ratio >= 1.5:
         level = f"rose to {ratio:.1f}× its usual level"
+    elif ratio < 0.01:
+        level = "fell below 1% of its usual level"
+    elif ratio < 0.1:  # "0.0×" would read as none at all
+        level = f"fell to {ratio:.0%} of its usual level"
     elif ratio <= 0.67:
         level = f"fell to {ratio:.1f}× its usual level"
     else:

@@ -17,6 +17,7 @@ from groundswell.engagement import csat
 from groundswell.engagement.config_models import CannedResponse, Rule, SlaPolicy
 from groundswell.engagement.models import Case
 from groundswell.engagement.presence import PresenceBoard
+from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.listening.models import Subject
 
 
@@ -28,9 +29,22 @@ def test_demo_setup_is_complete_and_repeatable(db: Database) -> None:
     assert first and "care team" in first[0]
     assert ensure_engagement(db, password="a long enough password") == []
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Rule)) == 2
+        assert s.scalar(select(func.count()).select_from(Rule)) == 3
         assert s.scalar(select(func.count()).select_from(SlaPolicy)) == 2
         assert s.scalar(select(func.count()).select_from(CannedResponse)) == 3
+
+
+def test_an_unhappy_customer_on_another_network_gets_a_case(db: Database) -> None:
+    """Not only X: a complaint on the demo's Mastodon stand-in opens a case in Care."""
+    ensure_engagement(db, password="a long enough password", open_cases=0)
+    iid = store_post(db, "m1", "dee", channel="mastodon", subjects=())
+    calm = store_post(db, "m2", "fay", channel="mastodon", label="positive", subjects=())
+    with db.session() as s:
+        ruleset = load_rules(s)
+        case = apply_rules(s, interaction_id=iid, ruleset=ruleset, now=T0)
+        assert case is not None and case.channel == "mastodon"
+        assert "complaint" in (case.tags or [])
+        assert apply_rules(s, interaction_id=calm, ruleset=ruleset, now=T0) is None
 
 
 def test_csat_link_single_use_and_expiring(db: Database) -> None:

@@ -49,6 +49,10 @@ CANNED = [
 ]
 
 
+OTHER_NETWORKS = ("mastodon", "bluesky", "reddit", "reviews", "youtube", "sms", "facebook")
+"""Channel keys of the demo's stand-in networks besides X (``demo/channel_standins.py``)."""
+
+
 def ensure_engagement(db: Database, *, password: str, open_cases: int = 25) -> list[str]:
     """Create the demo team and set-up if missing; returns what was created."""
     done: list[str] = []
@@ -124,6 +128,22 @@ def ensure_engagement(db: Database, *, password: str, open_cases: int = 25) -> l
         )
         s.add(
             Rule(
+                name="Unhappy customers on our other networks → Care",
+                position=15,
+                stop=False,
+                active=True,
+                # The demo's stand-in networks: a newcomer answers these customers from
+                # the inbox through their own network, as on X.
+                conditions={"sentiments": ["negative"], "channels": list(OTHER_NETWORKS)},
+                actions=[
+                    {"type": "open_case"},
+                    {"type": "assign_queue", "queue_id": queue.id},
+                    {"type": "tag", "tag": "complaint"},
+                ],
+            )
+        )
+        s.add(
+            Rule(
                 name="Cancellations and refunds are urgent",
                 position=20,
                 stop=True,
@@ -142,7 +162,7 @@ def ensure_engagement(db: Database, *, password: str, open_cases: int = 25) -> l
                 CannedResponse(name=name, shortcut=shortcut, body=body, tags=tags, resolve=resolve)
             )
         done.append(
-            "care team (ann, bob in training, lea lead), queue, 2 rules, 2 SLA policies, "
+            "care team (ann, bob in training, lea lead), queue, 3 rules, 2 SLA policies, "
             "3 canned responses"
         )
     with db.session() as s:

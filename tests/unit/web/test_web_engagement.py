@@ -54,6 +54,20 @@ def world(client: TestClient, db: Database, factory: Factory, tmp_path: Path) ->
         return case.id
 
 
+def test_a_handle_that_carries_its_at_sign_is_shown_with_one(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    world(client, db, factory, tmp_path)
+    iid = store_post(db, "m1", "@dee@mastodon.example", channel="mastodon")
+    with db.session() as s:
+        case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        assert case is not None
+        case_id = case.id
+    login(client, "ann@example.com", PASSWORD)
+    page = client.get(f"/inbox/cases/{case_id}").text
+    assert " @dee@mastodon.example" in page and "@@dee" not in page
+
+
 def test_inbox_and_case_pages_escape_and_reply(
     client: TestClient, db: Database, factory: Factory, tmp_path: Path
 ) -> None:

@@ -169,6 +169,40 @@ def test_a_lease_keeps_a_second_runner_out(db: Database, settings: Settings) -> 
         assert s.scalar(sa.select(ChannelSource.cursor)) == "5"
 
 
+def test_two_runners_building_one_new_account_both_get_its_sources(
+    db: Database, settings: Settings
+) -> None:
+    """The embedded worker's runner and another process's build a new account at once."""
+    with db.session() as s:
+        service.create_account(
+            s,
+            settings=settings,
+            data=AccountIn(kind="x", name="X", settings={"user_id": "1", "access_token": "t"}),
+        )
+        account_id = s.scalar(sa.select(ChannelAccount.id))
+        assert account_id is not None
+    raced: list[str] = []
+
+    def other_runner_first(conn: object, cursor: object, statement: str, *_: object) -> None:
+        # The other runner writes its rows after this one has looked and before it writes.
+        if statement.startswith("INSERT INTO channel_sources") and not raced:
+            raced.append(statement)
+            with db.session() as other:
+                other.add(ChannelSource(account_id=account_id, name="mentions"))
+
+    sa.event.listen(db.engine, "before_cursor_execute", other_runner_first)
+    try:
+        with db.session() as s:
+            wanted = {"mentions": "mentions", "search": "search"}
+            service.ensure_sources(s, account_id=account_id, wanted=wanted)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", other_runner_first)
+    assert raced
+    with db.session() as s:
+        names = s.scalars(sa.select(ChannelSource.name).order_by(ChannelSource.name))
+        assert list(names) == ["mentions", "search"]
+
+
 def test_runner_publishes_mentions_and_resumes_without_duplicates(
     db: Database, settings: Settings, broker: Broker, standin: StandInServer
 ) -> None:

@@ -28,6 +28,7 @@ from groundswell.channels.runtime.secrets import decrypt, encrypt
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.core.outbound import OutboundPolicy
+from groundswell.core.upsert import dialect_insert
 from groundswell.settings import Settings
 
 
@@ -268,13 +269,27 @@ def set_status(
 
 
 def ensure_sources(session: Session, *, account_id: int, wanted: dict[str, str]) -> None:
-    """Rows for the sources an account's connector offers (name → activity)."""
+    """Rows for the sources an account's connector offers (name → activity).
+
+    Every runner (each process's, and the embedded worker's) calls this when it builds an
+    account's connector, so two can race on the same new account: a read-then-insert let
+    the slower one fail on the unique (account, name) key. The insert skips rows another
+    runner has written, committed or not yet committed (PostgreSQL waits for it).
+    """
     have = set(
         session.scalars(select(ChannelSource.name).where(ChannelSource.account_id == account_id))
     )
-    for name, activity in wanted.items():
-        if name not in have:
-            session.add(ChannelSource(account_id=account_id, name=name, activity=activity))
+    missing = [
+        {"account_id": account_id, "name": name, "activity": activity}
+        for name, activity in wanted.items()
+        if name not in have
+    ]
+    if missing:
+        session.execute(
+            dialect_insert(session, ChannelSource.__table__)
+            .values(missing)
+            .on_conflict_do_nothing(index_elements=["account_id", "name"])
+        )
     session.flush()
 
 

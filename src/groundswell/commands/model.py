@@ -84,6 +84,50 @@ def train(
     typer.echo(f"model {metadata['version']} written to {output}")
 
 
+@app.command()
+def soup(
+    source: Annotated[
+        list[Path],
+        typer.Option(
+            "--from",
+            help="A folder written by `model train` (give two or more; same recipe, other seeds).",
+        ),
+    ],
+    output: Annotated[Path, typer.Option(help="Folder for the averaged model's files.")] = Path(
+        "build/soup"
+    ),
+    version: Annotated[str, typer.Option(help="Version string stored with every result.")] = (
+        "minilm-sent-soup"
+    ),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder holding semeval2017/ and airline/.")
+    ] = None,
+) -> None:
+    """Average several trainings' weights into one model, then export, calibrate and score it.
+
+    Costs nothing at run time: one network of the same size as each training.
+    """
+    if not version.strip() or len(version) > 60:
+        raise _fail("--version must be 1 to 60 characters")
+    if not 2 <= len(source) <= 16:
+        raise _fail("--from must be given 2 to 16 times")
+    try:
+        from groundswell.training.soup import SoupError
+        from groundswell.training.soup import soup as run_soup
+        from groundswell.training.train import TrainConfig  # noqa: F401  (needs torch)
+    except ImportError as exc:
+        raise _fail(f"a soup needs the 'train' extra ({exc.name} is missing)") from exc
+    from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
+
+    try:
+        metadata = run_soup(
+            output, sources=source, version=version, data_dir=data_dir or DEFAULT_DATA_DIR
+        )
+    except (SoupError, DataError, ValueError, OSError, KeyError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"model {metadata['version']} written to {output}")
+
+
 @app.command("fit-intents")
 def fit_intents(
     model_dir: Annotated[

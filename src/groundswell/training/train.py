@@ -249,6 +249,22 @@ def export_model(model: Any, output: Path) -> None:
     shutil.copyfile(base_model_dir() / TOKENIZER_FILE, output / TOKENIZER_FILE)
 
 
+def new_metadata(version: str, training: dict[str, Any], *, max_length: int) -> dict[str, Any]:
+    """What ``metadata.json`` says of a model before calibration and scoring fill it in."""
+    return {
+        "version": version,
+        "base_model": BASE_MODEL,
+        "license": "Apache-2.0",
+        "files": {"model": MODEL_FILE, "tokenizer": TOKENIZER_FILE},
+        "max_length": max_length,
+        "sentiment_labels": list(SENTIMENT_LABELS),
+        "intent_labels": list(INTENT_LABELS),
+        "temperature": 1.0,
+        "intent_thresholds": dict.fromkeys(INTENT_LABELS, 0.5),
+        "training": training,
+    }
+
+
 def write_metadata(output: Path, metadata: dict[str, Any]) -> None:
     (output / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
 
@@ -294,7 +310,10 @@ def train(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train, export to ``output`` and return the metadata written beside the model."""
+    import torch
+
     from groundswell.training.calibrate import calibrate_and_score
+    from groundswell.training.soup import WEIGHTS_FILE, trained_state
 
     started = time.monotonic()
     train_set, held_out = training_examples(data_dir, extra, config.limit)
@@ -302,17 +321,10 @@ def train(
     model = fine_tune(train_set, config, log)
     output.mkdir(parents=True, exist_ok=True)
     export_model(model, output)
-    metadata: dict[str, Any] = {
-        "version": config.version,
-        "base_model": BASE_MODEL,
-        "license": "Apache-2.0",
-        "files": {"model": MODEL_FILE, "tokenizer": TOKENIZER_FILE},
-        "max_length": config.max_length,
-        "sentiment_labels": list(SENTIMENT_LABELS),
-        "intent_labels": list(INTENT_LABELS),
-        "temperature": 1.0,
-        "intent_thresholds": dict.fromkeys(INTENT_LABELS, 0.5),
-        "training": {
+    torch.save(trained_state(model), output / WEIGHTS_FILE)
+    metadata = new_metadata(
+        config.version,
+        {
             "seed": config.seed,
             "epochs": config.epochs,
             "batch_size": config.batch_size,
@@ -325,7 +337,8 @@ def train(
             "extra_examples": len(extra),
             "splits": "sha256(dataset:id) buckets: 75% train, 10% val, 15% test",
         },
-    }
+        max_length=config.max_length,
+    )
     write_metadata(output, metadata)
     metadata = calibrate_and_score(output, metadata, held_out, log)
     metadata["training"]["minutes"] = round((time.monotonic() - started) / 60, 1)

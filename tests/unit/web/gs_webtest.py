@@ -90,11 +90,12 @@ class Factory:
         followers: int | None = 10,
         is_brand: bool = False,
         profile_url: str | None = None,
+        external_id: str | None = None,
     ) -> int:
         with self.db.session() as s:
             row = Identity(
                 platform=platform,
-                external_id=f"{platform}-{handle}",
+                external_id=external_id or f"{platform}-{handle}",
                 handle=handle,
                 followers=followers,
                 contact_id=contact_id,

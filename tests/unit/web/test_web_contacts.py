@@ -60,6 +60,21 @@ def test_contact_page_shows_identities_keys_and_timeline(
     assert "same-thread" in html
 
 
+def test_two_identities_with_one_handle_are_told_apart_by_their_ids(
+    client: TestClient, factory: Factory
+) -> None:
+    """One person seen by two sources (a user id, a screen name) under the same handle."""
+    factory.user()
+    contact = factory.contact("Emmelie Pickett")
+    factory.identity("twitter", "EmmeliePickett", contact, external_id="115712")
+    factory.identity("twitter", "EmmeliePickett", contact, external_id="<b>name:EP</b>")
+    factory.identity("email", "emmelie@example.com", contact)
+    login(client)
+    html = client.get(f"/contacts/{contact}").text
+    assert "id 115712" in html and "id &lt;b&gt;name:EP&lt;/b&gt;" in html
+    assert "id email-" not in html  # a handle seen once needs no id
+
+
 def test_unknown_contact_is_404(client: TestClient, factory: Factory) -> None:
     factory.user()
     login(client)

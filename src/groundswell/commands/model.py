@@ -29,6 +29,10 @@ def train(
         Path, typer.Option(help="Folder for the model files (then copy them into the package).")
     ] = Path("build/model"),
     seed: Annotated[int, typer.Option(help="Seed for batching, dropout and head init.")] = 13,
+    init_seed: Annotated[
+        int | None,
+        typer.Option(help="Seed of the heads' initial weights only (for `model soup`)."),
+    ] = None,
     epochs: Annotated[float, typer.Option(min=0.05, max=20.0, help="Passes over the data.")] = 2.0,
     version: Annotated[str, typer.Option(help="Version string stored with every result.")] = (
         "minilm-sent-v2"
@@ -69,6 +73,7 @@ def train(
         typer.echo(f"{len(extra)} corrected posts added to the training set")
     config = TrainConfig(
         seed=seed,
+        init_seed=init_seed,
         epochs=epochs,
         version=version,
         trainable_layers=trainable_layers,

@@ -85,14 +85,24 @@ def soup(
     """Average the trainings in ``sources``, then export, calibrate and score to ``output``."""
     import json
 
+    from groundswell.enrichment.model.artifacts import METADATA_FILE
+
+    metas = []
     for folder in sources:  # before torch loads: a mistyped folder fails at once
-        if not (folder / WEIGHTS_FILE).is_file():
+        if not (folder / WEIGHTS_FILE).is_file() or not (folder / METADATA_FILE).is_file():
             raise SoupError(f"{folder}: no {WEIGHTS_FILE} (written by `model train`)")
+        metas.append(json.loads((folder / METADATA_FILE).read_text()))
+    trainings = [meta["training"] for meta in metas]
+    starts = {t.get("init_seed", t.get("seed")) for t in trainings}
+    if len(starts) != 1:
+        raise SoupError(
+            f"the trainings' heads started from different weights (init seeds {sorted(starts)}):"
+            " train them with one --init-seed"
+        )
 
     import torch
 
     from groundswell.enrichment.base import SENTIMENT_LABELS
-    from groundswell.enrichment.model.artifacts import METADATA_FILE
     from groundswell.enrichment.model.labels import INTENT_LABELS
     from groundswell.training.calibrate import calibrate_and_score
     from groundswell.training.network import MultiTaskModel, load_encoder
@@ -104,11 +114,10 @@ def soup(
     )
 
     started = time.monotonic()
-    states, metas = [], []
-    for folder in sources:
-        states.append(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
-        metas.append(json.loads((folder / METADATA_FILE).read_text()))
-    trainings = [meta["training"] for meta in metas]
+    states = [
+        torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        for folder in sources
+    ]
     layers = {t.get("layers", 6) for t in trainings}
     if len(layers) != 1:
         raise SoupError(f"the trainings have different depths: {sorted(layers)}")

@@ -53,6 +53,11 @@ HELD_OUT: tuple[Split, ...] = ("val", "test")
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 13
+    init_seed: int | None = None
+    """Seed of the heads' initial weights (None: ``seed``). Trainings meant to be averaged
+    by ``model soup`` share it and differ in ``seed`` (batch order, dropout) only: heads
+    started from different random weights end in different places, and their average is
+    worse than either."""
     epochs: float = 2.0
     max_length: int = 64
     batch_size: int = 32
@@ -133,7 +138,7 @@ def fine_tune(
 
     random.seed(config.seed)
     np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.seed if config.init_seed is None else config.init_seed)
     tokenizer = Tokenizer.from_file(str(base_model_dir() / TOKENIZER_FILE))
     tokenizer.no_padding()
     tokenizer.enable_truncation(config.max_length)
@@ -141,6 +146,8 @@ def fine_tune(
     sentiment, intents, known = _targets(examples)
 
     model = MultiTaskModel(load_encoder(config.layers), len(SENTIMENT_LABELS), len(INTENT_LABELS))
+    if config.init_seed is not None:
+        torch.manual_seed(config.seed)  # dropout follows the run's own seed
     layers = model.encoder.encoder.layer
     frozen = max(0, len(layers) - config.trainable_layers)
     started = time.monotonic()
@@ -326,6 +333,7 @@ def train(
         config.version,
         {
             "seed": config.seed,
+            "init_seed": config.seed if config.init_seed is None else config.init_seed,
             "epochs": config.epochs,
             "batch_size": config.batch_size,
             "learning_rate": config.learning_rate,

@@ -6,6 +6,7 @@ without the training extra; the export and scoring around it are ``model train``
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,17 @@ def test_weights_of_different_networks_are_refused_by_name() -> None:
 def test_a_folder_without_weights_is_named(tmp_path: Path) -> None:
     with pytest.raises(SoupError, match=r"empty: no weights\.pt"):
         soup(tmp_path / "out", sources=[tmp_path / "empty", tmp_path / "b"], version="v")
+
+
+def test_trainings_whose_heads_started_apart_are_refused(tmp_path: Path) -> None:
+    """Two seeds' heads start from different random weights: their average is worse."""
+    for name, seed in (("a", 13), ("b", 7)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "weights.pt").write_bytes(b"")
+        training = {"seed": seed, "layers": 6}
+        (tmp_path / name / "metadata.json").write_text(json.dumps({"training": training}))
+    with pytest.raises(SoupError, match=r"init seeds \[7, 13\].*--init-seed"):
+        soup(tmp_path / "out", sources=[tmp_path / "a", tmp_path / "b"], version="v")
 
 
 def test_the_command_wants_two_trainings_at_least(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.db import Database
 from groundswell.core.errors import InvalidInputError
 from groundswell.crm.channels_cache import ChannelIds
+from groundswell.crm.correction_models import Correction
 from groundswell.crm.corrections import correct, load_correction_examples
 from groundswell.crm.models import Interaction
 from groundswell.crm.remember import remember_batch
@@ -164,17 +165,24 @@ def test_intents_only_leave_the_rollups_alone(
     assert again["previous_intents"] == ["churn_threat", "complaint"]
 
 
-def test_outbound_posts_never_touch_the_rollups(
+def test_outbound_posts_are_refused_and_never_touch_the_rollups(
     client: TestClient, db: Database, world: dict[str, int]
 ) -> None:
     before = _cells(db)
-    response = client.post(
-        f"/api/v1/interactions/{world['out']}/corrections",
-        json={"sentiment": "negative"},
-        headers=_auth(db, world["admin"]),
-    )
-    assert response.status_code == 201
+    url = f"/api/v1/interactions/{world['out']}/corrections"
+    headers = _auth(db, world["admin"])
+    for body in ({"sentiment": "negative"}, {"intents": ["complaint"]}):
+        response = client.post(url, json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        error = response.json()["errors"][0]
+        assert error["field"] == "interaction_id"
+        assert f"interaction {world['out']}" in error["reason"]
     assert _cells(db) == before
+    assert client.get(url, headers=headers).json() == []
+    with db.session() as s:
+        row = s.get(Interaction, world["out"])
+        assert row is not None
+        assert row.sentiment_model != "human"
 
 
 def test_history_is_kept_and_rollups_follow_each_correction(
@@ -280,6 +288,8 @@ def test_training_examples_take_the_latest_of_each_field(
             s, interaction_id=world["p1"], user_id=None, sentiment_label=None, intents=["complaint"]
         )
         correct(s, interaction_id=world["p2"], user_id=None, sentiment_label=None, intents=[])
+        # One kept from before outbound posts were refused: the brand's voice is no example.
+        s.add(Correction(interaction_id=world["out"], sentiment_label="negative"))
     examples = load_correction_examples(settings.database_url)
     assert examples == [
         LabeledExample("acme lost my bag", "negative", ("complaint",), "correction"),

@@ -114,6 +114,10 @@ def correct(
 ) -> CorrectionRead:
     """Record a person's correction and apply it to the post and the rollups.
 
+    Outbound posts (the company's own replies) are refused: they carry no customer
+    sentiment or intents, so a label on one would teach the model the brand's voice and
+    count nowhere.
+
     ``intents`` is the whole set the post shows; ``[]`` means none, ``None`` means the
     intents are not being corrected. The interaction row is locked first, so a
     concurrent correction or re-score of the same post waits instead of moving its
@@ -125,6 +129,12 @@ def correct(
     )
     if row is None:
         raise NotFoundError("interaction", interaction_id)
+    if row.direction == "out":
+        raise InvalidInputError(
+            f"interaction {interaction_id} was posted by one of the company's own accounts; "
+            "sentiment and intents are the customer's, so only inbound posts are corrected",
+            field="interaction_id",
+        )
     before = counted(row)
     correction = Correction(
         interaction_id=row.id,
@@ -214,7 +224,9 @@ def correction_examples(session: Session) -> list[LabeledExample]:
     """Every corrected post once, with the latest sentiment and latest intents people gave.
 
     The two fields are folded separately: a later intents-only correction does not erase
-    an earlier sentiment correction of the same post.
+    an earlier sentiment correction of the same post. Corrections of outbound posts kept
+    from before they were refused are left out: the brand's replies teach nothing about
+    customers.
     """
     stmt = select(
         Correction.interaction_id, Correction.sentiment_label, Correction.intents
@@ -231,7 +243,9 @@ def correction_examples(session: Session) -> list[LabeledExample]:
     for start in range(0, len(ids), MAX_LIST):
         part = ids[start : start + MAX_LIST]
         rows = session.execute(
-            select(Interaction.id, Interaction.text).where(Interaction.id.in_(part))
+            select(Interaction.id, Interaction.text).where(
+                Interaction.id.in_(part), Interaction.direction == "in"
+            )
         )
         texts.update({interaction_id: text for interaction_id, text in rows})
     return [

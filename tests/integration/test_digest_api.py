@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from digest_world import DAY, XSS, build
+from groundswell.analytics.digest.schemas import SubscriptionCreate
+from groundswell.analytics.digest.subscriptions import create_subscription
 from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
@@ -134,3 +136,33 @@ def test_pages(db: Database, client: TestClient) -> None:
     bad = client.post("/digest/subscriptions", data={**form, "timezone": "Tokyo"})
     assert bad.status_code == 422 and 'data-field="timezone"' in bad.text
     assert "cfo@example.com" in client.get("/digest/subscriptions").text
+
+
+def test_page_opens_on_the_digest_the_user_subscribes_to(db: Database, client: TestClient) -> None:
+    ids = build(db)
+    _login(client, db, "analyst")
+    first = client.get("/digest")
+    assert first.status_code == 200
+    assert f'<option value="{ids["brand"]}" selected>' in first.text  # no subscription yet
+    with db.session() as s:
+        create_subscription(
+            s,
+            SubscriptionCreate(
+                email="Analyst@Example.com",
+                subject_id=ids["rival"],
+                period="week",
+                timezone="Asia/Tokyo",
+            ),
+            created_by=None,
+        )
+    page = client.get("/digest")
+    assert f'<option value="{ids["rival"]}" selected>' in page.text
+    assert '<option value="week" selected>' in page.text
+    assert 'value="Asia/Tokyo"' in page.text
+    # What the query names still wins over the subscription.
+    asked = client.get(f"/digest?subject_id={ids['brand']}&period=day")
+    assert f'<option value="{ids["brand"]}" selected>' in asked.text
+    assert '<option value="day" selected>' in asked.text
+    pdf = client.get("/digest.pdf")
+    assert pdf.status_code == 200
+    assert f"digest-{ids['rival']}-week-" in pdf.headers["content-disposition"]

@@ -23,6 +23,7 @@ from groundswell.analytics.digest.subscriptions import (
     create_subscription,
     delete_subscription,
     list_subscriptions,
+    own_subscription,
 )
 from groundswell.api.deps import SessionDep
 from groundswell.api.params import PathId
@@ -61,8 +62,19 @@ def brands(session: SessionDep) -> list[Subject]:
 
 
 def _choice(
-    session: SessionDep, subject_id: str | None, period: str | None, day: str | None, tz: str | None
+    session: SessionDep,
+    user: UserRead,
+    subject_id: str | None,
+    period: str | None,
+    day: str | None,
+    tz: str | None,
 ) -> tuple[int | None, PeriodKind, date, str]:
+    """The digest asked for; what the query leaves out comes from the digest the user
+    subscribes to (brand, period, time zone), else the first brand, a day, UTC."""
+    mine = None if subject_id else own_subscription(session, user.email)
+    if mine is not None:
+        period = period or mine.period
+        tz = tz or mine.timezone
     kind: PeriodKind
     match (period or "day").strip():
         case "day":
@@ -80,6 +92,8 @@ def _choice(
         sid = parse_id(subject_id, minimum=1)
         if sid is None:
             raise InvalidInputError("subject_id must be a whole number", field="subject_id")
+    elif mine is not None:
+        sid = mine.subject_id
     else:
         first = next(iter(brands(session)), None)
         sid = first.id if first else None
@@ -118,7 +132,7 @@ def digest_page(
         "tz": (tz or "UTC")[:64],
     }
     try:
-        sid, kind, day, zone_name = _choice(session, subject_id, period, date, tz)
+        sid, kind, day, zone_name = _choice(session, user, subject_id, period, date, tz)
         form.update(subject_id=str(sid or ""), period=kind, date=day.isoformat(), tz=zone_name)
         if sid is not None:
             result = build_digest(session, subject_id=sid, period=kind, day=day, tz=zone_name)
@@ -154,7 +168,7 @@ def digest_pdf(
     tz: str | None = None,
 ) -> Response:
     try:
-        sid, kind, day, zone_name = _choice(session, subject_id, period, date, tz)
+        sid, kind, day, zone_name = _choice(session, user, subject_id, period, date, tz)
         if sid is None:
             raise InvalidInputError("choose a brand", field="subject_id")
         result = build_digest(session, subject_id=sid, period=kind, day=day, tz=zone_name)

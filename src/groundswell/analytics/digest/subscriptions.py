@@ -28,6 +28,19 @@ def list_subscriptions(session: Session) -> list[SubscriptionRead]:
     return [_read(row, name) for row, name in rows]
 
 
+def own_subscription(session: Session, email: str) -> SubscriptionRead | None:
+    """The first active subscription sent to ``email``: the digest its reader gets, and so
+    the one the digest page opens on for them (addresses are stored in lower case)."""
+    row = session.execute(
+        select(DigestSubscription, Subject.name)
+        .join(Subject, Subject.id == DigestSubscription.subject_id)
+        .where(DigestSubscription.email == email.strip().lower(), DigestSubscription.active)
+        .order_by(DigestSubscription.id)
+        .limit(1)
+    ).first()
+    return _read(row[0], row[1]) if row else None
+
+
 def create_subscription(
     session: Session, data: SubscriptionCreate, *, created_by: int | None
 ) -> SubscriptionRead:

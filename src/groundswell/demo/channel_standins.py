@@ -224,7 +224,7 @@ class DemoChannels:
     def customers_post(self) -> None:
         """One new post on each open network (a thread continues on Mastodon and Bluesky)."""
         who, text = next(self._lines)
-        note = self.mastodon.mention(who, f"{text} #AcmeAir")
+        note = self.mastodon.mention(who, text)
         self.mastodon.mention(
             who, "still waiting for an answer", in_reply_to_id=note["status"]["id"]
         )

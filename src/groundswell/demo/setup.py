@@ -41,9 +41,6 @@ HISTORY_SPAN = timedelta(hours=26)
 
 DEMO_SUBJECTS: list[tuple[str, str, str]] = [
     ("United", "brand", '@united OR united OR "united airlines"'),
-    # The company the demo's open networks (Bluesky, Mastodon, Reddit stand-ins) and its
-    # web chat speak for; its customers there write "@acme" and "#AcmeAir".
-    ("Acme Air", "brand", '@acme OR acme OR acmeair OR "acme air"'),
     ("American Airlines", "competitor", '@americanair OR "american airlines" OR americanair'),
     ("Delta", "competitor", "@delta OR @deltaassist OR delta"),
     ("Southwest", "competitor", "@southwestair OR southwest"),

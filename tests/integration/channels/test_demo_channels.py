@@ -13,8 +13,6 @@ from groundswell.channels.runtime import service
 from groundswell.core.brokers.memory import MemoryBroker
 from groundswell.core.db import Database
 from groundswell.demo.channel_standins import DemoChannels
-from groundswell.demo.setup import DEMO_SUBJECTS
-from groundswell.enrichment.query import parse_query, tokenize_post
 from groundswell.ingestion.schemas import InboundPost
 from groundswell.ingestion.service import PROCESS_GROUP, posts_stream
 from groundswell.workers.connectors import ConnectorRunner
@@ -66,12 +64,6 @@ def test_demo_networks_are_connected_channels_read_by_the_runner(tmp_path: Path)
         posts = [InboundPost.model_validate_json(m.payload) for m in messages]
         assert set(POLLED) <= {p.channel for p in posts}
         assert [p for p in posts if p.channel == "bluesky" and p.reply_to_external_id]
-        # The demo's customers name its company where they open a thread, so their posts
-        # show in Listening under a demo subject.
-        acme = next(q for name, _, q in DEMO_SUBJECTS if name == "Acme Air")
-        for key in ("mastodon", "bluesky"):
-            texts = [p.text for p in posts if p.channel == key and not p.reply_to_external_id]
-            assert texts and all(parse_query(acme).matches(tokenize_post(t)) for t in texts), key
 
         sent: dict[str, str] = {}
         for key in ("mastodon", "bluesky", "reddit"):

@@ -81,3 +81,17 @@ def test_a_standout_against_the_baseline_says_so(db: Database) -> None:
         )
     assert result.comparison == "the baseline"
     assert {"legroom", "cramped"} & {k.term for k in result.terms}
+
+
+def test_a_long_range_is_not_compared_with_the_hours_before_it(db: Database) -> None:
+    """A day (the digest's "Why") is compared with the day before, never with the three
+    hours before its start: a day's words against one evening's say nothing."""
+    _posts(db)
+    with db.session() as s:
+        result = drilldown(
+            s, subject_id=None, start=FLARE, end=FLARE + timedelta(hours=24), embedder="none"
+        )
+    assert result.comparison == "the baseline"
+    assert not result.terms and not result.phrases
+    assert not any(RECENT_LABEL in n for n in result.notes)
+    assert RECENT_LABEL not in result.summary

@@ -53,7 +53,8 @@ MIN_BASELINE = 300
 RECENT = timedelta(hours=3)
 RECENT_LABEL = "the preceding 3 hours"
 """The second comparison, when no term stands out against the baseline: what changed
-since just before, for a surge whose words the long baseline already holds."""
+since just before, for a surge whose words the long baseline already holds. Only for a
+window no longer than this: a day's words against the evening before it say nothing."""
 CANDIDATES = 200
 SAMPLES = 6
 AUTHORS = 8
@@ -176,7 +177,12 @@ class _Builder:
         focus_terms = count_terms(r.text for r in focus)
         key = emerging(focus_terms, count_terms(r.text for r in reference), exclude=self.own_terms)
         comparison = "the baseline"
-        if not key.terms and not key.phrases and start - RECENT > base_start:
+        if (
+            not key.terms
+            and not key.phrases
+            and end - start <= RECENT
+            and start - RECENT > base_start
+        ):
             recent = q.baseline_posts(s, self.scope, start - RECENT, start, cap=BASELINE_CAP)
             near = emerging(
                 focus_terms, count_terms(r.text for r in recent), exclude=self.own_terms

@@ -185,3 +185,18 @@ def test_the_worker_matches_contacts_as_they_arrive(factory: Factory, db: Databa
     with db.session() as s:
         merged = s.get(Contact, people["a"]), s.get(Contact, people["c"])
         assert any(c is not None and c.merged_into_id is not None for c in merged)
+
+
+def test_the_worker_matches_a_backlog_in_short_batches(factory: Factory, db: Database) -> None:
+    """Each round holds the write lock for one batch; a full batch is followed at once by
+    the next, a partial one by the whole interval."""
+    from groundswell.workers.crm_loop import BETWEEN_BATCHES_S, CrmLoop
+
+    _jane(factory)
+    loop = CrmLoop(db.settings, db, match_every_s=5.0, match_batch=3)
+    first = loop.match_once()
+    assert first.contacts == 3
+    assert loop.next_wait(first) == BETWEEN_BATCHES_S
+    second = loop.match_once()
+    assert 1 <= second.contacts < 3  # the fourth, and contacts a merge changed
+    assert loop.next_wait(second) == 5.0

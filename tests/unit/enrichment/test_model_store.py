@@ -64,6 +64,30 @@ def copy_trainer(*, thresholds: float | None = None):  # type: ignore[no-untyped
     return train
 
 
+@pytest.fixture(scope="module")
+def shipped_scores(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped model's scores on the fixed intent sample, computed once for the module.
+
+    Every retrain scores the active model on the 713-post sample unless its store kept
+    those scores; tests that are not about that cache start from a store that kept them.
+    """
+    from groundswell.training import score_cache
+    from groundswell.training.retrain import fixed_sets, score
+
+    store = ModelStore(tmp_path_factory.mktemp("seed") / "models")
+    (sample,) = fixed_sets(None, lambda _: None).values()
+    key = score_cache.model_key(store, SHIPPED)
+    digest = score_cache.set_digest(sample)
+    score_cache.keep(store, key, "intent_sample", digest, score(SentimentIntentModel(), sample))
+    return store.root / "scores"
+
+
+def seeded(root: Path, scores: Path) -> ModelStore:
+    """A new store holding the shipped model's kept scores."""
+    shutil.copytree(scores, root / "scores")
+    return ModelStore(root)
+
+
 def test_empty_store_serves_the_shipped_model(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     assert store.active() == SHIPPED and store.directory(SHIPPED) is None
@@ -81,8 +105,9 @@ def test_split_is_fixed_by_text() -> None:
 
 def test_retrain_promotes_a_candidate_that_is_not_worse_and_rollback_restores(
     tmp_path: Path,
+    shipped_scores: Path,
 ) -> None:
-    store = ModelStore(tmp_path / "models")
+    store = seeded(tmp_path / "models", shipped_scores)
     trainer = copy_trainer()
     lines: list[str] = []
     report = retrain(store, corrections=CORRECTIONS, trainer=trainer, log=lines.append)
@@ -101,8 +126,8 @@ def test_retrain_promotes_a_candidate_that_is_not_worse_and_rollback_restores(
     assert [h["version"] for h in store.history()] == [2, SHIPPED]
 
 
-def test_a_worse_candidate_is_kept_but_not_promoted(tmp_path: Path) -> None:
-    store = ModelStore(tmp_path / "models")
+def test_a_worse_candidate_is_kept_but_not_promoted(tmp_path: Path, shipped_scores: Path) -> None:
+    store = seeded(tmp_path / "models", shipped_scores)
     report = retrain(store, corrections=CORRECTIONS, trainer=copy_trainer(thresholds=0.9999))
     assert not report.promoted and not report.gate["passed"]
     failed = [r for r in report.gate["rules"] if not r["passed"]]
@@ -118,11 +143,11 @@ def test_a_worse_candidate_is_kept_but_not_promoted(tmp_path: Path) -> None:
     assert store.card(2).gate["passed"] is False
 
 
-def test_candidate_folder_is_judged_without_training(tmp_path: Path) -> None:
+def test_candidate_folder_is_judged_without_training(tmp_path: Path, shipped_scores: Path) -> None:
     folder = tmp_path / "cand"
     folder.mkdir()
     copy_trainer()(folder, [], "minilm-sent-handmade")
-    store = ModelStore(tmp_path / "models")
+    store = seeded(tmp_path / "models", shipped_scores)
     report = retrain(store, corrections=CORRECTIONS, candidate_dir=folder, promote=False)
     assert report.gate["passed"] and not report.promoted and store.active() == SHIPPED
     with pytest.raises(ValueError, match="exactly one"):
@@ -201,11 +226,12 @@ INTENT_CORRECTIONS = [
 
 def test_retrain_refits_the_intent_head_stores_it_and_the_running_model_uses_it(
     tmp_path: Path,
+    shipped_scores: Path,
 ) -> None:
     from tests_model_store_helpers import headless_trainer, write_weak_data
 
     data = write_weak_data(tmp_path / "data")
-    store = ModelStore(tmp_path / "models")
+    store = seeded(tmp_path / "models", shipped_scores)
     running = ReloadingModel(store, check_every=0.0)
     calls: list[tuple[int, str]] = []
     lines: list[str] = []
@@ -244,14 +270,14 @@ def test_retrain_refits_the_intent_head_stores_it_and_the_running_model_uses_it(
     assert not np.allclose(SentimentIntentModel().logits(texts).intent, own)
 
 
-def test_a_given_candidate_folder_is_not_written_to(tmp_path: Path) -> None:
+def test_a_given_candidate_folder_is_not_written_to(tmp_path: Path, shipped_scores: Path) -> None:
     from tests_model_store_helpers import headless_trainer, write_weak_data
 
     folder = tmp_path / "cand"
     folder.mkdir()
     headless_trainer([])(folder, [], "minilm-sent-handmade")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    store = ModelStore(tmp_path / "models")
+    store = seeded(tmp_path / "models", shipped_scores)
     report = retrain(
         store,
         corrections=CORRECTIONS,

@@ -194,7 +194,7 @@ def test_range_and_include_corrected(
     _subjects(db, (1, "Acme", "acme", True))
     import_file(settings, posts, "native", db=db)
     corrected = _external(db, "p3")
-    intents_only = _external(db, "p6")
+    intents_only = _external(db, "p11")
     with db.session() as s:
         correct(s, interaction_id=corrected, user_id=None, sentiment_label="positive", intents=None)
         correct(

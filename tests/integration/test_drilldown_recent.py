@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from groundswell.analytics.digest.period import Period
+from groundswell.analytics.digest.why import period_drilldown
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Interaction
@@ -83,15 +85,19 @@ def test_a_standout_against_the_baseline_says_so(db: Database) -> None:
     assert {"legroom", "cramped"} & {k.term for k in result.terms}
 
 
-def test_a_long_range_is_not_compared_with_the_hours_before_it(db: Database) -> None:
-    """A day (the digest's "Why") is compared with the day before, never with the three
-    hours before its start: a day's words against one evening's say nothing."""
+def test_the_digests_period_is_not_compared_with_the_hours_before_it(db: Database) -> None:
+    """The digest's "Why" reads a calendar day against the day before, never against the
+    three hours before midnight: a day's words against one evening's say nothing."""
     _posts(db)
+    day = Period(
+        kind="day", first_day=FLARE.date(), start=FLARE, end=FLARE + timedelta(days=1), tz="UTC"
+    )
     with db.session() as s:
-        result = drilldown(
-            s, subject_id=None, start=FLARE, end=FLARE + timedelta(hours=24), embedder="none"
-        )
+        result = period_drilldown(s, None, day, now=FLARE + timedelta(hours=20))  # type: ignore[arg-type]
+        alert_like = drilldown(s, subject_id=None, start=day.start, end=day.end, embedder="none")
     assert result.comparison == "the baseline"
     assert not result.terms and not result.phrases
     assert not any(RECENT_LABEL in n for n in result.notes)
     assert RECENT_LABEL not in result.summary
+    # The drill-down itself still falls back, as for an alert.
+    assert alert_like.comparison == RECENT_LABEL

@@ -56,7 +56,9 @@ def period_drilldown(
     session: Session, subject_id: int, period: Period, now: datetime | None = None
 ) -> DrilldownRead:
     """The drill-down of the period so far: a day not over is read up to ``now``, so its
-    rate per hour (against the hours before it) is not diluted by hours still to come."""
+    rate per hour (against the hours before it) is not diluted by hours still to come.
+    Its words are compared with the period before only (a day with the day before), never
+    with the three hours before the period's start."""
     end = min(period.end, period.start + MAX_RANGE)
     if now is not None:
         end = min(end, max(now, period.start + timedelta(minutes=1)))
@@ -66,6 +68,7 @@ def period_drilldown(
         start=period.start,
         end=end,
         embedder="none",
+        compare_recent=False,
     )
 
 

@@ -53,8 +53,9 @@ MIN_BASELINE = 300
 RECENT = timedelta(hours=3)
 RECENT_LABEL = "the preceding 3 hours"
 """The second comparison, when no term stands out against the baseline: what changed
-since just before, for a surge whose words the long baseline already holds. Only for a
-window no longer than this: a day's words against the evening before it say nothing."""
+since just before, for a surge whose words the long baseline already holds. A caller
+reading a calendar period (the digest's day or week) turns it off: a day's words
+against the evening before it say nothing."""
 CANDIDATES = 200
 SAMPLES = 6
 AUTHORS = 8
@@ -92,8 +93,13 @@ def drilldown(
     baseline: timedelta | None = None,
     channel: str | None = None,
     embedder: EmbedderChoice = "auto",
+    compare_recent: bool = True,
 ) -> DrilldownRead:
-    """Everything the drill-down page shows for ``start``..``end`` (end excluded)."""
+    """Everything the drill-down page shows for ``start``..``end`` (end excluded).
+
+    ``compare_recent``: when no term stands out against the baseline, compare with the
+    three hours before ``start`` (``RECENT``) and say so.
+    """
     start, end = check_range(start, end)
     base_start = start - _baseline(start, end, baseline)
     subject = None
@@ -113,7 +119,9 @@ def drilldown(
     scope = q.Scope(subject_id=subject_id, channel_id=channel_id)
     chosen = default_embedder() if embedder == "auto" else None if embedder == "none" else embedder
     builder = _Builder(session, scope, subject, channel, chosen, own_terms)
-    return builder.build(start, end, base_start, widen=baseline is None)
+    return builder.build(
+        start, end, base_start, widen=baseline is None, compare_recent=compare_recent
+    )
 
 
 def drilldown_for_alert(
@@ -154,7 +162,13 @@ class _Builder:
         self.notes: list[str] = []
 
     def build(
-        self, start: datetime, end: datetime, base_start: datetime, *, widen: bool
+        self,
+        start: datetime,
+        end: datetime,
+        base_start: datetime,
+        *,
+        widen: bool,
+        compare_recent: bool,
     ) -> DrilldownRead:
         s = self.session
         focus, complete = q.focus_posts(s, self.scope, start, end, cap=FOCUS_CAP)
@@ -177,12 +191,7 @@ class _Builder:
         focus_terms = count_terms(r.text for r in focus)
         key = emerging(focus_terms, count_terms(r.text for r in reference), exclude=self.own_terms)
         comparison = "the baseline"
-        if (
-            not key.terms
-            and not key.phrases
-            and end - start <= RECENT
-            and start - RECENT > base_start
-        ):
+        if compare_recent and not key.terms and not key.phrases and start - RECENT > base_start:
             recent = q.baseline_posts(s, self.scope, start - RECENT, start, cap=BASELINE_CAP)
             near = emerging(
                 focus_terms, count_terms(r.text for r in recent), exclude=self.own_terms

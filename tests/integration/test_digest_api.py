@@ -14,6 +14,7 @@ from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_api_token, create_user
 from groundswell.core.db import Database
+from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
 
@@ -166,3 +167,11 @@ def test_page_opens_on_the_digest_the_user_subscribes_to(db: Database, client: T
     pdf = client.get("/digest.pdf")
     assert pdf.status_code == 200
     assert f"digest-{ids['rival']}-week-" in pdf.headers["content-disposition"]
+    # A subscribed subject since made a topic has no digest: the page opens on the first brand.
+    with db.session() as s:
+        rival = s.get(Subject, ids["rival"])
+        assert rival is not None
+        rival.kind = "topic"
+    fallback = client.get("/digest")
+    assert fallback.status_code == 200
+    assert f'<option value="{ids["brand"]}" selected>' in fallback.text

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.models import DigestSubscription
 from groundswell.analytics.digest.schemas import SubscriptionCreate, SubscriptionRead
-from groundswell.analytics.digest.service import digest_subject
+from groundswell.analytics.digest.service import DIGEST_KINDS, digest_subject
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.models import Subject
 
@@ -34,7 +34,11 @@ def own_subscription(session: Session, email: str) -> SubscriptionRead | None:
     row = session.execute(
         select(DigestSubscription, Subject.name)
         .join(Subject, Subject.id == DigestSubscription.subject_id)
-        .where(DigestSubscription.email == email.strip().lower(), DigestSubscription.active)
+        .where(
+            DigestSubscription.email == email.strip().lower(),
+            DigestSubscription.active,
+            Subject.kind.in_(DIGEST_KINDS),  # a subject since turned into a topic has none
+        )
         .order_by(DigestSubscription.id)
         .limit(1)
     ).first()

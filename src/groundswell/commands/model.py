@@ -47,6 +47,13 @@ def train(
             min=0.0, max=10.0, help="Keep the sentence vector near the base model's (0: off)."
         ),
     ] = 0.5,
+    balance_source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Balance sentiment classes within this source only (semeval, airline; "
+            "repeat for more); default: over all examples together."
+        ),
+    ] = None,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -64,6 +71,11 @@ def train(
         raise _fail(f"training needs the 'train' extra ({exc.name} is missing)") from exc
     from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
 
+    unknown = sorted(set(balance_source or ()) - {"semeval", "airline", "correction"})
+    if unknown:
+        raise _fail(
+            f"--balance-source: unknown source {unknown[0]!r} (semeval, airline, correction)"
+        )
     extra = []
     if include_corrections:
         from groundswell.crm.corrections import load_correction_examples
@@ -79,6 +91,7 @@ def train(
         trainable_layers=trainable_layers,
         learning_rate=learning_rate,
         anchor_weight=anchor_weight,
+        balance_sources=tuple(balance_source) if balance_source else None,
     )
     try:
         metadata = run_training(

@@ -35,7 +35,7 @@ def train(
     ] = None,
     epochs: Annotated[float, typer.Option(min=0.05, max=20.0, help="Passes over the data.")] = 2.0,
     version: Annotated[str, typer.Option(help="Version string stored with every result.")] = (
-        "minilm-sent-v2"
+        "minilm-sent-v3"
     ),
     trainable_layers: Annotated[
         int, typer.Option(min=1, max=6, help="Top encoder layers fine-tuned; lower ones frozen.")
@@ -50,8 +50,9 @@ def train(
     balance_source: Annotated[
         list[str] | None,
         typer.Option(
-            help="Balance sentiment classes within this source only (semeval, airline; "
-            "repeat for more); default: over all examples together."
+            help="Balance sentiment classes within this source only (semeval, airline, "
+            "correction; repeat for more), or 'all' for all examples together. "
+            "Default: semeval."
         ),
     ] = None,
     include_corrections: Annotated[
@@ -71,10 +72,13 @@ def train(
         raise _fail(f"training needs the 'train' extra ({exc.name} is missing)") from exc
     from groundswell.training.datasets import DEFAULT_DATA_DIR, DataError
 
-    unknown = sorted(set(balance_source or ()) - {"semeval", "airline", "correction"})
+    chosen = list(balance_source or ())
+    unknown = sorted(set(chosen) - {"semeval", "airline", "correction", "all"})
+    if "all" in chosen and len(chosen) > 1:
+        raise _fail("--balance-source all balances every example: give it alone")
     if unknown:
         raise _fail(
-            f"--balance-source: unknown source {unknown[0]!r} (semeval, airline, correction)"
+            f"--balance-source: unknown source {unknown[0]!r} (semeval, airline, correction, all)"
         )
     extra = []
     if include_corrections:
@@ -91,7 +95,13 @@ def train(
         trainable_layers=trainable_layers,
         learning_rate=learning_rate,
         anchor_weight=anchor_weight,
-        balance_sources=tuple(balance_source) if balance_source else None,
+        balance_sources=(
+            TrainConfig.balance_sources
+            if not chosen
+            else None
+            if chosen == ["all"]
+            else tuple(chosen)
+        ),
     )
     try:
         metadata = run_training(

@@ -92,7 +92,7 @@ def test_empty_store_serves_the_shipped_model(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     assert store.active() == SHIPPED and store.directory(SHIPPED) is None
     (card,) = store.cards()
-    assert card.active and card.version == "minilm-sent-v2" and card.figures["shipped"]
+    assert card.active and card.version == "minilm-sent-v3" and card.figures["shipped"]
     with pytest.raises(ModelStoreError, match="not in the store"):
         store.activate(2, reason="x")
 
@@ -168,17 +168,17 @@ def test_running_model_follows_the_active_version(tmp_path: Path) -> None:
         return SentimentIntentModel(directory)
 
     model = ReloadingModel(store, check_every=5.0, clock=lambda: now[0], loader=loader)
-    assert model.version == "minilm-sent-v2"
+    assert model.version == "minilm-sent-v3"
     store.activate(2, reason="test")
     model.predict_many(["hello"])
-    assert model.version == "minilm-sent-v2"  # not checked again yet
+    assert model.version == "minilm-sent-v3"  # not checked again yet
     now[0] = 6.0
     model.predict_many(["hello"])
     assert model.version == "minilm-sent-r2" and model.number == 2
     store.activate(SHIPPED, reason="rollback")
     now[0] = 12.0
     model.predict_many(["hello"])
-    assert model.version == "minilm-sent-v2" and loaded == [None, store.directory(2), None]
+    assert model.version == "minilm-sent-v3" and loaded == [None, store.directory(2), None]
 
 
 def test_broken_version_keeps_the_current_model(tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def test_broken_version_keeps_the_current_model(tmp_path: Path) -> None:
     model = ReloadingModel(store, check_every=0.0)
     store.activate(number, reason="test")
     assert model.refresh() is False
-    assert model.version == "minilm-sent-v2"
+    assert model.version == "minilm-sent-v3"
     assert model.predict_many(["thanks so much!"])[0].sentiment.label == "positive"
 
 
@@ -203,7 +203,7 @@ def test_enricher_records_the_version_that_scored(tmp_path: Path) -> None:
     copy_trainer()(folder, [], "minilm-sent-r2")
     store.add(folder, parent=SHIPPED, figures={}, gate={})
     enricher = Enricher(sentiment_mode="model", model_store=str(root))
-    assert enricher.enrich(PostFacts(text="great crew")).versions["sentiment"] == "minilm-sent-v2"
+    assert enricher.enrich(PostFacts(text="great crew")).versions["sentiment"] == "minilm-sent-v3"
     store.activate(2, reason="test")
     reloading = enricher._model
     assert isinstance(reloading, ReloadingModel)

@@ -50,3 +50,11 @@ def test_the_command_refuses_an_unknown_source() -> None:
     result = CliRunner().invoke(app, ["model", "train", "--balance-source", "twitter"])
     assert result.exit_code == 2
     assert "unknown source 'twitter'" in result.output
+
+
+def test_all_is_given_alone() -> None:
+    result = CliRunner().invoke(
+        app, ["model", "train", "--balance-source", "all", "--balance-source", "semeval"]
+    )
+    assert result.exit_code == 2
+    assert "give it alone" in result.output

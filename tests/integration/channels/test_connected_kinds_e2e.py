@@ -100,7 +100,9 @@ class Env:
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
     url = migrated_sqlite_url(tmp_path / "gs.db")
-    settings = make_settings(url)
+    # The test's own runner is the only one reading: the embedded worker's runner would
+    # race it for each new source's lease (its refresh can come first: "leased-elsewhere").
+    settings = make_settings(url, connectors_enabled=False)
     app = create_app(settings, broker=MemoryBroker())
     hooks = WebhookRegistry()
     app.state.webhooks = hooks

@@ -93,6 +93,9 @@ class Database:
         try:
             if write:
                 self.begin_write(session)
+                # Held from when it was taken: the wait for another writer is that
+                # writer's hold, logged by it, not this one's.
+                started = time.monotonic()
             yield session
             session.commit()
         except BaseException:

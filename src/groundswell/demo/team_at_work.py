@@ -33,6 +33,7 @@ from groundswell.settings import Settings
 log = logging.getLogger(__name__)
 
 WORKER_EMAIL = "ann@groundswell.local"
+OPEN = ("new", "open")
 SCORES = (5, 4, 5, 3, 4, 5, 2, 4)
 """Survey answers, picked by case id: mostly satisfied, not always."""
 
@@ -62,9 +63,12 @@ class TeamAtWork:
             return None
 
     def step(self, *, now: datetime, batch: int = 2) -> tuple[int, int, int]:
-        """Answer, resolve and survey a few cases; returns how many of each."""
-        answered = resolved = surveyed = 0
-        with self.db.session(write=True) as s:
+        """Answer, resolve and survey a few cases; returns how many of each.
+
+        The choice is read first and each action is its own short write transaction: the
+        team shares SQLite's one write lock with the pipeline storing posts and with
+        visitors answering in the inbox, so it never holds it for a whole round."""
+        with self.db.session() as s:
             ann = s.scalar(select(User).where(User.email == WORKER_EMAIL))
             if ann is None:
                 return 0, 0, 0
@@ -73,54 +77,76 @@ class TeamAtWork:
             waiting = s.scalars(
                 select(Case.id)
                 .where(
-                    Case.status.in_(("new", "open")),
+                    Case.status.in_(OPEN),
                     Case.first_responded_at.is_(None),
                     Case.opened_at <= now - self.answer_after,
                 )
                 .order_by(Case.opened_at)
                 .limit(batch)
             ).all()
-            for case_id in waiting:
-                try:
-                    with s.begin_nested():
-                        actions.reply(
-                            s,
-                            case_id=case_id,
-                            actor=actor,
-                            caps_of=self.caps_of,
-                            now=now,
-                            canned_id=canned.get("looking"),
-                            text=None if canned.get("looking") else "We're looking into it.",
-                        )
-                    answered += 1
-                except (ReplyRefused, GroundswellError) as exc:
-                    log.info("demo team skipped case %s: %s", case_id, exc)
             ripe = s.scalars(
                 select(Case.id)
                 .where(
-                    Case.status.in_(("new", "open")),
+                    Case.status.in_(OPEN),
                     Case.first_responded_at.is_not(None),
                     Case.first_responded_at <= now - self.resolve_after,
                 )
                 .order_by(Case.first_responded_at)
                 .limit(batch)
             ).all()
-            secret = self.settings.secret_key.get_secret_value()
-            for case_id in ripe:
-                try:
-                    with s.begin_nested():
-                        actions.resolve(
-                            s,
-                            case_id=case_id,
-                            actor=actor,
-                            caps_of=self.caps_of,
-                            now=now,
-                            secret=secret,
-                            public_url=self.settings.public_url,
-                        )
-                    resolved += 1
-                except GroundswellError as exc:
-                    log.info("demo team could not resolve case %s: %s", case_id, exc)
+        answered = sum(
+            self._answer(case_id, actor, canned.get("looking"), now) for case_id in waiting
+        )
+        resolved = sum(self._resolve(case_id, actor, now) for case_id in ripe)
+        return answered, resolved, self._survey(now, batch)
+
+    def _answer(
+        self, case_id: int, actor: actions.Actor, canned: int | None, now: datetime
+    ) -> bool:
+        try:
+            with self.db.session(write=True) as s:
+                case = s.get(Case, case_id)
+                if case is None or case.first_responded_at is not None or case.status not in OPEN:
+                    return False  # answered or closed since it was chosen
+                actions.reply(
+                    s,
+                    case_id=case_id,
+                    actor=actor,
+                    caps_of=self.caps_of,
+                    now=now,
+                    canned_id=canned,
+                    text=None if canned else "We're looking into it.",
+                )
+        except (ReplyRefused, GroundswellError) as exc:
+            # Someone answered or closed it meanwhile, or the channel refuses: skip it.
+            log.info("demo team skipped case %s: %s", case_id, exc)
+            return False
+        return True
+
+    def _resolve(self, case_id: int, actor: actions.Actor, now: datetime) -> bool:
+        try:
+            with self.db.session(write=True) as s:
+                case = s.get(Case, case_id)
+                if case is None or case.status not in OPEN:
+                    return False  # resolved or closed since it was chosen
+                actions.resolve(
+                    s,
+                    case_id=case_id,
+                    actor=actor,
+                    caps_of=self.caps_of,
+                    now=now,
+                    secret=self.settings.secret_key.get_secret_value(),
+                    public_url=self.settings.public_url,
+                )
+        except GroundswellError as exc:
+            log.info("demo team could not resolve case %s: %s", case_id, exc)
+            return False
+        return True
+
+    def _survey(self, now: datetime, batch: int) -> int:
+        secret = self.settings.secret_key.get_secret_value()
+        surveyed = 0
+        with self.db.session(write=True) as s:
             open_surveys = s.scalars(
                 select(CsatSurvey)
                 .where(CsatSurvey.answered_at.is_(None), CsatSurvey.expires_at > now)
@@ -143,7 +169,7 @@ class TeamAtWork:
                     surveyed += 1
                 except csat.CsatRefused:
                     continue
-        return answered, resolved, surveyed
+        return surveyed
 
     def run(self, stop: threading.Event) -> None:
         pause = max(5.0, 30.0 / self.speed)

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from engagement_world import store_post
 from groundswell.analytics.engagement import histogram
 from groundswell.analytics.engagement.hooks import install
 from groundswell.analytics.engagement.queries import period_summary
+from groundswell.auth.models import User
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.demo.engagement_setup import ensure_engagement
 from groundswell.demo.standin import register_standins
-from groundswell.demo.team_at_work import TeamAtWork
+from groundswell.demo.team_at_work import WORKER_EMAIL, TeamAtWork
+from groundswell.engagement import actions
+from groundswell.engagement.models import Case
+from groundswell.engagement.reply_models import OutboundReply
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
@@ -47,3 +53,38 @@ def test_demo_team_fills_the_dashboard(db: Database, settings: Settings) -> None
     # answered about 4 minutes after opening
     assert abs(summary.first_response_median - 240) <= 240 * histogram.RELATIVE_ERROR + 5
     assert summary.sla_attainment == 1.0
+
+
+def test_a_case_answered_after_the_team_chose_it_is_not_answered_again(
+    db: Database, settings: Settings
+) -> None:
+    """The team chooses in one transaction and acts in others, so it checks again."""
+    install()
+    with db.session() as s:
+        brand = Subject(name="United", kind="brand", query="united")
+        s.add(brand)
+        s.flush()
+        brand_id = brand.id
+    store_post(db, "d0", "user0", text="united lost my bag again", subjects=(brand_id,))
+    ensure_engagement(db, password="a long enough password", open_cases=1)
+    registry = ConnectorRegistry()
+    register_standins(registry, ["twitter"])
+    team = TeamAtWork(db, settings, speed=1.0, connectors=registry)
+    later = utcnow() + timedelta(minutes=4)
+    with db.session() as s:
+        ann = s.scalars(select(User).where(User.email == WORKER_EMAIL)).one()
+        actor = actions.Actor(id=ann.id, role=ann.role, name="Ann")
+    with db.session(write=True) as s:
+        case = s.scalars(select(Case).where(Case.first_responded_at.is_(None))).first()
+        assert case is not None
+        case.first_responded_at = later  # a visitor answered it meanwhile
+        case_id = case.id
+    assert team._answer(case_id, actor, None, later) is False
+    with db.session() as s:
+        replies = s.scalar(
+            select(func.count()).select_from(OutboundReply).where(OutboundReply.case_id == case_id)
+        )
+    assert replies == 0
+    with db.session(write=True) as s:
+        s.get(Case, case_id).first_responded_at = None  # type: ignore[union-attr]
+    assert team._answer(case_id, actor, None, later) is True  # the check can pass too

@@ -73,3 +73,38 @@ def test_a_write_session_that_holds_the_lock_too_long_is_logged_with_its_caller(
     [record] = caplog.records
     assert "held the SQLite lock" in record.getMessage()
     assert "_hold_the_lock" in record.getMessage()
+
+
+class _Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_wait_for_the_lock_is_not_counted_as_holding_it(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import groundswell.core.db as core_db
+
+    clock = _Clock()
+    monkeypatch.setattr(core_db, "time", clock)
+    taken = Database.begin_write
+
+    def after_a_long_wait(self: Database, session: object) -> None:
+        clock.now += 10.0  # another writer held the lock all that time
+        taken(self, session)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Database, "begin_write", after_a_long_wait)
+    with caplog.at_level("WARNING", logger="groundswell.core.db"):
+        with db.session(write=True) as s:
+            s.execute(text("INSERT INTO t (who) VALUES ('waited')"))
+        assert caplog.records == []
+        with db.session(write=True) as s:
+            clock.now += 3.0  # this session's own work
+            s.execute(text("INSERT INTO t (who) VALUES ('slow')"))
+    [record] = caplog.records
+    assert "held the SQLite lock for 3.0 s" in record.getMessage()

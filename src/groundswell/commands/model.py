@@ -23,6 +23,25 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _source_weights(given: list[str]) -> tuple[tuple[str, float], ...]:
+    """``--source-weight`` values as (source, factor) pairs, each checked."""
+    pairs: dict[str, float] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise _fail(f"--source-weight {item!r}: give SOURCE=FACTOR, e.g. airline=2")
+        if name not in {"semeval", "airline", "correction"}:
+            raise _fail(f"--source-weight: unknown source {name!r} (semeval, airline, correction)")
+        try:
+            factor = float(value)
+        except ValueError:
+            raise _fail(f"--source-weight {item!r}: the factor must be a number") from None
+        if not 0.0 < factor <= 10.0:
+            raise _fail(f"--source-weight {item!r}: the factor must be above 0 and at most 10")
+        pairs[name] = factor
+    return tuple(pairs.items())
+
+
 @app.command()
 def train(
     output: Annotated[
@@ -55,6 +74,13 @@ def train(
             "Default: semeval."
         ),
     ] = None,
+    source_weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="SOURCE=FACTOR: multiply one source's sentiment loss weights (semeval, "
+            "airline, correction; factor above 0, at most 10; repeat for more)."
+        ),
+    ] = None,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -80,6 +106,7 @@ def train(
         raise _fail(
             f"--balance-source: unknown source {unknown[0]!r} (semeval, airline, correction, all)"
         )
+    scale = _source_weights(source_weight or [])
     extra = []
     if include_corrections:
         from groundswell.crm.corrections import load_correction_examples
@@ -102,6 +129,7 @@ def train(
             if chosen == ["all"]
             else tuple(chosen)
         ),
+        source_weights=scale,
     )
     try:
         metadata = run_training(

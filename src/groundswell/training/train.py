@@ -20,7 +20,7 @@ import math
 import random
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,10 @@ class TrainConfig:
     classes, airline's accuracy rewards its majority class. Balancing SemEval alone
     weighs each source's examples for its own metric: SemEval test macro-recall 70.8 →
     73.3 with airline accuracy 84.5 → 84.2 % (docs/benchmarks.md)."""
+    source_weights: tuple[tuple[str, float], ...] = ()
+    """Multiply the sentiment loss weight of every example of a source (after balancing),
+    e.g. ``(("airline", 2.0),)``: a source's share of the loss follows its size otherwise,
+    and SemEval's training split is several times airline's."""
     layers: int | None = None
     trainable_layers: int = 6
     """Top encoder layers fine-tuned; the ones below stay frozen and are cached."""
@@ -103,13 +107,18 @@ def _check(example: LabeledExample) -> None:
 
 
 def row_weights(
-    labels: np.ndarray, sources: Sequence[str], balance: float, balanced: Sequence[str] | None
+    labels: np.ndarray,
+    sources: Sequence[str],
+    balance: float,
+    balanced: Sequence[str] | None,
+    scale: Mapping[str, float] | None = None,
 ) -> np.ndarray:
     """Each example's weight in the sentiment loss (``labels`` < 0: no sentiment, 0).
 
     Class frequency to the power ``-balance``, counted over every example
     (``balanced`` None) or within each listed source; examples of unlisted sources
-    weigh 1. Within a group the weights average 1, so no group gains weight overall."""
+    weigh 1. Within a group the weights average 1, so no group gains weight overall;
+    ``scale`` then multiplies the weights of a whole source."""
     weights = np.zeros(len(labels), dtype=np.float64)
     known = labels >= 0
     groups = [known] if balanced is None else []
@@ -125,6 +134,10 @@ def row_weights(
         per_class = (counts / counts.sum()) ** -balance
         per_class = per_class / (per_class * counts / counts.sum()).sum()
         weights[group] = per_class[labels[group]]
+    if scale:
+        source_of = np.array(sources)
+        for name, factor in scale.items():
+            weights[source_of == name] *= factor
     return weights
 
 
@@ -213,6 +226,7 @@ def fine_tune(
             [e.source for e in examples],
             config.class_balance,
             config.balance_sources,
+            dict(config.source_weights),
         ).astype(np.float32)
     )
     ce = torch.nn.CrossEntropyLoss(reduction="none", ignore_index=-100)
@@ -381,6 +395,7 @@ def train(
             "learning_rate": config.learning_rate,
             "class_balance": config.class_balance,
             "balance_sources": list(config.balance_sources or ()) or "all",
+            "source_weights": dict(config.source_weights),
             "anchor_weight": config.anchor_weight,
             "layers": config.layers or 6,
             "trainable_layers": config.trainable_layers,

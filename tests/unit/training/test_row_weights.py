@@ -58,3 +58,28 @@ def test_all_is_given_alone() -> None:
     )
     assert result.exit_code == 2
     assert "give it alone" in result.output
+
+
+def test_a_source_weight_scales_that_source_after_balancing() -> None:
+    plain = row_weights(LABELS, SOURCES, 0.5, ["semeval"])
+    scaled = row_weights(LABELS, SOURCES, 0.5, ["semeval"], {"airline": 2.5})
+    assert np.allclose(scaled[:6], plain[:6])
+    assert np.allclose(scaled[6:10], 2.5 * plain[6:10])
+    assert scaled[10] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("airline", "give SOURCE=FACTOR"),
+        ("twitter=2", "unknown source 'twitter'"),
+        ("airline=lots", "must be a number"),
+        ("airline=0", "above 0 and at most 10"),
+        ("airline=11", "above 0 and at most 10"),
+        ("airline=nan", "above 0 and at most 10"),
+    ],
+)
+def test_the_command_refuses_a_bad_source_weight(value: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["model", "train", "--source-weight", value])
+    assert result.exit_code == 2
+    assert message in result.output

@@ -186,8 +186,10 @@ def test_drilldown_of_a_spike(
         "label": "negative",
         "count": 62,
         "share": 1.0,
+        "baseline_share": 0.0,  # the day before was all thanks
     }
     assert [c["key"] for c in body["channels"]] == ["twitter", "mastodon"]
+    assert [c["baseline_share"] for c in body["channels"]] == [1.0, 0.0]
     assert body["authors"][0]["handle"] == "@user7"
     assert body["authors"][0]["contact_id"] == world["contact"]
     assert all(a["handle"] != "@acme" for a in body["authors"])
@@ -198,7 +200,8 @@ def test_drilldown_of_a_spike(
     assert len({s["id"] for s in body["samples"]}) == len(body["samples"])
     assert body["clusters"] and body["cluster_method"] in ("embeddings", "terms")
     assert body["sampling"]["focus_complete"] is True
-    assert "Acme rose to" in body["summary"] and "100% negative" in body["summary"]
+    assert "Acme rose to" in body["summary"]
+    assert "100% negative (usually 0%)" in body["summary"]
     assert "outage" in body["summary"]
 
 
@@ -333,3 +336,85 @@ def test_page_bad_input(
     resp = client.get("/drilldown?" + query)
     assert resp.status_code == status
     assert text in resp.text
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_drilldown_as_csv_holds_every_section_and_is_audited(
+    client: TestClient, headers: dict[str, str], world: dict[str, int], db: Database
+) -> None:
+    from sqlalchemy import select
+
+    from groundswell.auth.models import AuditEntry
+
+    resp = client.get(
+        "/api/v1/drilldown.csv",
+        params={
+            "subject_id": world["acme"],
+            "start": "2024-05-01T14:00:00Z",
+            "end": "2024-05-01T14:20:00Z",
+        },
+        headers=headers,
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert f"drilldown-subject-{world['acme']}.csv" in resp.headers["content-disposition"]
+    rows = _csv_rows(resp.text)
+    sections = {r["section"] for r in rows}
+    assert {"scope", "summary", "volume", "term", "phrase", "sentiment", "channel"} <= sections
+    assert {"mentioned alongside", "author", "cluster", "sample"} <= sections
+    (posts,) = [r for r in rows if r["section"] == "volume" and r["item"] == "posts"]
+    assert (posts["count"], posts["baseline_count"]) == ("62", "400")  # as the JSON says
+    (negative,) = [r for r in rows if r["section"] == "sentiment"]
+    assert (negative["item"], negative["count"], negative["baseline_share"]) == (
+        "negative",
+        "62",
+        "0.0",
+    )
+    outage = next(r for r in rows if r["section"] == "term" and r["item"] == "outage")
+    assert float(outage["g2"]) > 6.63 and outage["baseline_count"] == "0"
+    assert any(r["section"] == "sample" and "outage" in r["detail"] for r in rows)
+    with db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export.drilldown")).one()
+        assert entry.details["scope"] == f"subject-{world['acme']}"
+
+
+def test_an_alerts_drilldown_as_csv(
+    client: TestClient, headers: dict[str, str], world: dict[str, int]
+) -> None:
+    resp = client.get(f"/api/v1/alerts/{world['alert']}/drilldown.csv", headers=headers)
+    assert resp.status_code == 200, resp.text
+    rows = _csv_rows(resp.text)
+    assert rows[0]["section"] == "scope" and rows[0]["detail"] == f"alert #{world['alert']}"
+    assert client.get("/api/v1/alerts/999/drilldown.csv", headers=headers).status_code == 404
+
+
+def test_drilldown_csv_refuses_what_the_json_refuses(
+    client: TestClient, headers: dict[str, str], world: dict[str, int]
+) -> None:
+    bad = {"start": "2024-05-01T14:20:00Z", "end": "2024-05-01T14:00:00Z"}
+    resp = client.get("/api/v1/drilldown.csv", params=bad, headers=headers)
+    assert resp.status_code == 422 and "end" in [e["field"] for e in resp.json()["errors"]]
+    ok = {"start": "2024-05-01T14:00:00Z", "end": "2024-05-01T14:20:00Z"}
+    assert client.get("/api/v1/drilldown.csv", params=ok).status_code == 401
+
+
+def test_the_page_links_its_csv(
+    client: TestClient, headers: dict[str, str], world: dict[str, int]
+) -> None:
+    _login(client)
+    html = client.get(f"/drilldown?alert_id={world['alert']}").text
+    assert f'href="/api/v1/alerts/{world["alert"]}/drilldown.csv"' in html
+    html = client.get(
+        f"/drilldown?subject_id={world['acme']}&start=2024-05-01T14:00&end=2024-05-01T14:20"
+    ).text
+    link = html.split('id="drilldown-csv"', 1)[1].split('href="', 1)[1].split('"', 1)[0]
+    resp = client.get(link.replace("&amp;", "&"))
+    assert resp.status_code == 200
+    (scope,) = [r for r in _csv_rows(resp.text) if r["section"] == "scope"]
+    assert scope["item"] == "Acme"

@@ -9,6 +9,7 @@ stack trace.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
@@ -52,6 +53,21 @@ def _int(value: str | None, field: str) -> int | None:
 def _local(value: datetime | None) -> str:
     """A value for ``<input type=datetime-local>`` (UTC, minutes)."""
     return value.strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _csv_url(result: DrilldownRead) -> str:
+    """The same drill-down as CSV, from the API (which takes the session's login too)."""
+    if result.alert_id is not None:
+        return f"/api/v1/alerts/{result.alert_id}/drilldown.csv"
+    query = {
+        "start": result.volume.focus.start.isoformat(),
+        "end": result.volume.focus.end.isoformat(),
+    }
+    if result.subject is not None:
+        query["subject_id"] = str(result.subject.id)
+    if result.channel:
+        query["channel"] = result.channel
+    return f"/api/v1/drilldown.csv?{urlencode(query)}"
 
 
 @router.get("/drilldown", response_class=HTMLResponse)
@@ -105,6 +121,7 @@ def drilldown_page(
         {
             "active": "drilldown",
             "result": result,
+            "csv_url": _csv_url(result) if result is not None else None,
             "error": error,
             "form": form,
             "subjects": list_subjects(session),

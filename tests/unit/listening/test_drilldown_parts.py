@@ -271,3 +271,53 @@ def test_summary_of_an_empty_window() -> None:
     focus = facts.volume.focus.model_copy(update={"posts": 0})
     volume = facts.volume.model_copy(update={"focus": focus})
     assert summarise(facts.model_copy(update={"volume": volume})).startswith("No posts about Delta")
+
+
+@pytest.mark.parametrize(
+    ("usual", "phrase"),
+    [
+        (None, "78% negative."),
+        (0.62, "78% negative (usually 62%)."),
+        (0.75, "78% negative."),  # within five points: not worth a word
+    ],
+)
+def test_summary_sets_the_sentiment_share_beside_its_usual_share(
+    usual: float | None, phrase: str
+) -> None:
+    facts = _facts()
+    mix = [m.model_copy(update={"baseline_share": usual}) for m in facts.sentiment]
+    assert phrase in summarise(facts.model_copy(update={"sentiment": mix}))
+
+
+def test_drilldown_csv_rows_keep_hostile_text_from_running_in_a_spreadsheet() -> None:
+    import csv
+    import io
+
+    from groundswell.core.csv_export import encode_rows
+    from groundswell.listening.drilldown.csv_rows import HEADER, drilldown_rows
+    from groundswell.listening.drilldown.schemas import SamplePostRead
+
+    hostile = SamplePostRead(
+        id=1,
+        text='=HYPERLINK("http://evil.example","refund")',
+        created_at=T0,
+        channel_key="twitter",
+        author_handle="@x",
+        contact_id=None,
+        sentiment_label="negative",
+        sentiment_score=-0.8,
+        influence=1.0,
+    )
+    facts = _facts(samples=[hostile], summary="Talk rose.")
+    text = b"".join(encode_rows(HEADER, drilldown_rows(facts))).decode("utf-8").lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(HEADER)
+    (sample,) = [r for r in rows if r["section"] == "sample"]
+    assert sample["detail"].startswith("'=HYPERLINK")
+    assert sample["item"] == "'@x" and sample["time"] == "2015-02-22T14:00:00Z"
+    (author,) = [r for r in rows if r["section"] == "author"]
+    assert author["detail"] == "followers 12000; influence 41.0"
+    term = next(r for r in rows if r["section"] == "term")
+    assert (term["count"], term["baseline_count"], term["ratio"]) == ("30", "3", "16.0")
+    negative = next(r for r in rows if r["section"] == "sentiment")
+    assert negative["baseline_share"] == ""  # no baseline mix known: left empty, not 0

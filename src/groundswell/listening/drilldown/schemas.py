@@ -54,6 +54,9 @@ class MixRead(BaseModel):
     label: str
     count: int
     share: float
+    baseline_share: float | None = None
+    """The same share over the baseline period (None: no posts there), so a mix reads
+    against what is usual: an alert on negative posts shows how far the share moved."""
 
 
 class AuthorRead(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -178,6 +178,7 @@ class _Builder:
             base = q.baseline_posts(s, self.scope, base_start, start, cap=BASELINE_CAP)
         reference = self._reference(base, base_start, start)
         mix = q.mix_counts(s, self.scope, start, end)
+        base_mix = q.mix_counts(s, self.scope, base_start, start)
         base_total = sum(q.mix_counts(s, self.scope, base_start, start).values())
         if not mix and focus:
             mix = Counter((r.channel_id, r.sentiment_label or "none") for r in focus)
@@ -222,8 +223,8 @@ class _Builder:
             summary="",
             terms=[_term(k) for k in key.terms],
             phrases=[_term(k) for k in key.phrases],
-            sentiment=_sentiment_mix(mix),
-            channels=self._channel_mix(mix),
+            sentiment=_sentiment_mix(mix, base_mix),
+            channels=self._channel_mix(mix, base_mix),
             authors=_top_authors(focus, people),
             samples=samples,
             clusters=clusters,
@@ -296,15 +297,24 @@ class _Builder:
         ]
         return samples, clusters, vectors.method
 
-    def _channel_mix(self, mix: Counter[tuple[int, str]]) -> list[MixRead]:
-        per: Counter[int] = Counter()
-        for (channel_id, _), n in mix.items():
-            per[channel_id] += n
+    def _channel_mix(
+        self, mix: Counter[tuple[int, str]], base_mix: Counter[tuple[int, str]]
+    ) -> list[MixRead]:
+        per = _by(mix, 0)
+        usual = _shares(_by(base_mix, 0))
         total = sum(per.values()) or 1
         out = []
         for channel_id, n in per.most_common():
             key, name = self.channels.get(channel_id, (str(channel_id), str(channel_id)))
-            out.append(MixRead(key=key, label=name, count=n, share=n / total))
+            out.append(
+                MixRead(
+                    key=key,
+                    label=name,
+                    count=n,
+                    share=n / total,
+                    baseline_share=None if usual is None else usual.get(channel_id, 0.0),
+                )
+            )
         return out
 
     def _cooccurring(
@@ -367,14 +377,34 @@ def _term(k: KeyTerm) -> KeyTermRead:
     )
 
 
-def _sentiment_mix(mix: Counter[tuple[int, str]]) -> list[MixRead]:
-    per: Counter[str] = Counter()
-    for (_, label), n in mix.items():
-        per[label] += n
+def _by(mix: Counter[tuple[int, str]], part: int) -> Counter[Any]:
+    """Counts per channel id (``part`` 0) or per sentiment label (1)."""
+    per: Counter[Any] = Counter()
+    for key, n in mix.items():
+        per[key[part]] += n
+    return per
+
+
+def _shares(per: Counter[Any]) -> dict[Any, float] | None:
+    total = sum(per.values())
+    return {k: n / total for k, n in per.items()} if total else None
+
+
+def _sentiment_mix(
+    mix: Counter[tuple[int, str]], base_mix: Counter[tuple[int, str]]
+) -> list[MixRead]:
+    per = _by(mix, 1)
+    usual = _shares(_by(base_mix, 1))
     total = sum(per.values()) or 1
     order = [*SENTIMENT_ORDER, *sorted(set(per) - set(SENTIMENT_ORDER))]
     return [
-        MixRead(key=label, label=label, count=per[label], share=per[label] / total)
+        MixRead(
+            key=label,
+            label=label,
+            count=per[label],
+            share=per[label] / total,
+            baseline_share=None if usual is None else usual.get(label, 0.0),
+        )
         for label in order
         if per[label]
     ]

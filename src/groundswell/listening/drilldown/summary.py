@@ -55,11 +55,14 @@ def _volume(d: DrilldownRead) -> str:
 
 
 def _sentiment(d: DrilldownRead) -> str | None:
-    mix = {m.key: m.share for m in d.sentiment}
-    if not mix:
+    """The largest share, and its usual share when that differs by five points or more."""
+    if not d.sentiment:
         return None
-    label, share = max(mix.items(), key=lambda kv: kv[1])
-    return f"{share:.0%} {label}"
+    top = max(d.sentiment, key=lambda m: m.share)
+    usual = top.baseline_share
+    if usual is None or abs(top.share - usual) < 0.05:
+        return f"{top.share:.0%} {top.label}"
+    return f"{top.share:.0%} {top.label} (usually {usual:.0%})"
 
 
 def _words(d: DrilldownRead) -> str | None:

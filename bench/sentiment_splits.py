@@ -15,6 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from groundswell.enrichment.base import SENTIMENT_LABELS
 from groundswell.enrichment.model.artifacts import METADATA_FILE
 from groundswell.enrichment.model.calibration import softmax
@@ -46,11 +48,12 @@ def main() -> None:
     print(f"splits: {', '.join(f'{k} {len(v):,}' for k, v in sets.items())}")
     print("| model | " + " | ".join(sets) + " |")
     print("|---|" + "---:|" * len(sets))
+    bands: list[str] = []
     for folder in folders:
         model = SentimentIntentModel(str(folder))
         temperature = float(json.loads((folder / METADATA_FILE).read_text())["temperature"])
         cells = []
-        for examples in sets.values():
+        for name, examples in sets.items():
             logits = model.logits([normalize(e.text) for e in examples]).sentiment
             probs = softmax(logits, temperature)
             gold = [SENTIMENT_LABELS.index(e.sentiment or "neutral") for e in examples]
@@ -59,7 +62,28 @@ def main() -> None:
                 f"macro-recall {100 * s['macro_recall']:.1f}, accuracy "
                 f"{100 * s['accuracy']:.1f} %, ECE {s['ece']:.3f}"
             )
+            if name == "airline test":
+                right = probs.argmax(axis=1) == np.array(gold)
+                agreement = np.array([e.agreement for e in examples])
+                bands.append(f"| {folder} | " + " | ".join(_band(right, agreement)) + " |")
         print(f"| {folder} | " + " | ".join(cells) + " |")
+    print()
+    print("airline test accuracy by the annotators' agreement on the label:")
+    print("| model | agreement < 0.7 | 0.7 to < 1 | 1 (all agreed) |")
+    print("|---|---:|---:|---:|")
+    print("\n".join(bands))
+
+
+def _band(right: np.ndarray, agreement: np.ndarray) -> list[str]:
+    """Accuracy and errors in each agreement band: where a label is a coin toss among
+    its annotators, no model can be right much more often than they agreed."""
+    cells = []
+    for low, high in ((0.0, 0.7), (0.7, 1.0), (1.0, 1.01)):
+        chosen = (agreement >= low) & (agreement < high)
+        n = int(chosen.sum())
+        errors = int((~right[chosen]).sum())
+        cells.append(f"{100 * (n - errors) / max(n, 1):.1f} % of {n:,} ({errors} wrong)")
+    return cells
 
 
 if __name__ == "__main__":

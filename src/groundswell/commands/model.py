@@ -81,6 +81,9 @@ def train(
             "airline, correction; factor above 0, at most 10; repeat for more)."
         ),
     ] = None,
+    weigh_by_agreement: Annotated[
+        bool, typer.Option(help="Weigh airline labels by their annotators' agreement.")
+    ] = False,
     include_corrections: Annotated[
         bool, typer.Option(help="Add people's corrections from the configured database.")
     ] = False,
@@ -130,6 +133,7 @@ def train(
             else tuple(chosen)
         ),
         source_weights=scale,
+        weigh_by_agreement=weigh_by_agreement,
     )
     try:
         metadata = run_training(

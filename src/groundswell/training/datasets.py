@@ -108,11 +108,15 @@ def load_airline(data_dir: Path = DEFAULT_DATA_DIR) -> list[Record]:
                 raise DataError(f"{path}:{number}: missing tweet_id or sentiment")
             reason = (row.get("negativereason") or "").strip() or None
             intents = airline_intents(text, label, reason)
+            try:
+                agreement = min(1.0, max(0.0, float(row.get("airline_sentiment_confidence") or 1)))
+            except ValueError:
+                agreement = 1.0
             records.setdefault(
                 row["tweet_id"],
                 Record(
                     f"airline:{row['tweet_id']}",
-                    LabeledExample(text, label, intents, "airline"),
+                    LabeledExample(text, label, intents, "airline", agreement),
                 ),
             )
     return list(records.values())

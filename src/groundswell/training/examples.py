@@ -11,3 +11,5 @@ class LabeledExample:
     sentiment: str | None
     intents: tuple[str, ...] | None
     source: str
+    agreement: float = 1.0
+    """How far the data set's annotators agreed on the sentiment label (1: all of them)."""

@@ -83,6 +83,9 @@ class TrainConfig:
     """Multiply the sentiment loss weight of every example of a source (after balancing),
     e.g. ``(("airline", 2.0),)``: a source's share of the loss follows its size otherwise,
     and SemEval's training split is several times airline's."""
+    weigh_by_agreement: bool = False
+    """Multiply each example's sentiment weight by its annotators' agreement (airline's
+    ``airline_sentiment_confidence``), so a label a third of them gave counts a third."""
     layers: int | None = None
     trainable_layers: int = 6
     """Top encoder layers fine-tuned; the ones below stay frozen and are cached."""
@@ -138,6 +141,23 @@ def row_weights(
         source_of = np.array(sources)
         for name, factor in scale.items():
             weights[source_of == name] *= factor
+    return weights
+
+
+def sentiment_weights(
+    examples: Sequence[LabeledExample], labels: np.ndarray, config: TrainConfig
+) -> np.ndarray:
+    """Each example's weight in the sentiment loss under ``config``: ``row_weights``, times
+    the annotators' agreement when ``weigh_by_agreement`` is set."""
+    weights = row_weights(
+        labels,
+        [e.source for e in examples],
+        config.class_balance,
+        config.balance_sources,
+        dict(config.source_weights),
+    )
+    if config.weigh_by_agreement:
+        weights = weights * np.array([e.agreement for e in examples])
     return weights
 
 
@@ -220,15 +240,7 @@ def fine_tune(
         optimizer,
         lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))),
     )
-    weights = torch.from_numpy(
-        row_weights(
-            sentiment,
-            [e.source for e in examples],
-            config.class_balance,
-            config.balance_sources,
-            dict(config.source_weights),
-        ).astype(np.float32)
-    )
+    weights = torch.from_numpy(sentiment_weights(examples, sentiment, config).astype(np.float32))
     ce = torch.nn.CrossEntropyLoss(reduction="none", ignore_index=-100)
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
     model.train()
@@ -396,6 +408,7 @@ def train(
             "class_balance": config.class_balance,
             "balance_sources": list(config.balance_sources or ()) or "all",
             "source_weights": dict(config.source_weights),
+            "weigh_by_agreement": config.weigh_by_agreement,
             "anchor_weight": config.anchor_weight,
             "layers": config.layers or 6,
             "trainable_layers": config.trainable_layers,

@@ -15,7 +15,13 @@ from groundswell.enrichment.model.calibration import (
 )
 from groundswell.enrichment.model.labels import INTENT_LABELS
 from groundswell.enrichment.model.text import has_words, normalize
-from groundswell.training.datasets import DataError, load_semeval, split_of
+from groundswell.training.datasets import (
+    AIRLINE_FILE,
+    DataError,
+    load_airline,
+    load_semeval,
+    split_of,
+)
 from groundswell.training.intent_sample import load_intent_sample
 from groundswell.training.weak_intents import airline_intents, rule_intents
 
@@ -39,6 +45,21 @@ def test_semeval_reader_joins_broken_lines_and_refuses_bad_labels(tmp_path: Path
     path.write_text("1\tmeh\ttext\n")
     with pytest.raises(DataError, match="unknown label"):
         load_semeval(tmp_path)
+
+
+def test_airline_reader_keeps_the_annotators_agreement(tmp_path: Path) -> None:
+    path = tmp_path / AIRLINE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,text\n"
+        "1,negative,1.0,Late Flight,@united late again\n"
+        "2,positive,0.3486,,@united plus commercials... tacky\n"
+        "3,neutral,,,@united what is the fee\n"
+        "4,neutral,lots,,@united hello\n"
+        "5,negative,7,,@united no\n"
+    )
+    agreement = [r.example.agreement for r in load_airline(tmp_path)]
+    assert agreement == [1.0, 0.3486, 1.0, 1.0, 1.0]  # missing or unreadable: 1; capped at 1
 
 
 def test_weak_intents_follow_the_human_labels_and_rules() -> None:

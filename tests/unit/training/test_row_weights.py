@@ -83,3 +83,20 @@ def test_the_command_refuses_a_bad_source_weight(value: str, message: str) -> No
     result = CliRunner().invoke(app, ["model", "train", "--source-weight", value])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_agreement_weighs_a_label_by_how_many_annotators_gave_it() -> None:
+    from groundswell.training.examples import LabeledExample
+    from groundswell.training.train import TrainConfig, sentiment_weights
+
+    examples = [
+        LabeledExample("late again", "negative", None, "airline", 1.0),
+        LabeledExample("tacky", "positive", None, "airline", 0.35),
+        LabeledExample("hello", "neutral", None, "semeval"),
+    ]
+    labels = np.array([0, 2, 1])
+    plain = sentiment_weights(examples, labels, TrainConfig())
+    weighed = sentiment_weights(examples, labels, TrainConfig(weigh_by_agreement=True))
+    assert np.allclose(weighed, plain * np.array([1.0, 0.35, 1.0]))
+    both = TrainConfig(weigh_by_agreement=True, source_weights=(("airline", 2.0),))
+    assert np.allclose(sentiment_weights(examples, labels, both)[:2], 2 * weighed[:2])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from groundswell.api.deps import ApiUser, SessionDep
@@ -23,39 +24,51 @@ from groundswell.listening.drilldown.service import drilldown, drilldown_for_ale
 router = APIRouter(tags=["drilldown"])
 
 
-Start = Annotated[datetime, Query(description="ISO 8601; without an offset it is UTC")]
-End = Annotated[datetime, Query(description="exclusive; at most 7 days after start")]
-SubjectParam = Annotated[int | None, Query(ge=1, le=MAX_INT64, description="omit for all posts")]
-ChannelParam = Annotated[str | None, Query(max_length=64, description="a channel key")]
-BaselineHours = Annotated[
-    float | None, Query(gt=0, le=168, description="baseline length before start; default 24 h")
-]
+@dataclass(frozen=True, slots=True)
+class RangeQuery:
+    """The query of a drill-down over a time range, shared by its JSON and CSV forms."""
+
+    start: datetime
+    end: datetime
+    subject_id: int | None
+    channel: str | None
+    baseline_hours: float | None
+
+
+def range_query(
+    start: Annotated[datetime, Query(description="ISO 8601; without an offset it is UTC")],
+    end: Annotated[datetime, Query(description="exclusive; at most 7 days after start")],
+    subject_id: Annotated[
+        int | None, Query(ge=1, le=MAX_INT64, description="omit for all posts")
+    ] = None,
+    channel: Annotated[str | None, Query(max_length=64, description="a channel key")] = None,
+    baseline_hours: Annotated[
+        float | None,
+        Query(gt=0, le=168, description="baseline length before start; default 24 h"),
+    ] = None,
+) -> RangeQuery:
+    return RangeQuery(start, end, subject_id, channel, baseline_hours)
+
+
+Range = Annotated[RangeQuery, Depends(range_query)]
 
 
 @router.get("/drilldown", summary="Drill down into a time range", response_model=DrilldownRead)
-def api_drilldown(
-    session: SessionDep,
-    user: ApiUser,
-    start: Start,
-    end: End,
-    subject_id: SubjectParam = None,
-    channel: ChannelParam = None,
-    baseline_hours: BaselineHours = None,
-) -> DrilldownRead:
+def api_drilldown(session: SessionDep, user: ApiUser, q: Range) -> DrilldownRead:
     """Emerging terms and phrases against the baseline, sentiment and channel mix, top
     authors, co-occurring subjects, sample posts, clusters and a plain summary.
 
     422 names the field for a bad date, an empty or over-long range, or an unknown
     channel; 404 for an unknown subject.
     """
-    baseline = timedelta(hours=baseline_hours) if baseline_hours is not None else None
+    baseline = timedelta(hours=q.baseline_hours) if q.baseline_hours is not None else None
     result = drilldown(
         session,
-        subject_id=subject_id,
-        start=start,
-        end=end,
+        subject_id=q.subject_id,
+        start=q.start,
+        end=q.end,
         baseline=baseline,
-        channel=channel or None,
+        channel=q.channel or None,
     )
     return for_role(result, role=user.role)
 
@@ -107,18 +120,11 @@ def _csv(
     responses={200: {"content": {"text/csv": {}}, "description": "CSV"}},
 )
 def api_drilldown_csv(
-    request: Request,
-    session: SessionDep,
-    user: ApiUser,
-    start: Start,
-    end: End,
-    subject_id: SubjectParam = None,
-    channel: ChannelParam = None,
-    baseline_hours: BaselineHours = None,
+    request: Request, session: SessionDep, user: ApiUser, q: Range
 ) -> StreamingResponse:
     """Every section of the drill-down in one table (``section``, ``item``, counts and
     shares beside the baseline's); the same rules and errors as ``GET /drilldown``."""
-    result = api_drilldown(session, user, start, end, subject_id, channel, baseline_hours)
+    result = api_drilldown(session, user, q)
     return _csv(request, session, user, result)
 
 

@@ -25,19 +25,24 @@ from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
 
-def test_demo_team_fills_the_dashboard(db: Database, settings: Settings) -> None:
+def _team_with_cases(db: Database, settings: Settings, cases: int) -> TeamAtWork:
+    """Unhappy posts about a brand, the demo's engagement set-up opening cases, the team."""
     install()
     with db.session() as s:
         brand = Subject(name="United", kind="brand", query="united")
         s.add(brand)
         s.flush()
         brand_id = brand.id
-    for i in range(3):
+    for i in range(cases):
         store_post(db, f"d{i}", f"user{i}", text="united lost my bag again", subjects=(brand_id,))
-    ensure_engagement(db, password="a long enough password", open_cases=3)
+    ensure_engagement(db, password="a long enough password", open_cases=cases)
     registry = ConnectorRegistry()
     register_standins(registry, ["twitter"])
-    team = TeamAtWork(db, settings, speed=1.0, connectors=registry)
+    return TeamAtWork(db, settings, speed=1.0, connectors=registry)
+
+
+def test_demo_team_fills_the_dashboard(db: Database, settings: Settings) -> None:
+    team = _team_with_cases(db, settings, 3)
     start = utcnow()
     answered, _, _ = team.step(now=start + timedelta(minutes=4), batch=5)
     assert answered >= 1
@@ -59,17 +64,7 @@ def test_a_case_answered_after_the_team_chose_it_is_not_answered_again(
     db: Database, settings: Settings
 ) -> None:
     """The team chooses in one transaction and acts in others, so it checks again."""
-    install()
-    with db.session() as s:
-        brand = Subject(name="United", kind="brand", query="united")
-        s.add(brand)
-        s.flush()
-        brand_id = brand.id
-    store_post(db, "d0", "user0", text="united lost my bag again", subjects=(brand_id,))
-    ensure_engagement(db, password="a long enough password", open_cases=1)
-    registry = ConnectorRegistry()
-    register_standins(registry, ["twitter"])
-    team = TeamAtWork(db, settings, speed=1.0, connectors=registry)
+    team = _team_with_cases(db, settings, 1)
     later = utcnow() + timedelta(minutes=4)
     with db.session() as s:
         ann = s.scalars(select(User).where(User.email == WORKER_EMAIL)).one()

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from groundswell.core.http_retry import retrying_transport
 from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 
 MAX_INLINE_WAIT_S = 10.0
@@ -61,7 +62,9 @@ class GuardedHttp:
         self.policy = policy
         self.sleep = sleep
         self.requests = 0
-        self._client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        self._client = httpx.Client(
+            timeout=timeout, transport=retrying_transport(transport), follow_redirects=False
+        )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:

@@ -30,6 +30,7 @@ from groundswell.channels.common.html_text import html_to_text
 from groundswell.channels.common.results import Polled, Refusal, preview, validation_reason
 from groundswell.channels.errors import SourceError
 from groundswell.channels.feeds.schemas import Entry, FeedState
+from groundswell.core.http_retry import retrying_transport
 from groundswell.core.outbound import OutboundPolicy, OutboundRefusedError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -82,6 +83,7 @@ class FeedSource:
             follow_redirects=True,
             max_redirects=5,
             headers={"User-Agent": config.user_agent},
+            transport=retrying_transport(),
         )
         self.http.event_hooks["request"] = [*self.http.event_hooks["request"], self._guard]
 

@@ -20,6 +20,7 @@ from httpx_sse import connect_sse
 from groundswell.channels.common.results import Polled, Refusal, preview
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.mastodon.connector import MastodonConnector, _load_cursor
+from groundswell.core.http_retry import retrying_transport
 
 STREAM_PATH = "/api/v1/streaming/user/notification"
 
@@ -54,7 +55,9 @@ def stream(
     timeout = httpx.Timeout(connector.config.timeout, read=read_timeout)
     try:
         with (
-            connector.guard.install(httpx.Client(timeout=timeout)) as http,
+            connector.guard.install(
+                httpx.Client(timeout=timeout, transport=retrying_transport())
+            ) as http,
             connect_sse(http, "GET", url, headers=headers) as source,
         ):
             if source.response.status_code != 200:

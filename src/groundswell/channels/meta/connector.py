@@ -44,6 +44,7 @@ from groundswell.channels.meta.schemas import (
     Notification,
     PageComment,
 )
+from groundswell.core.http_retry import retrying_transport
 
 MAX_BODY = 512 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -75,6 +76,7 @@ class MetaChannel:
         self.http = client or httpx.Client(
             base_url=f"{config.graph_url.rstrip('/')}/{config.api_version}",
             timeout=config.timeout,
+            transport=retrying_transport(),
         )
         self.guard = OutboundGuard()
         self.guard.install(self.http)

@@ -31,6 +31,7 @@ from groundswell.channels.common.backoff import retry_after_seconds
 from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.common.results import validation_reason
 from groundswell.channels.sms.schemas import ApiError, InboundMessage, Message, MessageList
+from groundswell.core.http_retry import retrying_transport
 
 MAX_LENGTH = 1600
 MAX_BODY = 64 * 1024
@@ -58,6 +59,7 @@ class TwilioSms:
             base_url=config.api_base,
             auth=(config.account_sid, config.auth_token),
             timeout=config.timeout,
+            transport=retrying_transport(),
         )
         self.guard = OutboundGuard()
         self.guard.install(self.http)

@@ -18,6 +18,7 @@ import httpx
 from groundswell.channels.common.guard import OutboundGuard
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.runtime.limits import RateLimits, parse_rate_limit
+from groundswell.core.http_retry import retrying_transport
 
 
 class XApiError(SourceError):
@@ -60,7 +61,7 @@ class XClient:
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "User-Agent": "Groundswell"},
             timeout=timeout,
-            transport=transport,
+            transport=retrying_transport(transport),
         )
 
     def close(self) -> None:

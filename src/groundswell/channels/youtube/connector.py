@@ -35,6 +35,7 @@ from groundswell.channels.common.results import (
 )
 from groundswell.channels.errors import NeedsReauth, SourceError
 from groundswell.channels.youtube.schemas import ApiError, Comment, CommentThread
+from groundswell.core.http_retry import retrying_transport
 
 MAX_PAGES = 5
 PAGE = 100
@@ -66,6 +67,7 @@ class YouTubeConnector:
             base_url=config.api_base.rstrip("/") + "/youtube/v3",
             headers={"Authorization": f"Bearer {config.access_token}"},
             timeout=config.timeout,
+            transport=retrying_transport(),
         )
         self.guard = OutboundGuard()
         self.guard.install(self.http)

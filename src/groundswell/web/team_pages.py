@@ -18,8 +18,8 @@ from groundswell.analytics.engagement.fairness import fairness
 from groundswell.analytics.engagement.schemas import GROUP_BYS, GroupBy
 from groundswell.analytics.engagement.segment_rows import segment_rows
 from groundswell.api.deps import SessionDep, SettingsDep
+from groundswell.api.params import SegmentId
 from groundswell.auth.schemas import UserRead
-from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
 from groundswell.crm.segments import list_segments
 from groundswell.web.deps import WebUser
@@ -30,7 +30,6 @@ router = APIRouter()
 TEAM_READERS = ("lead", "analyst", "admin")
 PERIODS = ((1, "Today"), (7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "365 days"))
 Days = Annotated[int, Query(ge=1, le=period.MAX_DAYS)]
-SegmentId = Annotated[int | None, Query(ge=1, le=MAX_INT64)]
 
 
 def can_read_team(user: UserRead) -> bool:

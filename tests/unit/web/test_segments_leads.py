@@ -369,3 +369,5 @@ def test_inbox_filters_cases_by_segment(client: TestClient, db: Database, factor
     assert f"/inbox/cases/{cases['walt'][0]}" not in page
     gone = client.get("/api/v1/engagement/cases?segment_id=999999", headers=headers).json()
     assert gone["cases"] == []
+    zero = client.get("/api/v1/engagement/cases?segment_id=0", headers=headers)
+    assert zero.status_code == 422 and "segment_id" in zero.text  # was a 500

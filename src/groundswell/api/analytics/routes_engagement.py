@@ -15,7 +15,7 @@ from groundswell.analytics.engagement.segment_rows import CaseRows, segment_rows
 from groundswell.api.analytics.deps import TeamReader
 from groundswell.api.csv_response import csv_response
 from groundswell.api.deps import DatabaseDep, SessionDep, SettingsDep
-from groundswell.core.bounds import MAX_INT64
+from groundswell.api.params import SegmentId
 from groundswell.core.clock import utcnow
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -24,10 +24,6 @@ Start = Annotated[date | None, Query(description="first UTC day, included")]
 End = Annotated[date | None, Query(description="last UTC day, included (default today)")]
 Days = Annotated[
     int | None, Query(ge=1, le=period.MAX_DAYS, description="days up to end, without start")
-]
-SegmentId = Annotated[
-    int | None,
-    Query(ge=1, le=MAX_INT64, description="only the cases of this segment's contacts"),
 ]
 
 

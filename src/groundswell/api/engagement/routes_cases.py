@@ -16,7 +16,7 @@ from groundswell.api.engagement.deps import (
     refuse,
     settings_of,
 )
-from groundswell.api.params import PathId, QueryId
+from groundswell.api.params import PathId, QueryId, SegmentId
 from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
 from groundswell.engagement import actions, cases, inbox
@@ -56,7 +56,7 @@ def api_inbox(
     intent: Annotated[str | None, Query(max_length=64)] = None,
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    segment_id: QueryId = None,
+    segment_id: SegmentId = None,
     sort: Literal["priority", "due", "recent"] = "priority",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

@@ -25,7 +25,7 @@ from groundswell.listening.alerts.models import (
     AlertSuppression,
     Anomaly,
 )
-from groundswell.listening.alerts.schemas import SuppressRequest
+from groundswell.listening.alerts.schemas import AlertFilter, SuppressRequest
 from groundswell.listening.models import ALL_POSTS, Subject
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
@@ -223,3 +223,115 @@ def test_acknowledge_assign_resolve_and_suppress(db: Database, subject: int) -> 
     assert deliveries(db) == [(rule, "opened"), (rule, "resolved")]
     with db.session() as s:
         assert alert_service.count_open(s) == 0
+
+
+def observe_all(
+    db: Database, subject_id: int, minutes: dict[int, list[tuple[str, int]]], *, until: int
+) -> None:
+    """One pass over minutes 0..until; ``minutes`` maps minute → [(metric, severity)]."""
+    with db.session() as s:
+        book = AlertBook(s, now=T0 + (until + 1) * MINUTE, params=PARAMS)
+        for m in range(until + 1):
+            minute = T0 + m * MINUTE
+            found = [
+                FakeDetection(metric, minute, 2.0, 2.0 + 5 * sev, sev)
+                for metric, sev in minutes.get(m, [])
+            ]
+            book.observe(subject_id, minute, found)
+        book.finish(T0 + until * MINUTE)
+
+
+def test_a_burst_on_several_metrics_is_one_alert(db: Database, subject: int) -> None:
+    """Posts and negative posts of one surge: one alert, one "opened", both peaks told."""
+    both = add_rule(db)
+    observe_all(
+        db,
+        subject,
+        {1: [("volume", 5)], 2: [("volume", 5), ("negative", 6)], 3: [("negative", 7)]},
+        until=12,
+    )
+    [alert] = alerts(db)
+    assert alert.metric == "volume"
+    assert alert.joined == {"negative": [37.0, 2.0]}  # its own peak: minute 3, severity 7
+    assert alert.severity == 7
+    assert (alert.status, alert.last_anomaly_at) == ("resolved", T0 + 3 * MINUTE)
+    assert alert.summary is not None
+    assert alert.summary.startswith("Posts about Delta: 27 in the minute at 10:01 UTC")
+    assert alert.summary.endswith("; negative posts 37 vs 2 expected (severity 7)")
+    with db.session() as s:
+        linked = s.scalars(select(Anomaly.metric).where(Anomaly.alert_id == alert.id)).all()
+    assert sorted(linked) == ["negative", "negative", "volume", "volume"]
+    assert deliveries(db) == [(both, "opened"), (both, "escalated"), (both, "resolved")]
+
+
+def test_a_rule_on_the_joining_metric_only_hears_it_opened(db: Database, subject: int) -> None:
+    with db.session() as s:
+        rule = AlertRule(
+            name="care team",
+            metrics=["negative"],
+            min_severity=1,
+            targets=[{"kind": "webhook", "to": "https://hooks.example.com/care"}],
+        )
+        s.add(rule)
+        s.flush()
+        care = rule.id
+    observe_all(db, subject, {1: [("volume", 5)], 2: [("negative", 5)]}, until=9)
+    [alert] = alerts(db)
+    assert (alert.metric, list(alert.joined or {})) == ("volume", ["negative"])
+    assert deliveries(db) == [(care, "opened"), (care, "resolved")]
+
+
+def test_a_metric_joins_the_episode_a_previous_pass_opened(db: Database, subject: int) -> None:
+    observe_all(db, subject, {1: [("volume", 4)]}, until=2)
+    with db.session() as s:
+        book = AlertBook(s, now=T0 + 5 * MINUTE, params=PARAMS)
+        minute = T0 + 3 * MINUTE
+        book.observe(subject, minute, [FakeDetection("negative", minute, 1.0, 9.0, 5)])
+        book.finish(minute)
+    [alert] = alerts(db)
+    assert alert.joined == {"negative": [9.0, 1.0]} and alert.status == "ongoing"
+    with db.session() as s:  # the next pass finds it under both metrics
+        book = AlertBook(s, now=T0 + 6 * MINUTE, params=PARAMS)
+        minute = T0 + 4 * MINUTE
+        book.observe(subject, minute, [FakeDetection("negative", minute, 1.0, 12.0, 5)])
+        book.finish(minute)
+    [alert] = alerts(db)
+    assert alert.joined == {"negative": [12.0, 1.0]}
+
+
+def test_after_quiet_another_metric_opens_its_own_alert(db: Database, subject: int) -> None:
+    observe_all(db, subject, {1: [("volume", 4)], 6: [("negative", 4)]}, until=12)
+    first, second = alerts(db)
+    assert (first.metric, first.joined) == ("volume", None)
+    assert (second.metric, second.started_at) == ("negative", T0 + 6 * MINUTE)
+
+
+def test_a_suppressed_metric_does_not_join(db: Database, subject: int) -> None:
+    with db.session() as s:
+        s.add(
+            AlertSuppression(
+                subject_id=subject, metric="negative", starts_at=T0, until=T0 + 10 * MINUTE
+            )
+        )
+    observe_all(db, subject, {1: [("volume", 4)], 2: [("negative", 6)]}, until=3)
+    [alert] = alerts(db)
+    assert (alert.joined, alert.severity) == (None, 4)
+
+
+def test_the_list_shows_every_metric_and_filters_by_a_joined_one(
+    db: Database, subject: int
+) -> None:
+    observe_all(db, subject, {1: [("volume", 4), ("net_sentiment", 5)]}, until=2)
+    observe_all(db, ALL_POSTS, {1: [("volume", 3)]}, until=2)
+    with db.session() as s:
+        page = alert_service.list_alerts(s, filters=AlertFilter(metric="net_sentiment"))
+        [read] = page.items
+        assert read.subject_name == "Delta"
+        assert read.metrics_label == "Posts + net sentiment"
+        assert [(j.metric, j.label) for j in read.joined] == [("net_sentiment", "Net sentiment")]
+        volume = alert_service.list_alerts(s, filters=AlertFilter(metric="volume"))
+        assert len(volume.items) == 2
+        window = alert_service.suppress(
+            s, alert_id=read.id, data=SuppressRequest(minutes=30), user_id=None, now=T0
+        )
+        assert window.metric is None  # silenced on every metric the episode covers

@@ -1,9 +1,15 @@
-"""The alert lifecycle: one alert per episode of a subject × metric.
+"""The alert lifecycle: one alert per episode of a subject.
 
 A detection with no open episode opens one (``open``) unless a suppression window
 covers that minute; further anomalous minutes make it ``ongoing`` and raise its peak
 severity; after ``quiet_minutes`` closed minutes without an anomaly it is ``resolved``.
 So a spike that lasts an hour is one alert and one "opened" notification, not sixty.
+
+A detection on another metric of a subject whose episode is open *joins* that episode
+(``Alert.joined``) instead of opening a second alert: a surge of complaints moves posts,
+negative posts and net sentiment together, and a reader wants one alert for the burst,
+not three. The alert keeps the metric it opened on; the joined metrics add their own
+peak to its summary, may raise its severity, and reach the rules that watch them.
 
 Escalation is notified only when the peak severity rises by ``escalate_by`` or more
 over the severity last notified, or when it crosses a rule's minimum (that rule then
@@ -20,7 +26,6 @@ of the same minutes (a backfill) yields the same alerts as live evaluation did.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +36,15 @@ from sqlalchemy.orm import Session
 
 from groundswell.core.upsert import chunks, dialect_insert
 from groundswell.listening.alerts.models import Alert, AlertSuppression, Anomaly
-from groundswell.listening.alerts.outbox import NOTIFY_WINDOW, announce, enqueue, summarize
+from groundswell.listening.alerts.outbox import (
+    NOTIFY_WINDOW,
+    alert_metrics,
+    announce,
+    enqueue,
+    joined_clause,
+    opening_sentence,
+    summarize,
+)
 from groundswell.listening.alerts.rules import RuleView, load_active_rules
 from groundswell.listening.models import ALL_POSTS, Subject
 from groundswell.listening.series import ALL_POSTS_NAME
@@ -104,10 +117,12 @@ class AlertBook:
 
     def __post_init__(self) -> None:
         s = self.session
-        self._open: dict[tuple[int, str], Alert] = {
-            (a.subject_id, a.metric): a
-            for a in s.scalars(select(Alert).where(Alert.status.in_(OPEN_STATUSES)))
-        }
+        self._open: dict[tuple[int, str], Alert] = {}
+        """Each open episode under every metric it covers (the one it opened on, the
+        joined ones)."""
+        for a in s.scalars(select(Alert).where(Alert.status.in_(OPEN_STATUSES))):
+            for metric in alert_metrics(a):
+                self._open.setdefault((a.subject_id, metric), a)
         self._notified: dict[int, int] = {}
         self._rules = load_active_rules(s)
         self._windows = [
@@ -144,7 +159,8 @@ class AlertBook:
             self.report.anomalies += 1
         quiet_since = minute - self.params.quiet_minutes * MINUTE
         for (sid, _metric), alert in list(self._open.items()):
-            if sid == subject_id and alert.last_anomaly_at <= quiet_since:
+            quiet = alert.status != "resolved" and alert.last_anomaly_at <= quiet_since
+            if sid == subject_id and quiet:
                 self._resolve(alert)
 
     def _on_detection(self, subject_id: int, d: DetectionLike) -> Alert | None:
@@ -153,9 +169,21 @@ class AlertBook:
             if self._suppressed(subject_id, d.metric, d.minute):
                 self.report.suppressed += 1
                 return None
-            return self._open_alert(subject_id, d)
+            alert = self._episode_of(subject_id, d.minute)
+            if alert is None:
+                return self._open_alert(subject_id, d)
+            self._open[(subject_id, d.metric)] = alert
         self._extend(alert, d)
         return alert
+
+    def _episode_of(self, subject_id: int, minute: datetime) -> Alert | None:
+        """The subject's open episode that ``minute`` still belongs to (not yet quiet for
+        ``quiet_minutes``), whatever metric it opened on."""
+        quiet_since = minute - self.params.quiet_minutes * MINUTE
+        for (sid, _metric), alert in self._open.items():
+            if sid == subject_id and alert.last_anomaly_at > quiet_since:
+                return alert
+        return None
 
     def _open_alert(self, subject_id: int, d: DetectionLike) -> Alert:
         severity = int(d.severity)
@@ -182,35 +210,71 @@ class AlertBook:
         return alert
 
     def _extend(self, alert: Alert, d: DetectionLike) -> None:
+        """A further anomalous minute of the episode, on its own metric or a joined one.
+
+        Rules hear of it as "escalated" when the severity rose by ``escalate_by`` over
+        what was last told (every rule that matches), or when the minute crosses a rule's
+        minimum severity. A rule that watches only a metric that has just joined hears
+        "opened": for its readers, that is when the episode began.
+        """
         old, new = alert.severity, int(d.severity)
+        before = self._matching(alert, old)
+        metrics_before = alert_metrics(alert)
         if alert.status == "open":
             alert.status = "ongoing"
         alert.last_anomaly_at = max(alert.last_anomaly_at, d.minute)
         alert.updated_at = self.now
-        peak = _excess(alert.metric, float(d.expected), float(d.observed)) > _excess(
-            alert.metric, alert.expected, alert.observed
-        )
-        if peak:
-            alert.expected, alert.observed = float(d.expected), float(d.observed)
+        primary_peak, peak = self._record_peak(alert, d)
+        rises = False
         if new > old:
             alert.severity = new
             notified = self._last_notified(alert)
             rises = new >= notified + self.params.escalate_by
             if rises:
                 self._notified[alert.id] = new
-            rules = [
-                r
-                for r in self._rules
-                if r.matches(alert.subject_id, alert.metric, new)
-                and (rises or old < r.min_severity)
-            ]
-            if rises or rules:
-                self.report.escalated += 1
-                alert.summary = self._summary(alert, d if peak else None)
-                self._notify(alert, "escalated", rules, d.minute)
-                return
+        now_matching = self._matching(alert, alert.severity)
+        via_join = [
+            r
+            for r in now_matching
+            if not any(r.matches(alert.subject_id, m, alert.severity) for m in metrics_before)
+        ]
+        if via_join:
+            self._tell(alert, "opened", via_join, d.minute)
+        others = [r for r in now_matching if r not in via_join]
+        rules = others if rises else [r for r in others if r not in before]
+        if rises or rules:
+            self.report.escalated += 1
+            alert.summary = self._summary(alert, d if primary_peak else None)
+            self._notify(alert, "escalated", rules, d.minute)
+            return
         if peak or new > old:
-            alert.summary = self._summary(alert, d if peak else None)
+            alert.summary = self._summary(alert, d if primary_peak else None)
+
+    def _record_peak(self, alert: Alert, d: DetectionLike) -> tuple[bool, bool]:
+        """Keep each metric's most extreme minute; (the alert's own metric peaked, any
+        metric peaked or joined)."""
+        excess = _excess(d.metric, float(d.expected), float(d.observed))
+        if d.metric == alert.metric:
+            if excess <= _excess(alert.metric, alert.expected, alert.observed):
+                return False, False
+            alert.expected, alert.observed = float(d.expected), float(d.observed)
+            return True, True
+        joined = dict(alert.joined or {})
+        prior = joined.get(d.metric)
+        if prior is not None and excess <= _excess(d.metric, prior[1], prior[0]):
+            return False, False
+        joined[d.metric] = [float(d.observed), float(d.expected)]
+        alert.joined = joined  # a new dict, so the JSON column is written
+        return False, True
+
+    def _matching(self, alert: Alert, severity: int) -> list[RuleView]:
+        """Rules that watch any metric of the episode at ``severity``."""
+        metrics = alert_metrics(alert)
+        return [
+            r
+            for r in self._rules
+            if any(r.matches(alert.subject_id, metric, severity) for metric in metrics)
+        ]
 
     def _last_notified(self, alert: Alert) -> int:
         """The severity last notified, replayed from the episode's stored anomalies."""
@@ -232,27 +296,31 @@ class AlertBook:
         alert.status = "resolved"
         alert.resolved_at = quiet_end + MINUTE
         alert.updated_at = self.now
-        del self._open[(alert.subject_id, alert.metric)]
+        for metric in alert_metrics(alert):
+            if self._open.get((alert.subject_id, metric)) is alert:
+                del self._open[(alert.subject_id, metric)]
         self.report.resolved += 1
-        rules = [
-            r for r in self._rules if r.matches(alert.subject_id, alert.metric, alert.severity)
-        ]
-        self._notify(alert, "resolved", rules, quiet_end)
+        self._notify(alert, "resolved", self._matching(alert, alert.severity), quiet_end)
 
     # -- helpers -----------------------------------------------------------------------
 
     def _summary(self, alert: Alert, d: DetectionLike | None) -> str:
-        """The episode in a sentence: its most extreme minute and its peak severity."""
+        """The episode in a sentence: its most extreme minute, the joined metrics' peaks
+        and its peak severity. ``d``: the alert's own metric just peaked at ``d``."""
         if d is None and alert.summary:
-            return re.sub(r"\(severity \d+\)$", f"(severity {alert.severity})", alert.summary)
-        return summarize(
-            subject_name=self._names.get(alert.subject_id, f"subject #{alert.subject_id}"),
-            metric=alert.metric,
-            observed=alert.observed,
-            expected=alert.expected,
-            minute=d.minute if d is not None else alert.last_anomaly_at,
-            severity=alert.severity,
-        )
+            core = opening_sentence(alert.summary)
+        else:
+            core = opening_sentence(
+                summarize(
+                    subject_name=self._names.get(alert.subject_id, f"subject #{alert.subject_id}"),
+                    metric=alert.metric,
+                    observed=alert.observed,
+                    expected=alert.expected,
+                    minute=d.minute if d is not None else alert.last_anomaly_at,
+                    severity=alert.severity,
+                )
+            )
+        return f"{core}{joined_clause(alert.joined)} (severity {alert.severity})"
 
     def _suppressed(self, subject_id: int, metric: str, minute: datetime) -> bool:
         end = minute + MINUTE
@@ -269,7 +337,11 @@ class AlertBook:
             return
         name = self._names.get(alert.subject_id, f"subject #{alert.subject_id}")
         announce(self.session, alert=alert, event=event, subject_name=name, now=self.now)
-        if not rules:
+        self._tell(alert, event, rules, minute)
+
+    def _tell(self, alert: Alert, event: str, rules: list[RuleView], minute: datetime) -> None:
+        """Deliveries to ``rules`` only (no webhook event: the alert is not new)."""
+        if minute < self.now - self.params.notify_window or not rules:
             return
         if self._suppressed(alert.subject_id, alert.metric, minute):
             return
@@ -294,7 +366,7 @@ class AlertBook:
         if closed_until is not None:
             quiet_since = closed_until - self.params.quiet_minutes * MINUTE
             for alert in list(self._open.values()):
-                if alert.last_anomaly_at <= quiet_since:
+                if alert.status != "resolved" and alert.last_anomaly_at <= quiet_since:
                     self._resolve(alert)
         if self._anomalies:
             stmt = dialect_insert(self.session, Anomaly.__table__).on_conflict_do_nothing(

@@ -1,6 +1,7 @@
 """Spike detection state, detected anomalies, alerts and their delivery.
 
-An alert is one episode (open → ongoing → resolved) of one subject × metric; the
+An alert is one episode (open → ongoing → resolved) of one subject: it opens on one
+metric, and the subject's other metrics that move while it is open join it; the
 anomaly rows are the minute-level evidence behind it, and deliveries record every
 notification attempt so none is lost silently.
 """
@@ -92,6 +93,10 @@ class Alert(Base):
     expected: Mapped[float] = mapped_column(Float)
     observed: Mapped[float] = mapped_column(Float)
     summary: Mapped[str | None] = mapped_column(Text)
+    joined: Mapped[dict[str, list[float]] | None] = mapped_column(JSONType)
+    """Other metrics of this subject that moved during the episode, each with the observed
+    and expected values of its own most extreme minute: ``{"negative": [19, 0.39]}``. A
+    surge of complaints is one alert (posts, joined by negative posts), not two."""
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

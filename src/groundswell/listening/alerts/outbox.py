@@ -7,6 +7,7 @@ for an alert that was stored. The dispatcher sends them later, outside any trans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,36 @@ def summarize(
     )
 
 
+def alert_metrics(alert: Alert) -> list[str]:
+    """The metric the alert opened on, then those that joined its episode."""
+    return [alert.metric, *(m for m in (alert.joined or {}) if m != alert.metric)]
+
+
+def joined_clause(joined: dict[str, list[float]] | None) -> str:
+    """ "; negative posts 19 vs 0.39 expected" for each metric that joined the episode."""
+    parts = [
+        f"; {METRIC_LABELS.get(metric, metric).lower()} {_number(metric, values[0])} vs "
+        f"{_number(metric, values[1])} expected"
+        for metric, values in (joined or {}).items()
+    ]
+    return "".join(parts)
+
+
+_TAIL = re.compile(
+    "(; (?:"
+    + "|".join(re.escape(label.lower()) for label in METRIC_LABELS.values())
+    + r") .*)? \(severity \d+\)$"
+)
+
+
+def opening_sentence(summary: str) -> str:
+    """A summary without its joined metrics and severity: the opening metric's sentence.
+
+    The joined part is matched by the metric labels that start it, so a subject whose
+    name holds "; " keeps its name."""
+    return _TAIL.sub("", summary)
+
+
 def build_payload(alert: Alert, *, subject_name: str, event: str) -> dict[str, Any]:
     """What every channel is told; JSON-safe, the same body for webhook receivers."""
 
@@ -61,6 +92,9 @@ def build_payload(alert: Alert, *, subject_name: str, event: str) -> dict[str, A
             "subject_id": alert.subject_id,
             "subject": subject_name,
             "metric": alert.metric,
+            "joined": {
+                m: {"observed": v[0], "expected": v[1]} for m, v in (alert.joined or {}).items()
+            },
             "status": alert.status,
             "severity": alert.severity,
             "expected": alert.expected,

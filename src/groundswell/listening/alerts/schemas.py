@@ -159,6 +159,16 @@ class AnomalyRead(BaseModel):
     alert_id: int | None
 
 
+class JoinedMetric(BaseModel):
+    """A metric of the subject that moved during the episode after it opened, at the
+    most extreme minute of its own."""
+
+    metric: str
+    label: str
+    observed: float
+    expected: float
+
+
 class AlertRead(BaseModel):
     """An alert as lists and the API show it, with the names a reader needs."""
 
@@ -166,7 +176,12 @@ class AlertRead(BaseModel):
     subject_id: int
     subject_name: str
     metric: str
+    """The metric the episode opened on; ``observed``/``expected`` are its."""
     metric_label: str
+    joined: list[JoinedMetric] = []
+    """The subject's other metrics that moved in the same episode (one alert per burst)."""
+    metrics_label: str = ""
+    """Every metric of the episode in words: "Posts + negative posts"."""
     status: str
     severity: int
     started_at: datetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from groundswell.auth.models import User
@@ -17,7 +17,7 @@ from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.listening.alerts.deliveries import list_deliveries_of
 from groundswell.listening.alerts.models import Alert, AlertDelivery, AlertSuppression, Anomaly
-from groundswell.listening.alerts.outbox import announce, enqueue
+from groundswell.listening.alerts.outbox import alert_metrics, announce, enqueue
 from groundswell.listening.alerts.rules import load_active_rules
 from groundswell.listening.alerts.schemas import (
     METRIC_LABELS,
@@ -26,6 +26,7 @@ from groundswell.listening.alerts.schemas import (
     AlertPage,
     AlertRead,
     AnomalyRead,
+    JoinedMetric,
     SuppressionRead,
     SuppressRequest,
     drilldown_path,
@@ -61,6 +62,19 @@ def _read(row: Any) -> AlertRead:
         subject_name=subject,
         metric=alert.metric,
         metric_label=METRIC_LABELS.get(alert.metric, alert.metric),
+        joined=[
+            JoinedMetric(
+                metric=metric,
+                label=METRIC_LABELS.get(metric, metric),
+                observed=values[0],
+                expected=values[1],
+            )
+            for metric, values in (alert.joined or {}).items()
+        ],
+        metrics_label=" + ".join(
+            METRIC_LABELS.get(m, m) if i == 0 else METRIC_LABELS.get(m, m).lower()
+            for i, m in enumerate(alert_metrics(alert))
+        ),
         status=alert.status,
         severity=alert.severity,
         started_at=alert.started_at,
@@ -89,7 +103,10 @@ def list_alerts(session: Session, *, filters: AlertFilter) -> AlertPage:
     if filters.subject_id is not None:
         conditions.append(Alert.subject_id == filters.subject_id)
     if filters.metric is not None:
-        conditions.append(Alert.metric == filters.metric)
+        # the metric it opened on, or one that joined it (a key of the JSON map; the
+        # metric is one of METRICS, so it is safe in a pattern)
+        joined = cast(Alert.joined, String).like(f'%"{filters.metric}"%')
+        conditions.append(or_(Alert.metric == filters.metric, joined))
     for condition in conditions:
         stmt, count = stmt.where(condition), count.where(condition)
     resolved_last = (Alert.status == "resolved").asc()
@@ -177,7 +194,7 @@ def resolve(session: Session, *, alert_id: int, now: datetime | None = None) -> 
         rules = [
             r
             for r in load_active_rules(session)
-            if r.matches(alert.subject_id, alert.metric, alert.severity)
+            if any(r.matches(alert.subject_id, m, alert.severity) for m in alert_metrics(alert))
         ]
         name = (
             subject.name
@@ -205,7 +222,8 @@ def suppress(
     now = now or utcnow()
     window = AlertSuppression(
         subject_id=alert.subject_id,
-        metric=None if data.all_metrics else alert.metric,
+        # an episode that several metrics joined is silenced on all of them
+        metric=None if data.all_metrics or alert.joined else alert.metric,
         starts_at=now,
         until=now + timedelta(minutes=data.minutes),
         reason=(data.reason or "").strip() or None,

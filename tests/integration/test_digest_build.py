@@ -77,6 +77,8 @@ def test_a_period_not_over_is_compared_with_the_same_span_of_earlier_weeks(db: D
     assert len(m.hourly_baseline) == 24 and m.hourly_baseline[20] == 10.0  # whole-day line
     # "Why" reads the day so far, not hours still to come
     assert "between 00:00 and 12:00 UTC on 23 Nov 2026" in d.why.summary
+    # whole sentences only: the page never shows a sentence cut off
+    assert d.why.summary.endswith(".") and len(d.why.summary) <= 300
 
 
 def test_a_handful_of_earlier_posts_is_no_baseline(db: Database) -> None:

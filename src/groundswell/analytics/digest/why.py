@@ -23,6 +23,9 @@ MAX_TERMS = 6
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 220
 LINE_CHARS = 200
+SUMMARY_CHARS = 300
+"""The page's "Why" paragraph: whole sentences up to this length (cut mid-sentence, it
+ended on "Most posts…")."""
 SIGNIFICANT = 6.63
 """Dunning G² above which a term's rise is significant at p < 0.01."""
 SUMMARISED_ALERTS = 3
@@ -116,4 +119,5 @@ def why(d: DrilldownRead) -> Why:
         )
         for p in [p for p in d.samples if not is_private(p)][:MAX_SAMPLES]
     ]
-    return Why(summary=clip(d.summary, 420), themes=themes, rising_terms=rising, samples=samples)
+    summary = one_line(d.summary, SUMMARY_CHARS)
+    return Why(summary=summary, themes=themes, rising_terms=rising, samples=samples)

@@ -41,10 +41,12 @@ router = APIRouter(include_in_schema=False)
 RANGES: dict[str, tuple[int, str]] = {
     "1h": (3600, "1m"),
     "6h": (6 * 3600, "1m"),
-    "24h": (86400, "1m"),
+    "24h": (86400, "5m"),
     "7d": (7 * 86400, "1h"),
 }
-"""Range presets: seconds back from now and the resolution they open with."""
+"""Range presets: seconds back from now and the resolution they open with: a few hundred
+points each (a day of minutes is 1,440 bars of 0 to 3 posts for most subjects, and a
+net sentiment that swings between −1 and +1 with every post)."""
 
 
 def _choice(value: str | None, allowed: dict[str, Any], default: str) -> str:
@@ -53,6 +55,8 @@ def _choice(value: str | None, allowed: dict[str, Any], default: str) -> str:
 
 
 Bounded = Annotated[str | None, Query(max_length=40)]
+AUTO_POINTS = 400
+"""A custom range opens with the finest resolution that gives at most this many buckets."""
 
 
 def _custom_range(
@@ -60,15 +64,19 @@ def _custom_range(
 ) -> tuple[SeriesWindow | None, str | None]:
     """A custom range from the page's two date-time fields (UTC), or the error to show.
 
-    The resolution asked for is kept when it fits the chart's bucket cap; otherwise the
-    finest one that fits is taken, so any range up to the cap opens without an error.
+    The resolution asked for (a resolution link on a custom range) is kept when it fits
+    the chart's bucket cap; the range form sends none, and gets the finest resolution
+    with at most ``AUTO_POINTS`` buckets; otherwise the finest one that fits the cap is
+    taken, so any range up to the cap opens without an error.
     """
     if not start and not end:
         return None, None
     try:
         first = parse_instant(start or "", field="start")
         last = parse_instant(end or "", field="end")
-        wanted = [resolution] if resolution in RESOLUTIONS else []
+        span = (last - first).total_seconds()
+        readable = [r for r, width in RESOLUTIONS.items() if span / width <= AUTO_POINTS]
+        wanted = [resolution] if resolution in RESOLUTIONS else readable[:1]
         for res in [*wanted, *RESOLUTIONS]:
             try:
                 return SeriesWindow.build(start=first, end=last, resolution=res), None

@@ -22,7 +22,7 @@ def test_page_renders_controls_and_chart_data(client: TestClient, factory: Facto
     assert 'data-range-seconds="604800"' in html and 'data-resolution="1h"' in html
     assert "&lt;b&gt;Globex&lt;/b&gt;" in html and "<b>Globex</b>" not in html
     assert "/static/vendor/uplot/uPlot.iife.min.js" in html and "/static/listening.js" in html
-    assert f"/listening?subject={acme}&amp;range=24h&amp;res=1m" in html
+    assert f"/listening?subject={acme}&amp;range=24h&amp;res=5m" in html
     # 1m over 7 days is the largest allowed minute range; every resolution is offered.
     assert 'title="Too many points for this range"' not in html
     assert 'aria-current="page">Listening' in html or 'class="active"' in html
@@ -35,7 +35,7 @@ def test_stale_choices_fall_back_to_defaults(client: TestClient, factory: Factor
     factory.user()
     login(client)
     html = client.get("/listening?subject=999&range=1y&res=2m&channel=nope").text
-    assert 'data-subject-id="0"' in html and 'data-resolution="1m"' in html
+    assert 'data-subject-id="0"' in html and 'data-resolution="5m"' in html
     assert 'data-range-seconds="86400"' in html and 'data-channel=""' in html
 
 
@@ -106,6 +106,18 @@ def test_custom_range_opens_with_its_own_bounds_and_csv(
     ).text
     assert 'id="range-error"' in backwards and "end: end must be after start" in backwards
     assert 'data-range-seconds="86400"' in backwards, "a bad range falls back to 24h"
+    # The range form sends no resolution: the finest with a readable number of buckets.
+    for start, end, expected in (
+        ("2026-03-01T10:00", "2026-03-01T12:00", "1m"),  # 120 minutes
+        ("2026-03-01T00:00", "2026-03-02T00:00", "5m"),  # 288 five-minute buckets
+        ("2026-03-01T00:00", "2026-03-10T00:00", "1h"),  # 216 hours
+        ("2026-01-01T00:00", "2026-12-01T00:00", "1d"),
+    ):
+        auto = client.get(f"/listening?subject={acme}&range=custom&start={start}&end={end}")
+        assert f'data-resolution="{expected}"' in auto.text, (start, end)
+        assert (
+            'name="res"' not in auto.text.split('aria-label="Custom range"')[1].split("</form>")[0]
+        )
     garbage = client.get("/listening?range=custom&start=yesterday&end=").text
     assert "start: start is not an ISO 8601 date-time" in garbage
 

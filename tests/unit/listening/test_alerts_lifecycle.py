@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from groundswell.analytics.digest.moved import alert_line
 from groundswell.auth.schemas import UserCreate
 from groundswell.auth.service import create_user
 from groundswell.core.db import Database
@@ -335,3 +336,6 @@ def test_the_list_shows_every_metric_and_filters_by_a_joined_one(
             s, alert_id=read.id, data=SuppressRequest(minutes=30), user_id=None, now=T0
         )
         assert window.metric is None  # silenced on every metric the episode covers
+        stored = s.get(Alert, read.id)
+        assert stored is not None
+        assert alert_line(stored, None).metric == "volume + net_sentiment"  # the digest's line

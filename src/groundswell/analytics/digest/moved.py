@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from groundswell.analytics.digest.period import Period
 from groundswell.analytics.digest.schemas import AlertLine, Figure, Moved, VoiceLine
 from groundswell.listening.alerts.models import Alert
+from groundswell.listening.alerts.outbox import alert_metrics
 from groundswell.listening.models import MinuteRollup, Subject
 from groundswell.listening.series import bucket_epoch
 
@@ -239,7 +240,7 @@ def alerts_opened(session: Session, subject_id: int, period: Period) -> tuple[li
 def alert_line(alert: Alert, summary: str | None) -> AlertLine:
     return AlertLine(
         id=alert.id,
-        metric=alert.metric,
+        metric=" + ".join(alert_metrics(alert)),  # "volume + negative": one alert per burst
         severity=alert.severity,
         status=alert.status,
         started_at=alert.started_at,

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from groundswell.auth.schemas import UserRead
+from groundswell.listening.alerts.outbox import metric_value
 from groundswell.web.security import csrf_token, safe_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -43,6 +44,7 @@ def _build_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["metric_value"] = lambda value, metric: metric_value(metric, float(value))
     env.filters["score"] = _score
     env.filters["sentiment_class"] = _sentiment_class
     env.filters["safe_url"] = safe_url

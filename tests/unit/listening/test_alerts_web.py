@@ -35,6 +35,8 @@ def test_agent_sees_alerts_escaped_and_acknowledges(client: TestClient, world: W
     assert "Delta &lt;b&gt;Air&lt;/b&gt;" in html and "<b>Air</b>" not in html
     assert f'href="/drilldown?alert_id={alert_id}"' in html
     assert html.count('class="alert-row') == 1  # resolved ones are on their own tab
+    # the columns read as the summary does: "42 vs 6 expected", not 6.0
+    assert '<td class="num">42</td><td class="num">6</td>' in html
     assert "/acknowledge" in html and "/assign" not in html  # agents do not assign
     done = client.post(
         f"/alerts/{alert_id}/acknowledge",

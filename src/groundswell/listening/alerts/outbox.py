@@ -24,7 +24,9 @@ NOTIFY_WINDOW = timedelta(minutes=30)
 alert but not sent: a page about a spike from last week helps nobody."""
 
 
-def _number(metric: str, value: float) -> str:
+def metric_value(metric: str, value: float) -> str:
+    """An observed or expected value of ``metric`` as every alert text shows it (the
+    summary, the alert list's columns, notifications): one format everywhere."""
     if metric == "net_sentiment":
         return f"{value:+.2f}"
     if 0 < abs(value) < 1:
@@ -44,8 +46,8 @@ def summarize(
     """One plain sentence a person reads on a phone lock screen."""
     label = METRIC_LABELS.get(metric, metric)
     return (
-        f"{label} about {subject_name}: {_number(metric, observed)} in the minute at "
-        f"{minute:%H:%M} UTC vs {_number(metric, expected)} expected (severity {severity})"
+        f"{label} about {subject_name}: {metric_value(metric, observed)} in the minute at "
+        f"{minute:%H:%M} UTC vs {metric_value(metric, expected)} expected (severity {severity})"
     )
 
 
@@ -57,8 +59,8 @@ def alert_metrics(alert: Alert) -> list[str]:
 def joined_clause(joined: dict[str, list[float]] | None) -> str:
     """ "; negative posts 19 vs 0.39 expected" for each metric that joined the episode."""
     parts = [
-        f"; {METRIC_LABELS.get(metric, metric).lower()} {_number(metric, values[0])} vs "
-        f"{_number(metric, values[1])} expected"
+        f"; {METRIC_LABELS.get(metric, metric).lower()} {metric_value(metric, values[0])} vs "
+        f"{metric_value(metric, values[1])} expected"
         for metric, values in (joined or {}).items()
     ]
     return "".join(parts)

@@ -14,6 +14,7 @@ import socketserver
 import struct
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -82,17 +83,22 @@ def _server(seen: Seen) -> socketserver.ThreadingTCPServer:
     return server
 
 
-@pytest.fixture(params=["closed", "reset"])
-def dropping(request: pytest.FixtureRequest) -> Iterator[tuple[str, Seen]]:
-    seen = Seen(reset=request.param == "reset")
+@contextmanager
+def _serving(seen: Seen) -> Iterator[str]:
     server = _server(seen)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(params=["closed", "reset"])
+def dropping(request: pytest.FixtureRequest) -> Iterator[tuple[str, Seen]]:
+    seen = Seen(reset=request.param == "reset")
+    with _serving(seen) as base:
+        yield base, seen
 
 
 def test_a_get_on_a_dropped_connection_is_sent_again_on_a_new_one(
@@ -125,16 +131,12 @@ def test_a_post_on_a_dropped_connection_is_never_sent_twice(dropping: tuple[str,
 
 def test_a_status_is_the_clients_to_handle_not_retried() -> None:
     seen = Seen(status=503)
-    server = _server(seen)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        with httpx.Client(base_url=base, transport=retrying_transport()) as client:
-            assert client.get("/poll").status_code == 503
-        assert seen.requests == ["GET /poll"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with (
+        _serving(seen) as base,
+        httpx.Client(base_url=base, transport=retrying_transport()) as client,
+    ):
+        assert client.get("/poll").status_code == 503
+    assert seen.requests == ["GET /poll"]
 
 
 def test_the_x_client_polls_through_a_dropped_connection(dropping: tuple[str, Seen]) -> None:

@@ -7,13 +7,13 @@ connectors registered in this process, and keeps SLA clocks. Several may run at 
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
 import typer
 
 from groundswell.core.db import Database
+from groundswell.core.logs import configure_logging
 from groundswell.settings import get_settings
 
 app = typer.Typer(help="Engagement: rules, replies and SLA clocks.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def run() -> None:
     from groundswell.core.brokers import open_broker
     from groundswell.workers.engage_loop import EngageLoop
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     settings = get_settings()
     if settings.embedded_broker:
         typer.secho(

@@ -6,7 +6,6 @@ these may run at once (each tick is locked, each delivery claimed once).
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from typing import Annotated
@@ -14,6 +13,7 @@ from typing import Annotated
 import typer
 
 from groundswell.core.db import Database
+from groundswell.core.logs import configure_logging
 from groundswell.settings import get_settings
 
 
@@ -27,7 +27,7 @@ def run(
     from groundswell.workers.digest_loop import DigestLoop
     from groundswell.workers.listen_loop import ListenLoop
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     settings = get_settings()
     db = Database(settings)
     stop = threading.Event()

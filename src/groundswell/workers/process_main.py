@@ -7,6 +7,7 @@ from multiprocessing.synchronize import Event
 
 from groundswell.core.brokers import open_broker
 from groundswell.core.db import Database
+from groundswell.core.logs import configure_logging
 from groundswell.settings import get_settings
 from groundswell.workers.loops import consumer_name, process_loop
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def run_worker_process(index: int, stop: Event) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(message)s")
+    configure_logging("%(asctime)s %(processName)s %(message)s")
     settings = get_settings()
     db = Database(settings)
     broker = open_broker(settings.broker_url)

@@ -39,6 +39,7 @@ from groundswell.crm.matching.service import match_pending
 from groundswell.crm.models import Contact, Identity, Interaction
 from groundswell.crm.segment_models import Segment
 from groundswell.crm.segments import SegmentFilter, SegmentIn, create_segment
+from groundswell.demo.buying_questions import buying_question
 from groundswell.ingestion.schemas import Author, InboundPost
 from groundswell.settings import Settings
 
@@ -50,6 +51,8 @@ BUYER_SHARE = 9
 SHOPPER_EVERY = 4
 """One in this many of the other authors asks about buying; every other shopper buys."""
 SHOPPERS = 300
+LEAD_POSTS = 6
+"""Buying questions from known authors, asked within the demo's first hour."""
 SEED = 20150217
 
 _EMAILS = (
@@ -148,7 +151,7 @@ def shopper_posts(
             InboundPost(
                 channel="twitter",
                 external_id=f"demo-shop-{handle.lstrip('@').lower()}",
-                text=f"@united {_INTENT_POSTS[i % len(_INTENT_POSTS)]}",
+                text=f"@united {buying_question(i)}",
                 created_at=now - timedelta(days=2 + i % 8, hours=i % 11),
                 author=Author(external_id=handle, handle=handle, display_name=name or handle),
             )
@@ -262,16 +265,6 @@ DEMO_SEGMENTS: tuple[tuple[str, dict[str, object]], ...] = (
 )
 
 
-_INTENT_POSTS = (
-    "I want to book 3 tickets to Denver for March, how much is the fare?",
-    "Looking to buy an upgrade to first class on my flight next week, price for that?",
-    "Planning a trip to Boston in May, any deals on flights for a family of four?",
-    "How much are extra bags if I book the basic fare? Want to buy tickets today.",
-    "Want to purchase a gift card for my mom, how much for the 200 dollar one?",
-    "Looking for a deal on a round trip to Chicago, want to book this weekend.",
-)
-
-
 _NEW_BUYERS: list[tuple[int, str, str | None]] = [
     (0, "sam_rivera_travels", "Sam Rivera"),
     (0, "priya_on_the_go", "Priya Nair"),
@@ -286,13 +279,13 @@ def intent_posts(authors: list[tuple[int, str, str | None]]) -> list[InboundPost
     """A few posts asking to buy, from authors already known, for the Leads page."""
     now = utcnow().replace(microsecond=0)
     out = []
-    for i, (_, handle, name) in enumerate(authors[: len(_INTENT_POSTS)]):
+    for i, (_, handle, name) in enumerate(authors[:LEAD_POSTS]):
         local = handle.lstrip("@").lower()
         out.append(
             InboundPost(
                 channel="twitter",
                 external_id=f"demo-lead-{local}",
-                text=f"@united {_INTENT_POSTS[i]}",
+                text=f"@united {buying_question(SHOPPERS + i)}",
                 created_at=now - timedelta(minutes=30 + 7 * i),
                 author=Author(external_id=handle, handle=handle, display_name=name or handle),
             )
@@ -322,9 +315,9 @@ def ensure_segments_and_leads(settings: Settings, db: Database, *, load: object)
                 )
                 made += 1
     skip = MERGED + REVIEW
-    authors = _top_authors(db, skip + len(_INTENT_POSTS))[skip:]
+    authors = _top_authors(db, skip + LEAD_POSTS)[skip:]
     # On a first start the replay's history is still loading: new customers ask instead.
-    authors += _NEW_BUYERS[: max(0, len(_INTENT_POSTS) - len(authors))]
+    authors += _NEW_BUYERS[: max(0, LEAD_POSTS - len(authors))]
     with db.session() as session:
         loaded = session.scalar(
             select(func.count())

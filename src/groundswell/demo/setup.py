@@ -28,7 +28,7 @@ from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.models import Interaction
 from groundswell.ingestion.replay import load_sorted
-from groundswell.ingestion.schemas import InboundPost
+from groundswell.ingestion.schemas import Author, InboundPost
 from groundswell.listening.models import Subject
 from groundswell.settings import Settings
 
@@ -179,7 +179,9 @@ def daily_history(
     minute): the detector then learns a day that rises and falls like real traffic and
     meets the replay at the level it continues, instead of one short block repeated.
     Posts are taken in their real order, cycling with fresh ids per pass, so replies
-    still follow the posts they answer.
+    still follow the posts they answer. Each pass after the first gives the customers'
+    posts to other customers (``pass_authors``): otherwise a customer's timeline held
+    the same tweet once per pass, 29 times in a day.
 
     The rhythm is shifted by the fewest hours that put ``end`` at an ordinary hour
     (traffic within 0.8-1.25 of the day's mean): scaled from a trough, the day's peak
@@ -195,6 +197,7 @@ def daily_history(
     scale = rate_now / profile[end.hour]
     out: list[InboundPost] = []
     k, n = 0, len(posts)
+    recast = pass_authors(posts)
     minutes = int(span.total_seconds() // 60) + 1  # whole minutes covering the span
     first = end - timedelta(minutes=minutes)
     for i in range(minutes):
@@ -206,6 +209,7 @@ def daily_history(
             out.append(
                 post.model_copy(
                     update={
+                        "author": recast(post.author, copy),
                         "created_at": minute + timedelta(seconds=offset),
                         "external_id": copy_id(post.external_id, copy),
                         "reply_to_external_id": (
@@ -218,6 +222,37 @@ def daily_history(
             )
             k += 1
     return out
+
+
+AUTHOR_STRIDE = 7_919
+"""How far along the customers each pass moves a post's author (a prime, so passes give
+each customer a different set of posts until the list is walked round)."""
+
+
+def pass_authors(posts: list[InboundPost]) -> Callable[[Author, int], Author]:
+    """Who wrote a post in the ``copy``-th pass of the history (pure).
+
+    The first pass keeps every author. Later passes give each customer's posts to the
+    customer ``copy × AUTHOR_STRIDE`` places further along the list of customers, the
+    same customer for the whole pass, so a thread's customer stays one person and its
+    replies stay theirs. Authors who ever post outbound (the brands' own accounts) keep
+    their posts: a brand's reply is never put in a customer's mouth.
+    """
+    brands = {p.author.external_id for p in posts if p.direction == "out"}
+    by_id: dict[str, Author] = {}
+    for post in posts:
+        if post.author.external_id not in brands:
+            by_id.setdefault(post.author.external_id, post.author)
+    customers = sorted(by_id)
+    place = {external_id: i for i, external_id in enumerate(customers)}
+
+    def author(original: Author, copy: int) -> Author:
+        i = place.get(original.external_id)
+        if copy == 0 or i is None:
+            return original
+        return by_id[customers[(i + copy * AUTHOR_STRIDE) % len(customers)]]
+
+    return author
 
 
 COPY_STRIDE = 10**19

@@ -10,6 +10,7 @@ from groundswell.demo.setup import (
     HISTORY_SPAN,
     daily_history,
     hourly_profile,
+    pass_authors,
     replay_rate,
     split_sample,
     spread_live,
@@ -132,3 +133,41 @@ def test_copy_ids_are_distinct_per_pass_and_never_a_real_id() -> None:
     ids = {copy_id(i, c) for i in ("12", "567623209026334720") for c in range(1, 30)}
     assert len(ids) == 58 and all(len(i) >= 20 and i.isdigit() for i in ids)
     assert copy_id("abc", 2) == "abc-h2"
+
+
+def test_a_customer_does_not_say_the_same_thing_once_per_pass() -> None:
+    """The history cycles its posts many times over the day; before, each customer's
+    timeline held the same tweet once per pass (29 times)."""
+    history = split_sample(speed=60).history
+    texts: dict[str, list[str]] = {}
+    for post in history:
+        if post.direction == "in":
+            texts.setdefault(post.author.external_id, []).append(post.text)
+    busy = [t for t in texts.values() if len(t) >= 10]
+    assert busy
+    repeated = sum(len(t) - len(set(t)) for t in busy) / sum(len(t) for t in busy)
+    assert repeated < 0.2, repeated
+    brands = {p.author.external_id for p in history if p.direction == "out"}
+    originals = split_sample(speed=60).history  # same plan: brands keep their own replies
+    assert brands == {p.author.external_id for p in originals if p.direction == "out"}
+    assert not brands & set(texts), "a brand's reply is never given to a customer"
+
+
+def test_each_pass_is_a_one_to_one_recasting_of_customers() -> None:
+    """One customer per customer in a pass, so a thread's customer stays one person
+    (their follow-ups stay theirs); the first pass and the brands are left as they are."""
+    posts = split_sample(speed=60).history[:3000]
+    recast = pass_authors(posts)
+    brand_ids = {p.author.external_id for p in posts if p.direction == "out"}
+    brands = [p.author for p in posts if p.author.external_id in brand_ids]
+    customers = {p.author.external_id: p.author for p in posts}
+    for b in brand_ids:
+        customers.pop(b, None)
+    assert brands and len(customers) > 100
+    assert all(recast(a, 0) == a for a in customers.values())
+    for copy in (1, 2, 7):
+        cast = {k: recast(a, copy).external_id for k, a in customers.items()}
+        assert len(set(cast.values())) == len(customers)  # nobody speaks for two
+        assert sum(cast[k] != k for k in customers) > 0.9 * len(customers)
+        assert set(cast.values()) <= set(customers)  # never a brand
+        assert all(recast(b, copy) == b for b in brands)

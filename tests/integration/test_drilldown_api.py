@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from groundswell.app import create_app
 from groundswell.auth.schemas import UserCreate
@@ -305,6 +306,7 @@ def test_page_shows_summary_sections_and_escapes_posts(
         assert f'id="{section}"' in html
     assert "#acmedown" in html
     assert f'href="/contacts/{world["contact"]}"' in html
+    assert "Top authors by influence" in html and '<th class="num">Influence</th>' in html
     assert "<script>alert(1)</script>" not in html
     assert "<script>" not in html.split("</head>", 1)[1]
     assert 'style="' not in html
@@ -312,6 +314,19 @@ def test_page_shows_summary_sections_and_escapes_posts(
         f"/drilldown?subject_id={world['acme']}&start=2024-05-01T14:00&end=2024-05-01T14:20"
     )
     assert page.status_code == 200 and "rose to" in page.text
+
+
+def test_without_influence_the_page_names_the_most_active_authors(
+    client: TestClient, headers: dict[str, str], world: dict[str, int], db: Database
+) -> None:
+    """Every influence 0 (no follower counts): no "top by influence" over a column of zeros."""
+    with db.session() as s:
+        s.execute(update(Interaction).values(influence=0.0))
+    _login(client)
+    html = client.get(f"/drilldown?alert_id={world['alert']}").text
+    authors = html.split('id="authors"')[1].split("</section>")[0]
+    assert "Most active authors" in authors and "ranked by posts here" in authors
+    assert "by influence" not in authors and "Influence</th>" not in authors
 
 
 @pytest.mark.parametrize(

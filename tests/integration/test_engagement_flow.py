@@ -98,6 +98,24 @@ def test_rule_opens_assigns_and_is_idempotent(db: Database) -> None:
     assert kinds[0] == "created" and "assigned" in kinds and "rule" in kinds
 
 
+def test_a_rule_met_again_by_the_next_message_adds_no_event(db: Database) -> None:
+    """Three complaints from one customer join one case: the same queue, agent and tag
+    each time, so "assigned" and "tags" are told once; "rule applied" once per message."""
+    setup_team(db)
+    for n in range(3):
+        case = run_rules(db, store_post(db, f"t{n}", "carla", reply_to=None, minutes=n))
+    assert case is not None
+    with db.session() as s:
+        kinds = [
+            e.kind
+            for e in s.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            )
+        ]
+    assert kinds.count("assigned") == 1 and kinds.count("tagged") == 1
+    assert kinds.count("rule") == 3
+
+
 def test_positive_post_opens_nothing_but_a_reply_in_thread_joins(db: Database) -> None:
     setup_team(db)
     first = store_post(db, "t1", "carla")

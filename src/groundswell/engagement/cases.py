@@ -340,6 +340,7 @@ def assign(
     batch: CaseBatch | None = None,
 ) -> Case:
     case = get_case(session, case_id, batch)
+    old, old_queue = case.assignee_id, case.queue_id
     if queue_id is not None:
         queue = session.get(Queue, queue_id)
         if queue is None:
@@ -354,11 +355,12 @@ def assign(
         assert queue is not None
         user_id = auto_assign(session, case=case, queue=queue, now=now, batch=batch)
     if user_id is not None or queue_id is not None:
-        old = case.assignee_id
         if user_id is not None:
             case.assignee_id = user_id
         if case.status == "new" and case.assignee_id is not None:
             case.status = "open"
+        if (case.assignee_id, case.queue_id) == (old, old_queue):
+            return case  # the same hands: no event (a rule met again by the next message)
         record(
             session,
             case,
@@ -393,15 +395,20 @@ def set_tags(
     gone = [t for t in before if t not in case.tags]
     if gone:
         session.execute(delete(CaseTag).where(CaseTag.case_id == case.id, CaseTag.tag.in_(gone)))
-    session.add_all(CaseTag(case_id=case.id, tag=t) for t in case.tags if t not in before)
-    record(session, case, "tagged", actor_id=actor_id, now=now, add=add, remove=remove)
+    added = [t for t in case.tags if t not in before]
+    session.add_all(CaseTag(case_id=case.id, tag=t) for t in added)
+    if added or gone:  # a tag the case already has (a rule met again) is no event
+        record(session, case, "tagged", actor_id=actor_id, now=now, add=added, remove=gone)
     return case
 
 
 def set_priority(
     session: Session, *, case: Case, level: str, actor_id: int | None, now: datetime
 ) -> None:
-    case.priority_boost = PRIORITY_BOOST.get(level, 0.0)
+    boost = PRIORITY_BOOST.get(level, 0.0)
+    if case.priority_boost == boost:
+        return  # already set to this level: nothing to record
+    case.priority_boost = boost
     rescore(case, now=now)
     record(
         session,

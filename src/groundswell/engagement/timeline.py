@@ -8,8 +8,10 @@ kind is never hidden.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 KIND_LABELS = {
     "created": "opened",
@@ -104,3 +106,45 @@ def _words(
         mentions = d.get("mentions") or []
         return f"mentions {', '.join(_person(users, m) for m in mentions)}" if mentions else ""
     return _raw(d)
+
+
+class EventLike(Protocol):
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    at: datetime
+    until: datetime
+    """The last entry of the run (``at`` when ``count`` is 1)."""
+    actor_id: int | None
+    label: str
+    words: str
+    count: int
+
+
+def rows(
+    events: Iterable[EventLike], *, users: Mapping[int, str], queues: Mapping[int, str]
+) -> list[TimelineRow]:
+    """The case's entries in words, a run of the same entry as one row with its count.
+
+    A customer who writes ten times in a row meets the same rule ten times; the case
+    keeps each entry (it says which message met which rule), the page shows "rule applied
+    “Unhappy posts → Care” ×10" instead of ten identical lines."""
+    out: list[TimelineRow] = []
+    for e in events:
+        words = describe(e.kind, e.data, users=users, queues=queues)
+        label = kind_label(e.kind)
+        last = out[-1] if out else None
+        if last and (last.actor_id, last.label, last.words) == (e.actor_id, label, words):
+            out[-1] = TimelineRow(last.at, e.at, e.actor_id, label, words, last.count + 1)
+        else:
+            out.append(TimelineRow(e.at, e.at, e.actor_id, label, words, 1))
+    return out

@@ -54,3 +54,36 @@ def test_unknown_kinds_and_odd_facts_keep_their_raw_facts() -> None:
 def test_kind_labels() -> None:
     assert kind_label("reply_sent") == "reply posted"
     assert kind_label("something_new") == "something new"
+
+
+def test_a_run_of_the_same_entry_is_one_row_with_its_count() -> None:
+    from dataclasses import dataclass
+    from datetime import UTC, datetime, timedelta
+
+    from groundswell.engagement.timeline import rows
+
+    @dataclass
+    class Event:
+        at: datetime
+        actor_id: int | None
+        kind: str
+        data: dict[str, Any] | None
+
+    t0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    rule = {"rule_id": 1, "rule": "Unhappy posts → Care"}
+    events = [
+        Event(t0, None, "created", {"interaction_id": 8}),
+        *(Event(t0 + timedelta(minutes=m), None, "rule", rule) for m in range(4)),
+        Event(t0 + timedelta(minutes=5), 3, "rule", rule),  # a person, not the system
+        Event(t0 + timedelta(minutes=6), None, "rule", {"rule_id": 2, "rule": "VIP"}),
+        Event(t0 + timedelta(minutes=7), None, "rule", rule),
+    ]
+    out = rows(events, users=USERS, queues=QUEUES)
+    assert [(r.label, r.words, r.count) for r in out] == [
+        ("opened", "from post #8", 1),
+        ("rule applied", "“Unhappy posts → Care”", 4),
+        ("rule applied", "“Unhappy posts → Care”", 1),
+        ("rule applied", "“VIP”", 1),
+        ("rule applied", "“Unhappy posts → Care”", 1),
+    ]
+    assert (out[1].at, out[1].until) == (t0, t0 + timedelta(minutes=3))

@@ -64,17 +64,19 @@ def _page(
     channel = detail.case.channel
     caps = caps_of(request)(channel)
     queues = config.list_queues(session)
+    names = inbox.user_names(session)
     ctx: dict[str, Any] = {
         "active": "inbox",
         "d": detail,
         "c": detail.case,
         "caps": caps,
         "connector": connector_label(request, channel),
-        "names": inbox.user_names(session),
+        "names": names,
         "queues": queues,
         "queue_names": {q.id: q.name for q in queues},
-        "timeline_words": timeline.describe,
-        "timeline_kind": timeline.kind_label,
+        "timeline": timeline.rows(
+            detail.events, users=names, queues={q.id: q.name for q in queues}
+        ),
         "canned": config.search_canned(session, limit=50),
         "can_work": can_work(user),
         "can_approve": can_approve(user),

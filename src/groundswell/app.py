@@ -98,19 +98,22 @@ def create_app(
         try:
             yield
         finally:
+            # In the reverse order of the start: the connectors (in the worker or the
+            # sync) stop before the stand-in networks they poll, so a shutdown does not
+            # record refusals as the channels' errors (they showed in the next digest).
             if demo is not None:
                 demo.stop.set()
                 demo.thread.join(5)
-            if demo_channels is not None:
-                demo_channels.close()
-            if open_networks is not None:
-                open_networks.stop()
             if demo_crm is not None:
                 demo_crm.stop()
             if worker is not None:
                 worker.stop()
             if sync is not None:
                 sync.stop()
+            if open_networks is not None:
+                open_networks.stop()
+            if demo_channels is not None:
+                demo_channels.close()
             broker.close()
             db.dispose()
 

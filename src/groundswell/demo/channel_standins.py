@@ -42,14 +42,48 @@ DEMO_WEBHOOK_SECRET = b"demo-webhook-secret"
 """The generic webhook's secret in the demo only (documented, not a credential)."""
 DEMO_VERIFY_TOKEN = "demo-verify-token"  # noqa: S105 - the demo's Meta handshake token
 
-LINES = [
-    ("ana", "my bag never made it to Lisbon and nobody answers the phone"),
-    ("bo", "crew on the Porto flight today were brilliant, thank you"),
-    ("cy", "third delay this month. Is there a way to get a refund?"),
-    ("dee", "the app logged me out and my boarding pass is gone"),
-    ("eli", "any news on the strike next week? I fly on Tuesday"),
-    ("fay", "seat 14C has no power socket again"),
-]
+STORIES = {
+    "ana": (
+        "my bag never made it to Lisbon and nobody answers the phone",
+        "day three without my bag in Lisbon, the tracking page still says located",
+        "finally a call back about my bag, it is in Madrid apparently",
+        "bag delivered to the hotel this morning, thanks to whoever chased it",
+    ),
+    "bo": (
+        "crew on the Porto flight today were brilliant, thank you",
+        "booked Porto again for May, the fares were better than I expected",
+        "lounge in Porto was packed but the staff kept the coffee coming",
+        "is the Porto route daily in summer? I would love an earlier flight",
+    ),
+    "cy": (
+        "third delay this month. Is there a way to get a refund?",
+        "filled in the refund form twice, no confirmation email either time",
+        "delayed again tonight, two hours at the gate with no update",
+        "refund approved after six weeks. Took far too long",
+    ),
+    "dee": (
+        "the app logged me out and my boarding pass is gone",
+        "the app update fixed the login but now it will not show my seat",
+        "had to print the boarding pass at the airport because the app crashed",
+        "the app works again, boarding pass in the wallet this time",
+    ),
+    "eli": (
+        "any news on the strike next week? I fly on Tuesday",
+        "will I be rebooked automatically if the Tuesday flight is cancelled?",
+        "got the strike email but it says nothing about connecting flights",
+        "flight on Tuesday is still on, thanks for the clear update",
+    ),
+    "fay": (
+        "seat 14C has no power socket again",
+        "the wifi on the evening flight to Berlin did not work at all",
+        "paid for extra legroom and got a seat that does not recline",
+        "asked for a vegetarian meal, there was none on board",
+    ),
+}
+"""Each customer's story, a chapter a round: one person per round, on every network (so
+the identity matcher has the same words to find), and the next chapter six rounds later.
+Most of it complaints, some praise and questions, as a brand's mentions go."""
+LINES = [(who, story[i]) for i in range(4) for who, story in STORIES.items()]
 
 
 ROUND_EVERY = 120.0

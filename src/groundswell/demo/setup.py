@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import random
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -232,27 +233,45 @@ each customer a different set of posts until the list is walked round)."""
 def pass_authors(posts: list[InboundPost]) -> Callable[[Author, int], Author]:
     """Who wrote a post in the ``copy``-th pass of the history (pure).
 
-    The first pass keeps every author. Later passes give each customer's posts to the
-    customer ``copy × AUTHOR_STRIDE`` places further along the list of customers, the
-    same customer for the whole pass, so a thread's customer stays one person and its
-    replies stay theirs. Authors who ever post outbound (the brands' own accounts) keep
-    their posts: a brand's reply is never put in a customer's mouth.
+    The first pass keeps every author. Later passes give each customer's posts to
+    another customer *of the same brand* (the account they address most: ``@united``),
+    ``copy × AUTHOR_STRIDE`` places further along that brand's customers, the same one
+    for the whole pass: a thread's customer stays one person, and a United customer
+    keeps talking to United (given anyone's posts, every customer complained to every
+    airline, and the brand's inbox opened a case for nearly all of them). Authors who
+    ever post outbound (the brands' own accounts) keep their posts: a brand's reply is
+    never put in a customer's mouth.
     """
     brands = {p.author.external_id for p in posts if p.direction == "out"}
     by_id: dict[str, Author] = {}
+    addressed: dict[str, Counter[str]] = {}
     for post in posts:
         if post.author.external_id not in brands:
             by_id.setdefault(post.author.external_id, post.author)
-    customers = sorted(by_id)
-    place = {external_id: i for i, external_id in enumerate(customers)}
+            addressed.setdefault(post.author.external_id, Counter())[_addressee(post.text)] += 1
+    groups: dict[str, list[str]] = {}
+    for external_id in sorted(by_id):
+        groups.setdefault(addressed[external_id].most_common(1)[0][0], []).append(external_id)
+    place = {
+        external_id: (group, i) for group in groups.values() for i, external_id in enumerate(group)
+    }
 
     def author(original: Author, copy: int) -> Author:
-        i = place.get(original.external_id)
-        if copy == 0 or i is None:
+        found = place.get(original.external_id)
+        if copy == 0 or found is None:
             return original
-        return by_id[customers[(i + copy * AUTHOR_STRIDE) % len(customers)]]
+        group, i = found
+        return by_id[group[(i + copy * AUTHOR_STRIDE) % len(group)]]
 
     return author
+
+
+def _addressee(text: str) -> str:
+    """The first account a post addresses (``@united``), or "" for none."""
+    for word in text.split():
+        if word.startswith("@") and len(word) > 1:
+            return word.rstrip(".,:;!?").lower()
+    return ""
 
 
 COPY_STRIDE = 10**19

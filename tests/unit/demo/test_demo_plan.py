@@ -164,10 +164,18 @@ def test_each_pass_is_a_one_to_one_recasting_of_customers() -> None:
     for b in brand_ids:
         customers.pop(b, None)
     assert brands and len(customers) > 100
+    addressed: dict[str, Counter[str]] = {}
+    for p in posts:
+        words = [w for w in p.text.split() if w.startswith("@") and len(w) > 1]
+        first = words[0].rstrip(".,:;!?").lower() if words else ""
+        addressed.setdefault(p.author.external_id, Counter())[first] += 1
+    brand_of = {k: addressed[k].most_common(1)[0][0] for k in customers}
     assert all(recast(a, 0) == a for a in customers.values())
     for copy in (1, 2, 7):
         cast = {k: recast(a, copy).external_id for k, a in customers.items()}
         assert len(set(cast.values())) == len(customers)  # nobody speaks for two
         assert sum(cast[k] != k for k in customers) > 0.9 * len(customers)
         assert set(cast.values()) <= set(customers)  # never a brand
+        # a United customer is given another United customer's posts
+        assert all(brand_of[cast[k]] == brand_of[k] for k in customers)
         assert all(recast(b, copy) == b for b in brands)

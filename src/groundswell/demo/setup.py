@@ -225,6 +225,8 @@ def daily_history(
     return out
 
 
+MIN_BRAND_CUSTOMERS = 50
+"""A brand's customers are recast among themselves when there are at least this many."""
 AUTHOR_STRIDE = 7_919
 """How far along the customers each pass moves a post's author (a prime, so passes give
 each customer a different set of posts until the list is walked round)."""
@@ -249,9 +251,16 @@ def pass_authors(posts: list[InboundPost]) -> Callable[[Author, int], Author]:
         if post.author.external_id not in brands:
             by_id.setdefault(post.author.external_id, post.author)
             addressed.setdefault(post.author.external_id, Counter())[_addressee(post.text)] += 1
+    brand_of = {k: addressed[k].most_common(1)[0][0] for k in by_id}
+    sizes = Counter(brand_of.values())
     groups: dict[str, list[str]] = {}
     for external_id in sorted(by_id):
-        groups.setdefault(addressed[external_id].most_common(1)[0][0], []).append(external_id)
+        brand = brand_of[external_id]
+        # a brand with few customers would hand the same few posts round and round:
+        # its customers join one pool with the other small ones
+        groups.setdefault(brand if sizes[brand] >= MIN_BRAND_CUSTOMERS else "", []).append(
+            external_id
+        )
     place = {
         external_id: (group, i) for group in groups.values() for i, external_id in enumerate(group)
     }

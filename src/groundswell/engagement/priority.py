@@ -64,13 +64,28 @@ def score(inputs: PriorityInputs) -> Priority:
     value = min(max(inputs.customer_value, 0.0), 1.0)
     if value != NEUTRAL_VALUE:
         reasons.append(("customer value", round((value - NEUTRAL_VALUE) * 20.0, 1)))
-    if inputs.manual_boost:
-        reasons.append(("priority set by a rule or a person", inputs.manual_boost))
-    total = min(max(sum(p for _, p in reasons), 0.0), 100.0)
+    computed = min(max(sum(p for _, p in reasons), 0.0), 100.0)
+    total = _with_level(computed, inputs.manual_boost)
+    if total != computed:
+        reasons.append(("priority set by a rule or a person", round(total - computed, 1)))
     label = next(name for floor, name in LABELS if total >= floor)
     reasons.sort(key=lambda r: -abs(r[1]))
     return Priority(round(total, 1), label, tuple(reasons))
 
 
 PRIORITY_BOOST = {"low": -15.0, "normal": 0.0, "high": 25.0, "urgent": 50.0}
-"""What a rule's or a person's "set priority" adds to the computed score."""
+"""The level a rule or a person set, as stored on the case (``priority_boost``)."""
+
+_BANDS = {-15.0: 0.0, 25.0: 50.0, 50.0: 75.0}
+"""A set level's floor: its cases' scores are squeezed into that label's band."""
+
+
+def _with_level(computed: float, boost: float) -> float:
+    """The score once a level is set: the computed score squeezed into that level's band
+    (urgent 75–100, high 50–75, low 0–25), so every case set to urgent is urgent and the
+    signals still order them. Adding points instead put every urgent complaint at the
+    100 cap, and an inbox of ties at 100 says nothing about which comes first."""
+    floor = _BANDS.get(boost)
+    if floor is None:
+        return computed
+    return round(floor + computed * 0.25, 1)

@@ -9,7 +9,12 @@ import pytest
 from groundswell.channels.base import Capabilities
 from groundswell.engagement.assignment import Candidate, choose
 from groundswell.engagement.canned import CannedError, render_canned, variables_for
-from groundswell.engagement.priority import NEUTRAL_VALUE, PriorityInputs, score
+from groundswell.engagement.priority import (
+    NEUTRAL_VALUE,
+    PRIORITY_BOOST,
+    PriorityInputs,
+    score,
+)
 from groundswell.engagement.reply_policy import ReplyFacts, ReplyPolicy, ReplyRefused, check_reply
 
 X = Capabilities(public=True, private=True, max_length=280, reply_window=None)
@@ -24,6 +29,28 @@ def test_priority_explains_itself_and_orders_cases() -> None:
     reasons = dict(angry.reasons)
     assert reasons["negative sentiment"] == 20.0 and reasons["intent: churn"] == 25.0
     assert angry.reasons[0][1] >= angry.reasons[-1][1]
+
+
+def test_a_set_level_keeps_its_label_and_the_signals_order_within_it() -> None:
+    """Two urgent complaints must not tie at the cap: the angrier one comes first."""
+    urgent = PRIORITY_BOOST["urgent"]
+    mild = score(PriorityInputs(sentiment_score=-0.2, intents=("complaint",), manual_boost=urgent))
+    furious = score(
+        PriorityInputs(
+            sentiment_score=-1.0,
+            intents=("complaint", "churn"),
+            influence=80.0,
+            manual_boost=urgent,
+        )
+    )
+    assert mild.label == furious.label == "urgent"
+    assert 75.0 <= mild.score < furious.score <= 100.0
+    calm_low = score(PriorityInputs(sentiment_score=-1.0, intents=("churn",), manual_boost=-15.0))
+    assert calm_low.label == "low" and calm_low.score < 25.0
+    assert "priority set by a rule or a person" in dict(calm_low.reasons)
+    high = score(PriorityInputs(manual_boost=PRIORITY_BOOST["high"]))
+    assert high.label == "high"
+    assert score(PriorityInputs()).reasons == (("base", 20.0),)
 
 
 def test_neutral_customer_value_adds_nothing() -> None:

@@ -39,14 +39,18 @@ def store_post(
     influence: float = 20.0,
     followers: int | None = None,
     subjects: tuple[int, ...] = (),
+    at: datetime | None = None,
 ) -> int:
+    """Store one post; written at ``T0 + minutes``, or at ``at`` (rules act only on
+    posts younger than their horizon, so a test that runs them at the real clock needs
+    recent posts)."""
     post = InboundPost.model_validate(
         {
             "channel": channel,
             "external_id": ext,
             "direction": "in",
             "text": text,
-            "created_at": (T0 + timedelta(minutes=minutes)).isoformat(),
+            "created_at": (at or T0 + timedelta(minutes=minutes)).isoformat(),
             "author": {
                 "external_id": author,
                 "handle": author,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -202,6 +203,10 @@ def serve(
 
     settings = with_serving_url(_settings(), host, port)
     _require_secure_keys(settings)
+    if demo and "GROUNDSWELL_CASE_HORIZON_MINUTES" not in os.environ:
+        from groundswell.demo.engagement_setup import DEMO_CASE_HORIZON_MINUTES
+
+        settings = settings.model_copy(update={"case_horizon_minutes": DEMO_CASE_HORIZON_MINUTES})
     application = create_app(settings, demo_speed=speed if demo else None, freeze_heap=True)
     typer.echo(f"Groundswell is running at http://{host}:{port}/")
     if demo:

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     """Where customers reach public pages (CSAT survey links sent through channels)."""
     case_reopen_window_hours: int = Field(default=72, ge=0, le=24 * 365)
     """A customer message this long after resolution reopens the case; later, a new case."""
+    case_horizon_minutes: int = Field(default=24 * 60, ge=1, le=60 * 24 * 365)
+    """Rules act only on posts younger than this (by the post's own time): an import or a
+    first sync of old posts is remembered and counted, not turned into overdue cases."""
     csat_link_days: int = Field(default=7, ge=1, le=90)
     analytics_fairness_margin: float = Field(default=0.25, ge=0.0, le=10.0)
     """A channel lags when its median response or resolution exceeds the other channels'

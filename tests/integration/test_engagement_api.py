@@ -72,7 +72,7 @@ def open_case(db: Database) -> int:
     from groundswell.core.clock import utcnow
     from groundswell.engagement.rules.service import apply_rules, load_rules
 
-    iid = store_post(db, "t1", "carla")
+    iid = store_post(db, "t1", "carla", at=utcnow())
     with db.session() as s:
         case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
         assert case is not None

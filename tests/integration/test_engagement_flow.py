@@ -517,3 +517,84 @@ def test_case_priority_takes_the_customers_lifetime_value(db: Database) -> None:
     assert by[unknown].customer_value == 0.5  # type: ignore[union-attr]
     assert by[dear].priority_score > by[cheap].priority_score  # type: ignore[union-attr]
     assert any("customer value" in str(r) for r in by[dear].priority_reasons)  # type: ignore[union-attr]
+
+
+def test_a_late_post_starts_its_clock_when_the_customer_wrote(db: Database) -> None:
+    """A post that reaches the rules 20 minutes after it was written (a connector that
+    was down) is 20 minutes into its first-response target, not at its start."""
+    setup_team(db)
+    iid = store_post(db, "late1", "dora")
+    case = run_rules(db, iid, now=T0 + timedelta(minutes=20))
+    assert case is not None
+    assert case.opened_at == T0
+    assert case.first_response_due == T0 + timedelta(minutes=60)
+    # A post stamped in the future (a skewed clock) starts no earlier than now.
+    ahead = store_post(db, "ahead1", "ed", minutes=30)
+    case = run_rules(db, ahead, now=T0 + timedelta(minutes=25))
+    assert case is not None and case.opened_at == T0 + timedelta(minutes=25)
+
+
+def test_posts_older_than_the_horizon_open_no_case(db: Database) -> None:
+    """An import of old posts must not fill the inbox with cases long past their SLA;
+    a young post still opens one, and the old one is not acted on when redelivered."""
+    setup_team(db)
+    old = store_post(db, "old1", "fay")
+    young = store_post(db, "young1", "gus", minutes=100)
+    now = T0 + timedelta(minutes=120)
+    with db.session() as s:
+        ruleset = load_rules(s)
+        for _ in range(2):
+            assert (
+                apply_rules(
+                    s, interaction_id=old, ruleset=ruleset, now=now, horizon=timedelta(minutes=60)
+                )
+                is None
+            )
+        opened = apply_rules(
+            s, interaction_id=young, ruleset=ruleset, now=now, horizon=timedelta(minutes=60)
+        )
+        assert opened is not None
+        applied = s.scalars(
+            select(RuleApplication.rule_id).where(RuleApplication.interaction_id == old)
+        ).all()
+    assert applied == [0]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_rule_that_sets_urgent_gives_the_case_the_urgent_policy(db: Database) -> None:
+    """The case opens under the standard policy (60 minutes); the rule then sets it
+    urgent, and the urgent policy's 15 minutes apply, counted from the same start."""
+    setup_team(db)
+    with db.session() as s:
+        s.add(
+            SlaPolicy(
+                name="Urgent",
+                priority="urgent",
+                first_response_min=15,
+                next_response_min=30,
+                resolution_min=240,
+                warn_before_min=5,
+                timezone="UTC",
+                hours={},
+                notify_kind="in_app",
+                active=True,
+            )
+        )
+        rule = s.scalars(select(Rule)).one()
+        rule.actions = [*rule.actions, {"type": "set_priority", "priority": "urgent"}]
+    iid = store_post(db, "urg1", "hal")
+    case = run_rules(db, iid, now=T0 + timedelta(minutes=5))
+    assert case is not None and case.priority_label == "urgent"
+    with db.session() as s:
+        urgent = s.scalars(select(SlaPolicy).where(SlaPolicy.name == "Urgent")).one()
+    assert case.sla_policy_id == urgent.id
+    assert case.first_response_due == T0 + timedelta(minutes=15)
+    assert case.resolution_due == T0 + timedelta(minutes=240)
+    assert case.next_due_at == case.first_response_due
+    # Set back to normal by a person: the standard policy's 60 minutes again.
+    with db.session() as s:
+        c = s.get(Case, case.id)
+        assert c is not None
+        cases.set_priority(s, case=c, level="normal", actor_id=None, now=T0 + timedelta(minutes=8))
+        assert c.first_response_due == T0 + timedelta(minutes=60)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import orjson
 from sqlalchemy import func, select
 
-from engagement_world import T0
 from groundswell.core.brokers import Message
 from groundswell.core.brokers.memory import MemoryBroker
+from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.engagement.config_models import Rule
 from groundswell.engagement.models import Case
@@ -36,7 +38,7 @@ def test_events_open_cases_once(settings: Settings, db: Database) -> None:
             "channel": "twitter",
             "external_id": f"p{i}",
             "text": text,
-            "created_at": T0.isoformat(),
+            "created_at": (utcnow() - timedelta(minutes=1)).isoformat(),
             "author": {"external_id": f"a{i}", "handle": f"a{i}"},
         }
         for i, text in enumerate(["This is awful", "lovely day", "awful service again"])

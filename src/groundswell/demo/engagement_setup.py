@@ -49,6 +49,14 @@ CANNED = [
 ]
 
 
+DEMO_CASE_HORIZON_MINUTES = 40
+"""The demo's rules act on the history's last 40 minutes only (``case_horizon_minutes``).
+
+The history is a day of posts loaded at start; with the product's default (a day) every
+unhappy post of it opened a case at once, 600 cases due in the same minute. Forty
+minutes leaves a team's real morning: a few cases already past their first-response
+target, some close to it, and the live replay's new ones."""
+
 OTHER_NETWORKS = ("mastodon", "bluesky", "reddit", "reviews", "youtube", "sms", "facebook")
 """Channel keys of the demo's stand-in networks besides X (``demo/channel_standins.py``)."""
 

@@ -122,6 +122,7 @@ def open_or_attach(
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
     actor_id: int | None = None,
     batch: CaseBatch | None = None,
+    since: datetime | None = None,
 ) -> tuple[Case, bool]:
     """The case this customer message belongs to (created if none); True when created.
 
@@ -129,7 +130,13 @@ def open_or_attach(
     customer across channels), else a new one. A resolved case within the reopen window
     is reopened; past it the message starts a new case. With a ``batch`` (the rules
     stage) the lookups are answered from what it loaded for the whole batch.
+
+    ``since``: when a new case's clock starts, if not ``now``. The rules stage passes the
+    customer's own post time, so a message that reached us late (a connector that was
+    down, a backlog) is not given a fresh SLA: the customer has been waiting since they
+    wrote. A person opening a case by hand starts it now.
     """
+    start = min(since, now) if since is not None else now
     case = None
     if interaction.conversation_id is not None:
         case = (
@@ -188,7 +195,7 @@ def open_or_attach(
             subject=" ".join(interaction.text.split())[:120] or "(no text)",
             status="new",
             channel=channel,
-            opened_at=now,
+            opened_at=start,
             last_activity_at=now,
             customer_value=(
                 NEUTRAL_VALUE
@@ -238,7 +245,7 @@ def open_or_attach(
     policies = batch.policies if batch is not None else None
     if created:
         rescore(case, now=now)
-        sla.start_clock(session, case, now=now, policies=policies)
+        sla.start_clock(session, case, now=start, policies=policies)
     else:
         sla.on_customer_message(session, case, now=now)
         case.version += 1
@@ -403,13 +410,23 @@ def set_tags(
 
 
 def set_priority(
-    session: Session, *, case: Case, level: str, actor_id: int | None, now: datetime
+    session: Session,
+    *,
+    case: Case,
+    level: str,
+    actor_id: int | None,
+    now: datetime,
+    batch: CaseBatch | None = None,
 ) -> None:
     boost = PRIORITY_BOOST.get(level, 0.0)
     if case.priority_boost == boost:
         return  # already set to this level: nothing to record
     case.priority_boost = boost
     rescore(case, now=now)
+    if case.status in ("new", "open", "pending"):
+        sla.on_priority_set(
+            session, case, now=now, policies=batch.policies if batch is not None else None
+        )
     record(
         session,
         case,

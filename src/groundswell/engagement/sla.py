@@ -105,6 +105,65 @@ def start_clock(
     refresh_next_due(case)
 
 
+def on_priority_set(
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    policies: Sequence[SlaPolicy] | None = None,
+) -> None:
+    """A rule or a person set the case's priority: the policy for its new label applies.
+
+    The case opened under the policy of its computed label, and a rule such as
+    "cancellations are urgent" sets the level just after; without this an "Urgent" policy
+    (15 minutes) never reached the urgent cases. Each running due time keeps the business
+    time already spent and gets the new policy's target: elapsed = old target − what was
+    left, new due = now + (new target − elapsed). Paused time stays excluded (``resume``
+    already moved the due times); a target the case has already overrun is now past.
+    Only an explicit level re-picks: a label that drifts with SLA risk would shorten its
+    own clock and drift further.
+    """
+    new = policy_for(session, priority=case.priority_label, channel=case.channel, policies=policies)
+    if new is None or new.id == case.sla_policy_id:
+        return
+    old = (
+        next((p for p in policies if p.id == case.sla_policy_id), None)
+        if policies is not None and case.sla_policy_id is not None
+        else None
+    ) or _policy(session, case)
+    case.sla_policy_id = new.id
+    at = case.pending_since or now
+    old_schedule, new_schedule = schedule_of(old), schedule_of(new)
+    for name, field in (
+        ("first_response_due", "first_response_min"),
+        ("next_response_due", "next_response_min"),
+        ("resolution_due", "resolution_min"),
+    ):
+        due = getattr(case, name)
+        old_min = getattr(old, field) if old is not None else None
+        new_min = getattr(new, field)
+        if due is None or old_min is None:
+            continue
+        if new_min is None:
+            setattr(case, name, None)
+            continue
+        left = (
+            business_seconds_between(old_schedule, at, due)
+            if due > at
+            else -((at - due).total_seconds())
+        )
+        remaining = new_min * 60.0 - (old_min * 60.0 - left)
+        setattr(
+            case,
+            name,
+            add_business_seconds(new_schedule, at, remaining)
+            if remaining > 0
+            else at + timedelta(seconds=remaining),
+        )
+    if case.pending_since is None:
+        refresh_next_due(case)
+
+
 def _policy(session: Session, case: Case) -> SlaPolicy | None:
     return session.get(SlaPolicy, case.sla_policy_id) if case.sla_policy_id else None
 

@@ -44,9 +44,11 @@ class EngagementStage:
         registry: ConnectorRegistry | None = None,
         *,
         reopen_window: timedelta = timedelta(hours=72),
+        horizon: timedelta | None = None,
     ) -> None:
         self.db = db
         self.reopen_window = reopen_window
+        self.horizon = horizon
         self.registry = registry or default_registry
         self._rules = RuleSet()
         self._loaded_at = -1e9
@@ -115,6 +117,7 @@ class EngagementStage:
                             capabilities=caps,
                             reopen_window=self.reopen_window,
                             batch=batch,
+                            horizon=self.horizon,
                         )
                     batch.applied.add(interaction_id)
                     ok.append(message_id)
@@ -151,6 +154,7 @@ class EngagementStage:
                 capabilities=caps,
                 reopen_window=self.reopen_window,
                 batch=batch,
+                horizon=self.horizon,
             )
             batch.applied.add(interaction_id)
         batch.write(session)
@@ -170,7 +174,10 @@ def engagement_loop(
     registry: ConnectorRegistry | None = None,
 ) -> tuple[ConsumerLoop, EngagementStage]:
     stage = EngagementStage(
-        db, registry, reopen_window=timedelta(hours=settings.case_reopen_window_hours)
+        db,
+        registry,
+        reopen_window=timedelta(hours=settings.case_reopen_window_hours),
+        horizon=timedelta(minutes=settings.case_horizon_minutes),
     )
     stream = events_stream(settings)
     broker.ensure_group(stream, ENGAGEMENT_GROUP)

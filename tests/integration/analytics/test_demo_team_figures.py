@@ -34,7 +34,14 @@ def _team_with_cases(db: Database, settings: Settings, cases: int) -> TeamAtWork
         s.flush()
         brand_id = brand.id
     for i in range(cases):
-        store_post(db, f"d{i}", f"user{i}", text="united lost my bag again", subjects=(brand_id,))
+        store_post(
+            db,
+            f"d{i}",
+            f"user{i}",
+            text="united lost my bag again",
+            subjects=(brand_id,),
+            at=utcnow(),
+        )
     ensure_engagement(db, password="a long enough password", open_cases=cases)
     registry = ConnectorRegistry()
     register_standins(registry, ["twitter"])

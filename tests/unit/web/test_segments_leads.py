@@ -348,7 +348,7 @@ def test_inbox_filters_cases_by_segment(client: TestClient, db: Database, factor
         )
     cases = {}
     for ext, author in (("t1", "vera"), ("t2", "walt")):
-        iid = store_post(db, ext, author)
+        iid = store_post(db, ext, author, at=utcnow())
         with db.session() as s:
             case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
             assert case is not None and case.contact_id is not None

@@ -47,7 +47,7 @@ def world(client: TestClient, db: Database, factory: Factory, tmp_path: Path) ->
                 resolve=False,
             )
         )
-    iid = store_post(db, "t1", "carla", text=HOSTILE)
+    iid = store_post(db, "t1", "carla", text=HOSTILE, at=utcnow())
     with db.session() as s:
         case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
         assert case is not None
@@ -58,7 +58,7 @@ def test_a_handle_that_carries_its_at_sign_is_shown_with_one(
     client: TestClient, db: Database, factory: Factory, tmp_path: Path
 ) -> None:
     world(client, db, factory, tmp_path)
-    iid = store_post(db, "m1", "@dee@mastodon.example", channel="mastodon")
+    iid = store_post(db, "m1", "@dee@mastodon.example", channel="mastodon", at=utcnow())
     with db.session() as s:
         case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
         assert case is not None

@@ -32,6 +32,9 @@ from groundswell.notify.models import Delivery
 
 log = logging.getLogger(__name__)
 
+DEFAULT_HORIZON = timedelta(days=1)
+"""The settings' default ``case_horizon_minutes``, for callers without settings."""
+
 
 def load_rules(session: Session) -> RuleSet:
     rows = session.scalars(select(Rule).where(Rule.active.is_(True))).all()
@@ -95,8 +98,14 @@ def apply_rules(
     capabilities: dict[str, Capabilities] | None = None,
     reopen_window: timedelta = cases.DEFAULT_REOPEN_WINDOW,
     batch: RulesBatch | None = None,
+    horizon: timedelta | None = DEFAULT_HORIZON,
 ) -> Case | None:
     """Evaluate and act; returns the case touched, if any.
+
+    ``horizon``: a post older than this (by its own time) is remembered but never acted
+    on: an import of last year's posts, or a first sync that fetches a month of history,
+    must not fill the inbox with cases already long past any SLA. It is recorded as
+    applied with nothing matched, so a redelivery does not act on it either.
 
     With a ``batch`` (the stage) the lookups come from what it loaded for the whole
     batch and the application rows are left to ``batch.write``; the caller marks the
@@ -123,6 +132,11 @@ def apply_rules(
     if found is None or found[0].direction != "in":
         return None
     row, channel = found
+    if horizon is not None and row.created_at < now - horizon:
+        _applied(session, batch, interaction_id=interaction_id, rule_id=0, case_id=None, at=now)
+        if batch is None:
+            session.flush()
+        return None
     case_batch = batch.cases if batch is not None else None
     facts = facts_of(
         session,
@@ -142,6 +156,7 @@ def apply_rules(
             now=now,
             reopen_window=reopen_window,
             batch=case_batch,
+            since=row.created_at,
         )
     for match in matches:
         for action in match.actions:
@@ -243,6 +258,7 @@ def _act(
             now=now,
             reopen_window=reopen_window,
             batch=batch,
+            since=row.created_at,
         )
     if kind == "open_case" or (
         case is None and kind in ("assign_queue", "assign_agent", "auto_ack")
@@ -254,6 +270,7 @@ def _act(
             now=now,
             reopen_window=reopen_window,
             batch=batch,
+            since=row.created_at,
         )
         if kind == "open_case":
             return case
@@ -270,7 +287,9 @@ def _act(
     elif kind == "assign_agent" and case is not None and action.user_id is not None:
         cases.assign(session, case_id=case.id, actor_id=None, now=now, user_id=action.user_id)
     elif kind == "set_priority" and case is not None and action.priority:
-        cases.set_priority(session, case=case, level=action.priority, actor_id=None, now=now)
+        cases.set_priority(
+            session, case=case, level=action.priority, actor_id=None, now=now, batch=batch
+        )
     elif kind == "tag" and case is not None and action.tag:
         cases.set_tags(
             session,

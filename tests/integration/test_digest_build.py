@@ -40,7 +40,9 @@ def test_figures_of_a_day(db: Database) -> None:
     assert "4 weeks" in m.baseline_label
     assert sum(m.hourly_volume) == 240 and len(m.hourly_volume) == 24
     assert m.alerts_total == 2 and m.alerts[0].severity == 8
-    assert "rose" in m.alerts[0].summary  # the drill-down's summary, not the stored one
+    # The drill-down's summary, not the stored one: the storm's volume is that of any
+    # hour that day (a post every six minutes), its negativity is not.
+    assert "100% negative (usually 0%)" in m.alerts[0].summary
     assert [v.name for v in m.share_of_voice] == ["Acme Air", "Globex Air"]
     assert m.share_of_voice[0].share == 0.75
     assert d.why.samples and any("cancel" in t for t in d.why.rising_terms)

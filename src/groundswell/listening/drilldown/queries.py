@@ -233,5 +233,35 @@ def channel_id(session: Session, key: str) -> int | None:
     return int(found) if found is not None else None
 
 
+def hours_with_data(session: Session, start: datetime, end: datetime) -> float:
+    """Hours of ``start``..``end`` in which the store recorded any post of any subject.
+
+    An hour in which nothing at all arrived is a gap (the system was not yet running, a
+    connector was down, the demo's history starts later), not a quiet hour: a baseline
+    rate averaged over it would make any day look like a surge. One grouped query over
+    the all-posts rollups; edge hours count for the part inside the range.
+    """
+    from groundswell.listening.series import bucket_epoch
+
+    bucket = bucket_epoch(session, 3600)
+    rows = session.execute(
+        select(bucket)
+        .where(
+            MinuteRollup.subject_id == ALL_POSTS,
+            MinuteRollup.minute >= floor_minute(start),
+            MinuteRollup.minute < end,
+            MinuteRollup.count > 0,
+        )
+        .group_by(bucket)
+    ).all()
+    total = 0.0
+    for (epoch,) in rows:
+        lo = datetime.fromtimestamp(int(epoch), start.tzinfo)
+        a, b = max(lo, start), min(lo + timedelta(hours=1), end)
+        if b > a:
+            total += (b - a) / timedelta(hours=1)
+    return total
+
+
 def hours(start: datetime, end: datetime) -> float:
     return max((end - start) / timedelta(hours=1), 1 / 60)

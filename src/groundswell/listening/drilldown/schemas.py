@@ -16,13 +16,17 @@ class WindowRead(BaseModel):
     posts: int
     """Inbound posts in the window (from the per-minute rollups when they exist)."""
     per_hour: float
+    hours_with_data: float | None = None
+    """Baseline only: the hours in which the store recorded any post at all; the rate is
+    over these, since hours with nothing from any source are a gap, not a quiet time."""
 
 
 class VolumeRead(BaseModel):
     focus: WindowRead
     baseline: WindowRead
     ratio: float | None
-    """Focus rate over baseline rate; ``None`` when the baseline had no posts."""
+    """Focus rate over baseline rate; ``None`` when the baseline had no posts, or no
+    hour with data (``baseline.hours_with_data`` 0: nothing earlier to compare with)."""
 
 
 class SamplingRead(BaseModel):

@@ -213,7 +213,14 @@ class _Builder:
         result = DrilldownRead(
             subject=self.subject,
             channel=self.channel,
-            volume=_volume(start, end, base_start, sum(mix.values()), base_total),
+            volume=_volume(
+                start,
+                end,
+                base_start,
+                sum(mix.values()),
+                base_total,
+                q.hours_with_data(s, base_start, start),
+            ),
             sampling=SamplingRead(
                 focus_read=len(focus),
                 focus_complete=complete,
@@ -351,14 +358,25 @@ def _own_terms(name: str, query: str) -> frozenset[str]:
 
 
 def _volume(
-    start: datetime, end: datetime, base_start: datetime, posts: int, base_posts: int
+    start: datetime,
+    end: datetime,
+    base_start: datetime,
+    posts: int,
+    base_posts: int,
+    base_hours: float,
 ) -> VolumeRead:
+    """The focus rate against the baseline's rate over its hours with data (pure).
+
+    Averaged over the whole baseline span, a day after the first six hours of collecting
+    read as 3.5× "its usual level"; over the hours the store was collecting it reads as
+    what it is."""
     focus = WindowRead(start=start, end=end, posts=posts, per_hour=posts / q.hours(start, end))
     baseline = WindowRead(
         start=base_start,
         end=start,
         posts=base_posts,
-        per_hour=base_posts / q.hours(base_start, start),
+        per_hour=base_posts / max(base_hours, 1 / 60) if base_hours > 0 else 0.0,
+        hours_with_data=round(base_hours, 2),
     )
     ratio = round(focus.per_hour / baseline.per_hour, 2) if baseline.per_hour else None
     return VolumeRead(focus=focus, baseline=baseline, ratio=ratio)

@@ -40,7 +40,9 @@ def _volume(d: DrilldownRead) -> str:
     plural = "post" if posts == 1 else "posts"
     ratio = d.volume.ratio
     if ratio is None:
-        return f"{who}: {posts} {plural} {span}, with none in the baseline period before"
+        if d.volume.baseline.hours_with_data == 0:
+            return f"{who}: {posts:,} {plural} {span}, with no earlier data to compare with"
+        return f"{who}: {posts:,} {plural} {span}, with none in the baseline period before"
     if ratio >= 1.5:
         level = f"rose to {ratio:.1f}× its usual level"
     elif ratio < 0.01:
@@ -51,7 +53,7 @@ def _volume(d: DrilldownRead) -> str:
         level = f"fell to {ratio:.1f}× its usual level"
     else:
         level = "stayed near its usual level"
-    return f"{who} {level} {span} ({posts} {plural})"
+    return f"{who} {level} {span} ({posts:,} {plural})"
 
 
 def _sentiment(d: DrilldownRead) -> str | None:

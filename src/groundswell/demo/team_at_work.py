@@ -1,8 +1,9 @@
 """The demo's care team at work, so the Team dashboard has figures from the first minutes.
 
-Every little while Ann (or the case's own agent) answers the oldest case that has waited
-a few minutes, resolves cases answered a while ago (which sends the CSAT link) and, as a
-customer would, answers some of those surveys. Everything goes through engagement's own
+Every little while Ann (or the case's own agent) answers a case that has waited a few
+minutes (the one whose target comes first and can still be met, else the oldest),
+resolves cases answered a while ago (which sends the CSAT link) and, as a customer
+would, answers some of those surveys. Everything goes through engagement's own
 actions, so the figures are computed exactly as for cases answered by hand; the freshest
 cases are left alone for a visitor to answer in the inbox.
 """
@@ -74,16 +75,29 @@ class TeamAtWork:
                 return 0, 0, 0
             actor = actions.Actor(id=ann.id, role=ann.role, name=ann.name or "Ann")
             canned = {c.shortcut: c.id for c in s.scalars(select(CannedResponse))}
-            waiting = s.scalars(
-                select(Case.id)
-                .where(
-                    Case.status.in_(OPEN),
-                    Case.first_responded_at.is_(None),
-                    Case.opened_at <= now - self.answer_after,
-                )
-                .order_by(Case.opened_at)
-                .limit(batch)
-            ).all()
+            unanswered = (
+                Case.status.in_(OPEN),
+                Case.first_responded_at.is_(None),
+                Case.opened_at <= now - self.answer_after,
+            )
+            # As a team on a clock works: the case whose target comes first and can still
+            # be met, then the oldest. Oldest-first spent the team on cases already past
+            # their target (the history's), and every answer counted as a breach.
+            waiting = list(
+                s.scalars(
+                    select(Case.id)
+                    .where(*unanswered, Case.next_due_at > now)
+                    .order_by(Case.next_due_at, Case.id)
+                    .limit(batch)
+                ).all()
+            )
+            if len(waiting) < batch:
+                waiting += s.scalars(
+                    select(Case.id)
+                    .where(*unanswered, Case.id.not_in(waiting or [0]))
+                    .order_by(Case.opened_at, Case.id)
+                    .limit(batch - len(waiting))
+                ).all()
             ripe = s.scalars(
                 select(Case.id)
                 .where(

@@ -90,3 +90,26 @@ def test_a_case_answered_after_the_team_chose_it_is_not_answered_again(
     with db.session(write=True) as s:
         s.get(Case, case_id).first_responded_at = None  # type: ignore[union-attr]
     assert team._answer(case_id, actor, None, later) is True  # the check can pass too
+
+
+def test_the_team_answers_the_case_it_can_still_answer_in_time(
+    db: Database, settings: Settings
+) -> None:
+    """A case already past its target waits; the one whose target is still ahead is
+    answered first, so the demo's attainment is not spent on the history's backlog."""
+    team = _team_with_cases(db, settings, 2)
+    now = utcnow() + timedelta(minutes=4)
+    with db.session(write=True) as s:
+        late, fresh = s.scalars(select(Case).order_by(Case.id)).all()
+        late.next_due_at = late.first_response_due = now - timedelta(minutes=1)
+        late_id, fresh_id = late.id, fresh.id
+    answered, _, _ = team.step(now=now, batch=1)
+    assert answered == 1
+    with db.session() as s:
+        assert s.get(Case, fresh_id).first_responded_at is not None  # type: ignore[union-attr]
+        assert s.get(Case, late_id).first_responded_at is None  # type: ignore[union-attr]
+    # With nothing left that can be met, the oldest is answered after all.
+    answered, _, _ = team.step(now=now + timedelta(seconds=1), batch=1)
+    assert answered == 1
+    with db.session() as s:
+        assert s.get(Case, late_id).first_responded_at is not None  # type: ignore[union-attr]

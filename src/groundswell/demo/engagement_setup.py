@@ -49,13 +49,14 @@ CANNED = [
 ]
 
 
-DEMO_CASE_HORIZON_MINUTES = 40
-"""The demo's rules act on the history's last 40 minutes only (``case_horizon_minutes``).
+DEMO_CASE_HORIZON_MINUTES = 20
+"""The demo's rules act on the history's last 20 minutes only (``case_horizon_minutes``).
 
 The history is a day of posts loaded at start; with the product's default (a day) every
-unhappy post of it opened a case at once, 600 cases due in the same minute. Forty
-minutes leaves a team's real morning: a few cases already past their first-response
-target, some close to it, and the live replay's new ones."""
+unhappy post of it opened a case at once, 600 cases due in the same minute. Twenty
+minutes leaves a team's real morning: the oldest urgent cases already past their
+15-minute target (about one case in six), the others close to theirs, and the live
+replay's new ones (40 minutes put half of them past their target at start)."""
 
 OTHER_NETWORKS = ("mastodon", "bluesky", "reddit", "reviews", "youtube", "sms", "facebook")
 """Channel keys of the demo's stand-in networks besides X (``demo/channel_standins.py``)."""

@@ -197,3 +197,34 @@ def test_openapi_lists_engagement(client: TestClient) -> None:
         "/api/v1/engagement/csat",
     ):
         assert p in paths
+
+
+def test_merge_through_the_api(client: TestClient, db: Database) -> None:
+    from groundswell.core.clock import utcnow
+    from groundswell.engagement.models import Case
+    from groundswell.engagement.rules.service import apply_rules, load_rules
+
+    admin = token(db, "admin", "root@example.com")
+    setup(client, admin)
+    agent = token(db, "agent", "ann@example.com")
+    analyst = token(db, "analyst", "ana@example.com")
+    kept = open_case(db)
+    iid = store_post(db, "t2", "carla2", at=utcnow())
+    with db.session() as s:
+        dup = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        first = s.get(Case, kept)
+        assert dup is not None and first is not None
+        dup.contact_id = first.contact_id
+        dup_id = dup.id
+    path = f"/api/v1/engagement/cases/{kept}/merge"
+    assert client.post(path, json={"source_id": dup_id}, headers=analyst).status_code == 403
+    for body, field in (({"source_id": kept}, "source_id"), ({"source_id": 0}, "source_id")):
+        r = client.post(path, json=body, headers=agent)
+        assert r.status_code == 422 and field in r.text, r.text
+    assert client.post(path, json={"source_id": 10**6}, headers=agent).status_code == 404
+    r = client.post(path, json={"source_id": dup_id}, headers=agent)
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == kept
+    gone = client.get(f"/api/v1/engagement/cases/{dup_id}", headers=agent).json()
+    assert gone["case"]["status"] == "closed"
+    assert any(e["kind"] == "merged" for e in gone["events"])

@@ -598,3 +598,72 @@ def test_a_rule_that_sets_urgent_gives_the_case_the_urgent_policy(db: Database) 
         assert c is not None
         cases.set_priority(s, case=c, level="normal", actor_id=None, now=T0 + timedelta(minutes=8))
         assert c.first_response_due == T0 + timedelta(minutes=60)
+
+
+def _two_cases_of_one_customer(db: Database) -> tuple[int, int]:
+    """Two active cases that came to one contact (as after merging two contacts)."""
+    setup_team(db)
+    first = run_rules(db, store_post(db, "dup1", "ivy", text="lost my bag, awful"))
+    second = run_rules(
+        db,
+        store_post(db, "dup2", "ivy_other", text="still no bag, awful", minutes=5),
+        now=T0 + timedelta(minutes=5),
+    )
+    assert first is not None and second is not None and first.id != second.id
+    with db.session() as s:
+        c2 = s.get(Case, second.id)
+        assert c2 is not None
+        c2.contact_id = first.contact_id
+        c2.tags = ["complaint", "vip"]
+        cases.add_note(s, case_id=second.id, author_id=None, text="called twice", now=T0)
+    return first.id, second.id
+
+
+def test_merging_a_duplicate_case_keeps_one_case_per_customer(db: Database) -> None:
+    from groundswell.engagement.case_merge import merge_into
+    from groundswell.engagement.models import CaseConversation, Note
+
+    kept, dup = _two_cases_of_one_customer(db)
+    now = T0 + timedelta(minutes=10)
+    with db.session() as s:
+        merge_into(s, target_id=kept, source_id=dup, actor_id=None, now=now)
+    with db.session() as s:
+        target, source = s.get(Case, kept), s.get(Case, dup)
+        assert target is not None and source is not None
+        assert source.status == "closed" and source.resolved_at == now
+        assert target.status in ("new", "open")
+        links = s.scalars(select(CaseConversation.case_id)).all()
+        assert set(links) == {kept} and len(links) == 2
+        assert [n.case_id for n in s.scalars(select(Note))] == [kept]
+        assert "vip" in target.tags
+        # Unanswered: the earlier first-response target of the two stands.
+        assert target.first_response_due == T0 + timedelta(minutes=60)
+        kinds = {(e.case_id, e.kind): e.data for e in s.scalars(select(CaseEvent))}
+        assert kinds[(kept, "merged")]["source_id"] == dup
+        assert kinds[(dup, "merged")]["into_id"] == kept
+    # The customer writes again on the merged case's conversation: it joins the kept case.
+    again = store_post(db, "dup3", "ivy_other", text="hello? awful", minutes=12, reply_to="dup2")
+    joined = run_rules(db, again, now=T0 + timedelta(minutes=12))
+    assert joined is not None and joined.id == kept
+
+
+def test_a_merge_is_refused_across_customers_or_closed_cases(db: Database) -> None:
+    from groundswell.engagement.case_merge import merge_into
+
+    kept, dup = _two_cases_of_one_customer(db)
+    other = run_rules(db, store_post(db, "x1", "zed"))
+    assert other is not None
+    with db.session() as s:
+        for target, source, field in (
+            (kept, kept, "source_id"),
+            (kept, other.id, "source_id"),
+        ):
+            with pytest.raises(InvalidInputError) as err:
+                merge_into(s, target_id=target, source_id=source, actor_id=None, now=T0)
+            assert err.value.field == field
+        c = s.get(Case, dup)
+        assert c is not None
+        c.status = "resolved"
+        with pytest.raises(InvalidInputError) as err:
+            merge_into(s, target_id=kept, source_id=dup, actor_id=None, now=T0)
+        assert err.value.field == "source_id" and "resolved" in str(err.value)

@@ -185,6 +185,13 @@ class StatusBody(BaseModel):
     action: Literal["open", "pend", "resolve", "close", "reopen"]
 
 
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: Id
+    """The duplicate case of the same customer, merged into the case of the path."""
+
+
 class TagBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

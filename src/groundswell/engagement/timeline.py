@@ -30,6 +30,7 @@ KIND_LABELS = {
     "csat": "satisfaction survey sent",
     "csat_answered": "satisfaction answered",
     "csat_not_sent": "satisfaction survey not sent",
+    "merged": "merged",
 }
 
 
@@ -98,6 +99,10 @@ def _words(
         return f"“{d['reason']}”" if d.get("reason") else ""
     if kind in ("sla_warning", "sla_breached"):
         return f"due {d['due'][:16].replace('T', ' ')} UTC"
+    if kind == "merged":
+        if "into_id" in d:
+            return f"into case #{int(d['into_id'])}"
+        return f"case #{int(d['source_id'])} merged in (“{d.get('subject') or ''}”)"
     if kind == "csat_answered":
         return f"score {d['score']} of 5"
     if kind == "csat_not_sent":

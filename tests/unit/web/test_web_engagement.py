@@ -13,7 +13,7 @@ from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.engagement.config_models import CannedResponse, Rule
-from groundswell.engagement.models import CaseEvent
+from groundswell.engagement.models import Case, CaseEvent
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.rules.service import apply_rules, load_rules
 from groundswell.notify.models import Delivery
@@ -194,3 +194,46 @@ def test_a_mentioned_colleague_is_notified_in_their_inbox(
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/inbox").text)})
     login(client, "ann@example.com", PASSWORD)
     assert "mentioned you" not in client.get("/inbox").text  # only the one named
+
+
+def test_a_duplicate_case_of_the_customer_is_merged_from_the_case_page(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    kept = world(client, db, factory, tmp_path)
+    iid = store_post(db, "t2", "carla_alt", text="<b>still</b> no bag, awful", at=utcnow())
+    with db.session() as s:
+        dup = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        assert dup is not None
+        dup_id = dup.id
+        first = s.get(Case, kept)
+        assert first is not None
+        dup.contact_id = first.contact_id  # the two contacts were merged
+    login(client, "ann@example.com", PASSWORD)
+    page = client.get(f"/inbox/cases/{kept}")
+    assert "Merge into this case" in page.text
+    assert "<b>still</b>" not in page.text  # the other case's subject is escaped
+    r = client.post(
+        f"/inbox/cases/{kept}/merge",
+        data={"csrf_token": csrf_from(page.text), "source_id": str(dup_id)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get(f"/inbox/cases/{kept}")
+    assert f"case #{dup_id} merged in" in page.text
+    # Its messages are on this case now, escaped like everything a customer wrote.
+    assert "&lt;b&gt;still&lt;/b&gt; no bag" in page.text and "<b>still</b>" not in page.text
+    with db.session() as s:
+        gone = s.get(Case, dup_id)
+        assert gone is not None and gone.status == "closed"
+    bad = client.post(
+        f"/inbox/cases/{kept}/merge",
+        data={"csrf_token": csrf_from(page.text), "source_id": str(dup_id)},
+    )
+    assert bad.status_code == 422 and "source_id" in bad.text
+    assert (
+        client.post(
+            f"/inbox/cases/{kept}/merge",
+            data={"csrf_token": csrf_from(page.text), "source_id": "abc"},
+        ).status_code
+        == 422
+    )

@@ -19,7 +19,7 @@ from groundswell.api.engagement.deps import (
 from groundswell.api.params import PathId, QueryId, SegmentId
 from groundswell.core.bounds import Id
 from groundswell.core.clock import utcnow
-from groundswell.engagement import actions, cases, inbox
+from groundswell.engagement import actions, case_merge, cases, inbox
 from groundswell.engagement.actions import Collision
 from groundswell.engagement.presence import board
 from groundswell.engagement.reply_policy import ReplyRefused
@@ -31,6 +31,7 @@ from groundswell.engagement.schemas import (
     CaseRead,
     InboxFilters,
     InboxPage,
+    MergeBody,
     NoteCreate,
     NoteRead,
     ReplyCreate,
@@ -133,6 +134,19 @@ def api_assign(session: SessionDep, user: Worker, case_id: PathId, body: AssignB
         user_id=body.user_id,
         queue_id=body.queue_id,
         auto=body.auto,
+    )
+    return CaseRead.model_validate(case)
+
+
+@router.post(
+    "/cases/{case_id}/merge",
+    summary="Merge another active case of the same customer into this one",
+    response_model=CaseRead,
+    dependencies=CSRF_CHECKED,
+)
+def api_merge(session: SessionDep, user: Worker, case_id: PathId, body: MergeBody) -> CaseRead:
+    case = case_merge.merge_into(
+        session, target_id=case_id, source_id=body.source_id, actor_id=user.id, now=utcnow()
     )
     return CaseRead.model_validate(case)
 

@@ -13,7 +13,7 @@ from groundswell.api.params import PathId
 from groundswell.core.bounds import MAX_INT64
 from groundswell.core.clock import utcnow
 from groundswell.core.errors import InvalidInputError, NotFoundError
-from groundswell.engagement import actions, cases, config, inbox, replies, timeline
+from groundswell.engagement import actions, case_merge, cases, config, inbox, replies, timeline
 from groundswell.engagement.actions import Collision
 from groundswell.engagement.lifecycle import Action
 from groundswell.engagement.presence import board
@@ -255,6 +255,38 @@ def status(
             )
         else:
             raise InvalidInputError(f"unknown action {action!r}", field="action")
+    except InvalidInputError as exc:
+        session.rollback()
+        return _page(
+            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
+        )
+    session.commit()
+    return RedirectResponse(f"/inbox/cases/{case_id}", status_code=303)
+
+
+@router.post("/inbox/cases/{case_id}/merge", dependencies=[Csrf])
+def merge(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    case_id: PathId,
+    source_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    if not can_work(user):
+        return _page(
+            request,
+            session,
+            user,
+            case_id,
+            status=403,
+            error="Only agents, leads and admins merge cases.",
+        )
+    try:
+        if not source_id.isdigit() or not 1 <= int(source_id) <= 2**31 - 1:
+            raise InvalidInputError("choose the case to merge in", field="source_id")
+        case_merge.merge_into(
+            session, target_id=case_id, source_id=int(source_id), actor_id=user.id, now=utcnow()
+        )
     except InvalidInputError as exc:
         session.rollback()
         return _page(

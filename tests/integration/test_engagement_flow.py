@@ -667,3 +667,24 @@ def test_a_merge_is_refused_across_customers_or_closed_cases(db: Database) -> No
         with pytest.raises(InvalidInputError) as err:
             merge_into(s, target_id=kept, source_id=dup, actor_id=None, now=T0)
         assert err.value.field == "source_id" and "resolved" in str(err.value)
+
+
+def test_setting_a_level_that_has_a_policy_starts_the_clock_of_a_case_without_one(
+    db: Database,
+) -> None:
+    """Only an urgent policy exists: a case opened at normal has no clock until a person
+    sets it urgent; then its targets count from the opening."""
+    setup_team(db)
+    with db.session() as s:
+        for p in s.scalars(select(SlaPolicy)):
+            p.priority = "urgent"
+            p.first_response_min = 15
+    case = run_rules(db, store_post(db, "np1", "kim", text="meh", score=-0.1))
+    assert case is not None and case.sla_policy_id is None and case.next_due_at is None
+    with db.session() as s:
+        c = s.get(Case, case.id)
+        assert c is not None
+        cases.set_priority(s, case=c, level="urgent", actor_id=None, now=T0 + timedelta(minutes=3))
+        assert c.sla_policy_id is not None
+        assert c.first_response_due == T0 + timedelta(minutes=15)
+        assert c.next_due_at == c.first_response_due

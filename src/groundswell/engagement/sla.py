@@ -132,6 +132,14 @@ def on_priority_set(
         else None
     ) or _policy(session, case)
     case.sla_policy_id = new.id
+    if old is None:
+        # No policy had applied, so no clock ran: start it from the opening.
+        if case.first_responded_at is None:
+            case.first_response_due = _add(new, case.opened_at, new.first_response_min)
+        case.resolution_due = _add(new, case.opened_at, new.resolution_min)
+        if case.pending_since is None:
+            refresh_next_due(case)
+        return
     at = case.pending_since or now
     old_schedule, new_schedule = schedule_of(old), schedule_of(new)
     for name, field in (

@@ -57,6 +57,7 @@ def merge_into(
         target.last_customer_at is None or source.last_customer_at > target.last_customer_at
     ):
         target.last_customer_at = source.last_customer_at
+        target.channel = source.channel  # replies go where the customer wrote last
     target.influence = max(target.influence or 0.0, source.influence or 0.0)
     if target.pending_since is None:
         sla.refresh_next_due(target)

@@ -237,3 +237,21 @@ def test_a_duplicate_case_of_the_customer_is_merged_from_the_case_page(
         ).status_code
         == 422
     )
+
+
+def test_a_read_only_channel_says_it_takes_no_replies(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    from groundswell.channels.runtime.open_kinds import ReadOnly
+
+    world(client, db, factory, tmp_path)
+    client.app.state.connectors.register(ReadOnly("reviews", "a feed"))  # type: ignore[attr-defined]
+    iid = store_post(db, "r1", "rita", channel="reviews", at=utcnow())
+    with db.session() as s:
+        case = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        assert case is not None
+        case_id = case.id
+    login(client, "ann@example.com", PASSWORD)
+    page = client.get(f"/inbox/cases/{case_id}")
+    assert 'id="read-only-channel"' in page.text and "takes no replies" in page.text
+    assert "at most <strong" not in page.text

@@ -106,8 +106,21 @@ def reply(
     secret: str = "",
     public_url: str = "",
     csat_days: int = 7,
+    via: str | None = None,
 ) -> OutboundReply:
+    """``via``: answer through another channel the customer wrote on in this case (their
+    latest message there), when the case's latest channel cannot carry the answer (a
+    review site) or the agent prefers another."""
     case = cases.get_case(session, case_id)
+    target_id: int | None = None
+    channel = case.channel
+    if via and via != case.channel:
+        target = replies.latest_inbound(session, case, via)
+        if target is None:
+            raise InvalidInputError(
+                f"the customer has not written on {via} in this case", field="via"
+            )
+        target_id, channel = target.id, via
     if seen_version is not None and not force:
         what = collisions(session, case=case, seen_version=seen_version, actor_id=actor.id)
         if what:
@@ -124,9 +137,10 @@ def reply(
         case_id=case.id,
         author=replies.Author(actor.id, actor.role),
         text=text,
-        caps=_caps(caps_of, case.channel),
+        caps=_caps(caps_of, channel),
         now=now,
         visibility=visibility,
+        target_interaction_id=target_id,
     )
     if canned is not None:
         if canned.tags:

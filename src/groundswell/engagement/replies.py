@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from groundswell.auth.audit import Actor
@@ -51,14 +51,32 @@ def load_policy(session: Session) -> ReplyPolicy:
     )
 
 
-def latest_inbound(session: Session, case: Case) -> Interaction | None:
+def latest_inbound(session: Session, case: Case, channel: str | None = None) -> Interaction | None:
+    """The customer's latest message on the case (on ``channel`` only, when given)."""
     conv_ids = select(CaseConversation.conversation_id).where(CaseConversation.case_id == case.id)
-    return session.scalar(
-        select(Interaction)
-        .where(Interaction.conversation_id.in_(conv_ids), Interaction.direction == "in")
-        .order_by(Interaction.created_at.desc(), Interaction.id.desc())
-        .limit(1)
+    stmt = select(Interaction).where(
+        Interaction.conversation_id.in_(conv_ids), Interaction.direction == "in"
     )
+    if channel is not None:
+        stmt = stmt.join(Channel, Channel.id == Interaction.channel_id).where(
+            Channel.key == channel
+        )
+    return session.scalar(
+        stmt.order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(1)
+    )
+
+
+def case_channels(session: Session, case: Case) -> list[str]:
+    """The channels the customer wrote on in this case, latest first."""
+    conv_ids = select(CaseConversation.conversation_id).where(CaseConversation.case_id == case.id)
+    rows = session.execute(
+        select(Channel.key, func.max(Interaction.created_at))
+        .join(Channel, Channel.id == Interaction.channel_id)
+        .where(Interaction.conversation_id.in_(conv_ids), Interaction.direction == "in")
+        .group_by(Channel.key)
+        .order_by(func.max(Interaction.created_at).desc())
+    ).all()
+    return [str(key) for key, _ in rows]
 
 
 def _negative_in_open_alert(session: Session, target: Interaction) -> bool:

@@ -169,6 +169,9 @@ class ReplyCreate(BaseModel):
     seen_version: Count | None = None
     """The case version the composer showed; a newer one answers 409 unless ``force``."""
     force: bool = False
+    via: str | None = Field(default=None, min_length=1, max_length=64)
+    """Answer through this channel the customer also wrote on in the case (their latest
+    message there) instead of the case's latest channel."""
 
 
 class AssignBody(BaseModel):

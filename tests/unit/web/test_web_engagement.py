@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from gs_webtest import PASSWORD, Factory, csrf_from, login
+from sqlalchemy import select
 
 from engagement_world import FileNetwork, store_post
 from groundswell.auth.models import User
@@ -255,3 +256,48 @@ def test_a_read_only_channel_says_it_takes_no_replies(
     page = client.get(f"/inbox/cases/{case_id}")
     assert 'id="read-only-channel"' in page.text and "takes no replies" in page.text
     assert "at most <strong" not in page.text
+
+
+def test_a_customer_on_a_read_only_channel_is_answered_through_another_of_theirs(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    """The customer wrote on X, then left a review (read-only): after their cases were
+    merged the case's latest channel is the review site, and the composer offers X."""
+    from groundswell.channels.runtime.open_kinds import ReadOnly
+    from groundswell.engagement.case_merge import merge_into
+
+    kept = world(client, db, factory, tmp_path)
+    client.app.state.connectors.register(ReadOnly("reviews", "a feed"))  # type: ignore[attr-defined]
+    iid = store_post(db, "r2", "carla_reviews", channel="reviews", at=utcnow())
+    with db.session() as s:
+        review = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=utcnow())
+        first = s.get(Case, kept)
+        assert review is not None and first is not None
+        review.contact_id = first.contact_id
+        s.flush()
+        merged = merge_into(s, target_id=kept, source_id=review.id, actor_id=None, now=utcnow())
+        assert merged.channel == "reviews"
+    login(client, "ann@example.com", PASSWORD)
+    page = client.get(f"/inbox/cases/{kept}")
+    assert 'id="reply-via"' in page.text and '<option value="twitter"' in page.text
+    assert '<option value="reviews"' not in page.text
+    token = csrf_from(page.text)
+    r = client.post(
+        f"/inbox/cases/{kept}/reply",
+        data={"csrf_token": token, "text": "Sorry, Carla: we are on it.", "via": "twitter"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    with db.session() as s:
+        sent = s.scalars(select(OutboundReply).where(OutboundReply.case_id == kept)).one()
+        assert sent.channel == "twitter"
+    r = client.post(
+        f"/inbox/cases/{kept}/reply",
+        data={"csrf_token": token, "text": "hi", "via": "mastodon", "force": "1"},
+    )
+    assert r.status_code == 422 and "via" in r.text
+    # Without a choice the case's own channel is used, and it refuses with its reason.
+    r = client.post(
+        f"/inbox/cases/{kept}/reply", data={"csrf_token": token, "text": "hi", "force": "1"}
+    )
+    assert r.status_code == 422

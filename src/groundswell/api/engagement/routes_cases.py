@@ -207,6 +207,7 @@ def api_reply(
             secret=s.secret_key.get_secret_value(),
             public_url=s.public_url,
             csat_days=s.csat_link_days,
+            via=body.via,
         )
     except (ReplyRefused, Collision) as exc:
         refuse(exc)

@@ -16,6 +16,7 @@ from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.engagement import actions, case_merge, cases, config, inbox, replies, timeline
 from groundswell.engagement.actions import Collision
 from groundswell.engagement.lifecycle import Action
+from groundswell.engagement.models import Case
 from groundswell.engagement.presence import board
 from groundswell.engagement.reply_policy import ReplyRefused
 from groundswell.web.deps import Csrf, WebUser
@@ -63,6 +64,15 @@ def _page(
         )
     channel = detail.case.channel
     caps = caps_of(request)(channel)
+    # The channels this customer wrote on in the case that can carry an answer: the
+    # composer offers them when the case's own channel cannot (a review site) or as a
+    # choice when there are several.
+    answerable = []
+    case_row = session.get(Case, case_id)
+    for key in replies.case_channels(session, case_row) if case_row is not None else []:
+        found = caps_of(request)(key)
+        if found is not None and (found.public or found.private):
+            answerable.append((key, found, connector_label(request, key)))
     queues = config.list_queues(session)
     names = inbox.user_names(session)
     ctx: dict[str, Any] = {
@@ -71,6 +81,7 @@ def _page(
         "c": detail.case,
         "caps": caps,
         "connector": connector_label(request, channel),
+        "answerable": answerable,
         "names": names,
         "queues": queues,
         "queue_names": {q.id: q.name for q in queues},
@@ -132,6 +143,7 @@ def reply(
     visibility: Annotated[str, Form(max_length=10)] = "",
     seen_version: Annotated[str, Form(max_length=20)] = "",
     force: Annotated[str, Form(max_length=5)] = "",
+    via: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     if not can_work(user):
         return _page(
@@ -158,6 +170,7 @@ def reply(
             secret=s.secret_key.get_secret_value(),
             public_url=s.public_url,
             csat_days=s.csat_link_days,
+            via=via or None,
         )
     except Collision as exc:
         session.rollback()

@@ -45,10 +45,12 @@ def create_app(
     db = Database(settings)
     broker = broker or open_broker(settings.broker_url)
     run_worker = settings.embedded_broker if embedded_worker is None else embedded_worker
-    if settings.broker_url.startswith(("redis://", "rediss://")):
-        from groundswell.engagement.presence import board
+    from groundswell.engagement.presence import board
 
+    if settings.broker_url.startswith(("redis://", "rediss://")):
         board.use_redis(settings.broker_url)  # web processes share who is typing
+    else:
+        board.use_memory()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -120,6 +120,13 @@ class PresenceBoard:
         self._store: _Store = _MemoryStore(ttl_s)
         self._clock = time.monotonic
 
+    def use_memory(self) -> None:
+        """Keep heartbeats in this process, starting empty (the embedded set-up). An app
+        built again in the same process (the test suite builds one per test) starts with
+        no one on any case, as a restarted server would."""
+        self._store = _MemoryStore(self.ttl_s)
+        self._clock = time.monotonic
+
     def use_redis(self, url: str, *, prefix: str = "gs:presence:") -> None:
         """Share presence between processes through Redis (the production broker)."""
         import redis as redis_lib

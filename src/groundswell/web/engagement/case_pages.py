@@ -3,6 +3,7 @@ the channel's rules, collision warnings, presence, and the case actions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -99,6 +100,31 @@ def _page(
     }
     ctx.update(extra)
     return render(request, "engagement/case.html", ctx, user=user, status_code=status)
+
+
+def _act(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    case_id: int,
+    *,
+    refused: str,
+    run: Callable[[], object],
+    anchor: str = "",
+) -> Response:
+    """One form action on a case: workers only, a refusal shown on the page with its
+    field (nothing of it kept), else committed and back to the case."""
+    if not can_work(user):
+        return _page(request, session, user, case_id, status=403, error=refused)
+    try:
+        run()
+    except InvalidInputError as exc:
+        session.rollback()
+        return _page(
+            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
+        )
+    session.commit()
+    return RedirectResponse(f"/inbox/cases/{case_id}{anchor}", status_code=303)
 
 
 @router.get("/inbox/cases/{case_id}", response_class=HTMLResponse)
@@ -208,24 +234,17 @@ def note(
     case_id: PathId,
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    if not can_work(user):
-        return _page(
-            request,
-            session,
-            user,
-            case_id,
-            status=403,
-            error="Only agents, leads and admins write notes.",
-        )
-    try:
-        cases.add_note(session, case_id=case_id, author_id=user.id, text=text, now=utcnow())
-    except InvalidInputError as exc:
-        session.rollback()
-        return _page(
-            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
-        )
-    session.commit()
-    return RedirectResponse(f"/inbox/cases/{case_id}#notes", status_code=303)
+    return _act(
+        request,
+        session,
+        user,
+        case_id,
+        refused="Only agents, leads and admins write notes.",
+        run=lambda: cases.add_note(
+            session, case_id=case_id, author_id=user.id, text=text, now=utcnow()
+        ),
+        anchor="#notes",
+    )
 
 
 @router.post("/inbox/cases/{case_id}/status", dependencies=[Csrf])
@@ -236,17 +255,9 @@ def status(
     case_id: PathId,
     action: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    if not can_work(user):
-        return _page(
-            request,
-            session,
-            user,
-            case_id,
-            status=403,
-            error="Only agents, leads and admins change a case.",
-        )
     s = request.app.state.settings
-    try:
+
+    def run() -> None:
         if action == "resolve":
             actions.resolve(
                 session,
@@ -268,13 +279,15 @@ def status(
             )
         else:
             raise InvalidInputError(f"unknown action {action!r}", field="action")
-    except InvalidInputError as exc:
-        session.rollback()
-        return _page(
-            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
-        )
-    session.commit()
-    return RedirectResponse(f"/inbox/cases/{case_id}", status_code=303)
+
+    return _act(
+        request,
+        session,
+        user,
+        case_id,
+        refused="Only agents, leads and admins change a case.",
+        run=run,
+    )
 
 
 @router.post("/inbox/cases/{case_id}/merge", dependencies=[Csrf])
@@ -285,28 +298,21 @@ def merge(
     case_id: PathId,
     source_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if not can_work(user):
-        return _page(
-            request,
-            session,
-            user,
-            case_id,
-            status=403,
-            error="Only agents, leads and admins merge cases.",
-        )
-    try:
+    def run() -> None:
         if not source_id.isdigit() or not 1 <= int(source_id) <= 2**31 - 1:
             raise InvalidInputError("choose the case to merge in", field="source_id")
         case_merge.merge_into(
             session, target_id=case_id, source_id=int(source_id), actor_id=user.id, now=utcnow()
         )
-    except InvalidInputError as exc:
-        session.rollback()
-        return _page(
-            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
-        )
-    session.commit()
-    return RedirectResponse(f"/inbox/cases/{case_id}", status_code=303)
+
+    return _act(
+        request,
+        session,
+        user,
+        case_id,
+        refused="Only agents, leads and admins merge cases.",
+        run=run,
+    )
 
 
 @router.post("/inbox/cases/{case_id}/assign", dependencies=[Csrf])
@@ -318,31 +324,21 @@ def assign(
     user_id: Annotated[str, Form(max_length=20)] = "",
     queue_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if not can_work(user):
-        return _page(
-            request,
-            session,
-            user,
-            case_id,
-            status=403,
-            error="Only agents, leads and admins assign cases.",
-        )
-    try:
-        cases.assign(
+    return _act(
+        request,
+        session,
+        user,
+        case_id,
+        refused="Only agents, leads and admins assign cases.",
+        run=lambda: cases.assign(
             session,
             case_id=case_id,
             actor_id=user.id,
             now=utcnow(),
             user_id=int(user_id) if user_id.isdigit() else None,
             queue_id=int(queue_id) if queue_id.isdigit() else None,
-        )
-    except InvalidInputError as exc:
-        session.rollback()
-        return _page(
-            request, session, user, case_id, status=422, error=f"{exc} (field: {exc.field})"
-        )
-    session.commit()
-    return RedirectResponse(f"/inbox/cases/{case_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/inbox/replies/{reply_id}/decision", dependencies=[Csrf])

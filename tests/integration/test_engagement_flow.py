@@ -688,3 +688,27 @@ def test_setting_a_level_that_has_a_policy_starts_the_clock_of_a_case_without_on
         assert c.sla_policy_id is not None
         assert c.first_response_due == T0 + timedelta(minutes=15)
         assert c.next_due_at == c.first_response_due
+
+
+def test_breaching_soon_means_inside_the_policys_warning_window_or_past_due(
+    db: Database,
+) -> None:
+    """Standard policy: 60 minutes, warned 15 before. At T0+50 the case opened at T0 is
+    in its warning window, the one opened at T0+40 is not, the one opened at T0-70 is
+    past due; a flat hour would have listed all three."""
+    from groundswell.engagement import inbox
+    from groundswell.engagement.schemas import InboxFilters
+
+    ann, _bob, _q = setup_team(db)
+    opened = {}
+    for ext, author, minutes in (("w1", "amy", 0), ("w2", "ben", 40), ("w3", "cal", -70)):
+        case = run_rules(
+            db, store_post(db, ext, author, minutes=minutes), now=T0 + timedelta(minutes=minutes)
+        )
+        assert case is not None
+        opened[ext] = case.id
+    now = T0 + timedelta(minutes=50)
+    with db.session() as s:
+        page = inbox.list_cases(s, user_id=ann, filters=InboxFilters(view="breaching"), now=now)
+        assert sorted(c.id for c in page.cases) == sorted([opened["w1"], opened["w3"]])
+        assert inbox.counts_by_view(s, user_id=ann, now=now)["breaching"] == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
@@ -19,6 +19,7 @@ from groundswell.crm.models import Contact, Identity, Interaction
 from groundswell.crm.segments import segment_members
 from groundswell.engagement import lifecycle
 from groundswell.engagement.cases import get_case
+from groundswell.engagement.config_models import SlaPolicy
 from groundswell.engagement.models import (
     Case,
     CaseConversation,
@@ -41,7 +42,23 @@ from groundswell.engagement.schemas import (
     ThreadItem,
 )
 
-BREACHING_SOON = timedelta(hours=1)
+BREACHING_SOON = timedelta(minutes=15)
+"""How close to its due time a case without an SLA policy counts as breaching soon."""
+
+
+def breaching(session: Session, now: datetime) -> ColumnElement[bool]:
+    """Past due, or inside its policy's warning window (``warn_before_min``).
+
+    A flat hour put every new case of a 30-minute policy in the view from the minute it
+    opened; the policy's own warning says when a case is about to breach, and the view
+    now shows the cases it warned about, and those already past due."""
+    due = Case.next_due_at
+    windows = [
+        and_(Case.sla_policy_id == p.id, due <= now + timedelta(minutes=p.warn_before_min))
+        for p in session.scalars(select(SlaPolicy))
+    ]
+    windows.append(and_(Case.sla_policy_id.is_(None), due <= now + BREACHING_SOON))
+    return and_(due.is_not(None), or_(*windows))
 
 
 def list_cases(
@@ -61,7 +78,7 @@ def list_cases(
         queues = select(QueueMember.queue_id).where(QueueMember.user_id == user_id)
         stmt = stmt.where(Case.queue_id.in_(queues))
     elif view == "breaching":
-        stmt = stmt.where(Case.next_due_at.is_not(None), Case.next_due_at <= now + BREACHING_SOON)
+        stmt = stmt.where(breaching(session, now))
     elif view == "approval":
         waiting = select(OutboundReply.case_id).where(OutboundReply.status == "awaiting_approval")
         stmt = stmt.where(Case.id.in_(waiting))
@@ -237,5 +254,5 @@ def counts_by_view(session: Session, *, user_id: int, now: datetime) -> dict[str
             )
             or 0
         ),
-        "breaching": n(Case.next_due_at.is_not(None), Case.next_due_at <= now + BREACHING_SOON),
+        "breaching": n(breaching(session, now)),
     }

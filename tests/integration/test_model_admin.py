@@ -115,6 +115,9 @@ def test_models_page_shows_figures_and_rolls_back(
     html = page.text
     assert "minilm-sent-r2" in html and "in use" in html and "Roll back to v1" in html
     assert "airline_test macro_recall: 0.8100 vs 0.8000" in html
+    # Figures read as the docs print them: points, not raw fractions.
+    assert "<em>airline test</em>: macro-recall 81.0" in html
+    assert "(active then: macro-recall 80.0)" in html
     token = _CSRF.search(html)
     assert token
     moved = client.post(

@@ -17,18 +17,32 @@ from groundswell.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-SHOWN_METRICS = ("macro_recall", "accuracy", "ece", "intent_micro_f1")
+SHOWN_METRICS = {
+    "macro_recall": "macro-recall {:.1f}",
+    "accuracy": "accuracy {:.1f} %",
+    "ece": "ECE {:.3f}",
+    "intent_micro_f1": "intent micro-F1 {:.1f}",
+}
+"""How each figure reads, as ``make eval-sentiment`` and the docs print it: shares in
+points, calibration error as a fraction."""
 
 
 def _brief(scores: object) -> str:
     if not isinstance(scores, dict):
         return ""
     parts = [
-        f"{m} {scores[m]:.4f}" for m in SHOWN_METRICS if isinstance(scores.get(m), int | float)
+        shape.format(scores[m] if m == "ece" else 100 * scores[m])
+        for m, shape in SHOWN_METRICS.items()
+        if isinstance(scores.get(m), int | float)
     ]
     if isinstance(scores.get("n"), int | float):
-        parts.append(f"n={int(scores['n'])}")
+        parts.append(f"{int(scores['n']):,} posts")
     return ", ".join(parts)
+
+
+def _set_name(key: str) -> str:
+    """``airline_test`` → "airline test", ``semeval_test`` → "SemEval test"."""
+    return key.replace("_", " ").replace("semeval", "SemEval")
 
 
 def figure_rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -40,11 +54,11 @@ def figure_rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for name, pair in figures.items():
         if isinstance(pair, dict) and "candidate" in pair:
-            rows.append((name, _brief(pair["candidate"]), _brief(pair.get("active"))))
+            rows.append((_set_name(name), _brief(pair["candidate"]), _brief(pair.get("active"))))
         elif isinstance(pair, dict):
             for inner, scores in pair.items():
                 if _brief(scores):
-                    rows.append((inner, _brief(scores), ""))
+                    rows.append((_set_name(inner), _brief(scores), ""))
     return rows
 
 

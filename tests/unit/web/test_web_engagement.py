@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -79,12 +80,14 @@ def test_inbox_and_case_pages_escape_and_reply(
     assert "&lt;script&gt;" in inbox.text and "<script>alert" not in inbox.text
     assert 'href="/inbox"' in inbox.text and f"/inbox/cases/{case_id}" in inbox.text
     assert client.get("/inbox/list?view=mine").status_code == 200
-    from datetime import timedelta
 
     from groundswell.engagement.sla import check_due
 
     with db.session() as s:
         assert check_due(s, now=utcnow() + timedelta(days=2)) == (0, 0)  # no SLA policy here
+        late = s.get(Case, case_id)
+        assert late is not None
+        late.next_due_at = utcnow() - timedelta(minutes=1)  # still unanswered, past due
         s.add(
             Delivery(
                 alert_id=None,
@@ -301,3 +304,53 @@ def test_a_customer_on_a_read_only_channel_is_answered_through_another_of_theirs
         f"/inbox/cases/{kept}/reply", data={"csrf_token": token, "text": "hi", "force": "1"}
     )
     assert r.status_code == 422
+
+
+def test_the_inbox_notices_keep_to_cases_still_needing_an_answer(
+    client: TestClient, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    """A warning then a breach of one case show as one line; a breach of a case answered
+    since (its next target hours away) is not shown; a mention is."""
+    late = world(client, db, factory, tmp_path)
+    iid = store_post(db, "t9", "dora", at=utcnow())
+    now = utcnow()
+    with db.session() as s:
+        answered = apply_rules(s, interaction_id=iid, ruleset=load_rules(s), now=now)
+        assert answered is not None
+        answered.next_due_at = now + timedelta(hours=3)
+        c = s.get(Case, late)
+        assert c is not None
+        c.next_due_at = now - timedelta(minutes=1)
+        ann = s.scalars(select(User).where(User.email == "ann@example.com")).one()
+        for event, case_id, title in (
+            ("sla_warning", late, f"SLA about to breach: case #{late}"),
+            ("sla_breached", answered.id, f"SLA breached: case #{answered.id}"),
+            ("sla_breached", late, f"SLA breached: case #{late}"),
+        ):
+            s.add(
+                Delivery(
+                    alert_id=None,
+                    rule_id=None,
+                    event=event,
+                    kind="in_app",
+                    target="",
+                    payload={"title": title, "case_id": case_id},
+                )
+            )
+        s.add(
+            Delivery(
+                alert_id=None,
+                rule_id=None,
+                event="mention",
+                kind="in_app",
+                target=str(ann.id),
+                payload={"title": "Bo mentioned you", "case_id": late},
+            )
+        )
+    login(client, "ann@example.com", PASSWORD)
+    html = client.get("/inbox").text
+    notices = html.split('class="sla-notices"')[1].split("</ul>")[0]
+    assert f"SLA breached: case #{late}<" in notices
+    assert f"SLA about to breach: case #{late}" not in notices
+    assert f"case #{answered.id}<" not in notices
+    assert "Bo mentioned you" in notices

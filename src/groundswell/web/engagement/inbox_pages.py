@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from pydantic import ValidationError
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
@@ -15,7 +17,7 @@ from groundswell.core.bounds import MAX_INT64, Id
 from groundswell.core.clock import utcnow
 from groundswell.crm.models import Interaction, InteractionSubject
 from groundswell.crm.segments import list_segments
-from groundswell.engagement import actions, cases, config, inbox, replies
+from groundswell.engagement import actions, cases, config, inbox, lifecycle, replies
 from groundswell.engagement.models import Case, CaseConversation
 from groundswell.engagement.schemas import InboxFilters
 from groundswell.listening.alerts.models import Alert
@@ -78,24 +80,68 @@ def _context(request: Request, session: SessionDep, user: WebUser) -> dict[str, 
     }
 
 
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, session: SessionDep, user: WebUser) -> Response:
-    ctx = _context(request, session, user)
-    ctx["flash"] = request.session.pop("flash", None)
-    ctx["notices"] = session.scalars(
+SLA_EVENTS = ("sla_breached", "sla_warning")
+NOTICES = 5
+
+
+def _notices(session: Session, user_id: int, now: datetime) -> list[Delivery]:
+    """The latest notices for the top of the inbox: mentions of this user and channels
+    to re-authorise, and SLA warnings and breaches of cases that still need an answer.
+
+    A warning about a case answered since, or a warning followed by its breach, only
+    pushed the ones that matter out of the five lines: an SLA notice shows while its
+    case is still in "breaching soon", once per case."""
+    rows = session.scalars(
         select(Delivery)
         .where(
             Delivery.alert_id.is_(None),
             or_(
-                Delivery.event.in_(("sla_breached", "sla_warning")),
+                Delivery.event.in_(SLA_EVENTS),
                 (Delivery.event.in_(("mention", "channel_reauth")))
-                & (Delivery.target == str(user.id))
+                & (Delivery.target == str(user_id))
                 & (Delivery.kind == "in_app"),
             ),
         )
         .order_by(Delivery.id.desc())
-        .limit(5)
+        .limit(100)
     ).all()
+    case_ids = {
+        int(d.payload["case_id"])
+        for d in rows
+        if d.event in SLA_EVENTS and isinstance(d.payload.get("case_id"), int)
+    }
+    pressing = (
+        set(
+            session.scalars(
+                select(Case.id).where(
+                    Case.id.in_(case_ids),
+                    Case.status.in_(lifecycle.ACTIVE),
+                    inbox.breaching(session, now),
+                )
+            )
+        )
+        if case_ids
+        else set()
+    )
+    out: list[Delivery] = []
+    shown: set[int] = set()
+    for d in rows:
+        if d.event in SLA_EVENTS:
+            case_id = d.payload.get("case_id")
+            if case_id not in pressing or case_id in shown:
+                continue
+            shown.add(case_id)
+        out.append(d)
+        if len(out) == NOTICES:
+            break
+    return out
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, session: SessionDep, user: WebUser) -> Response:
+    ctx = _context(request, session, user)
+    ctx["flash"] = request.session.pop("flash", None)
+    ctx["notices"] = _notices(session, user.id, utcnow())
     ctx["alerts"] = session.scalars(
         select(Alert).where(Alert.status != "resolved").order_by(Alert.id.desc()).limit(20)
     ).all()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from groundswell.api.deps import SessionDep
@@ -18,12 +20,15 @@ from groundswell.auth.schemas import UserRead
 from groundswell.core.bounds import MAX_INT64
 from groundswell.core.errors import InvalidInputError, NotFoundError
 from groundswell.crm.matching.merge import MergeConflictError, merge_log, unmerge
+from groundswell.crm.matching.models import MergeEvent
 from groundswell.crm.matching.service import (
     confirm_candidate,
     count_pending,
     reject_candidate,
     review_queue,
 )
+from groundswell.engagement.lifecycle import ACTIVE
+from groundswell.engagement.models import Case
 from groundswell.web.deps import Csrf, WebUser
 from groundswell.web.templating import render
 
@@ -63,6 +68,7 @@ def matches_page(
             "total": total,
             "page": page,
             "has_next": page * PAGE_SIZE < total,
+            "merged": request.session.pop("merged", None),
         },
         user=user,
     )
@@ -71,14 +77,34 @@ def matches_page(
 @router.post("/matches/{candidate_id}/confirm", dependencies=[Csrf])
 def confirm(request: Request, session: SessionDep, user: WebUser, candidate_id: PathId) -> Response:
     try:
-        confirm_candidate(session, candidate_id=candidate_id, actor=_actor(user))
+        event_id = confirm_candidate(session, candidate_id=candidate_id, actor=_actor(user))
     except NotFoundError:
         return _refused(request, user, f"There is no candidate pair #{candidate_id}.", 404)
     except (InvalidInputError, MergeConflictError) as exc:
         session.rollback()
         return _refused(request, user, str(exc))
+    request.session["merged"] = _merged_notice(session, event_id)
     session.commit()
     return RedirectResponse("/matches", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _merged_notice(session: Session, event_id: int) -> dict[str, object]:
+    """What the page says after a merge: the kept contact and, when the customer now has
+    several open cases (they wrote on both networks before), those cases, so the agent
+    can merge them too from the case page."""
+    event = session.get(MergeEvent, event_id)
+    kept = event.kept_contact_id if event is not None else None
+    cases = (
+        session.scalars(
+            select(Case.id)
+            .where(Case.contact_id == kept, Case.status.in_(ACTIVE))
+            .order_by(Case.opened_at, Case.id)
+            .limit(10)
+        ).all()
+        if kept is not None
+        else []
+    )
+    return {"contact_id": kept, "cases": [int(c) for c in cases]}
 
 
 @router.post("/matches/{candidate_id}/reject", dependencies=[Csrf])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from groundswell.auth.models import User
 from groundswell.channels.base import Capabilities, Reply, SendError, SendResult
@@ -19,6 +20,7 @@ from groundswell.core.db import Database
 from groundswell.crm.channels_cache import ChannelIds
 from groundswell.crm.models import Interaction
 from groundswell.crm.remember import remember_batch
+from groundswell.engagement.config_models import Rule
 from groundswell.enrichment.base import Enrichment, Entities, Language, Sentiment
 from groundswell.ingestion.schemas import InboundPost
 
@@ -74,6 +76,20 @@ def store_post(
         found = s.scalar(select(Interaction.id).where(Interaction.external_id == ext))
     assert found is not None
     return int(found)
+
+
+def every_negative_post_opens_a_case(session: Session) -> None:
+    """The one rule most engagement page tests need: every negative post opens a case."""
+    session.add(
+        Rule(
+            name="all negative",
+            position=0,
+            stop=False,
+            active=True,
+            conditions={"sentiments": ["negative"]},
+            actions=[{"type": "open_case"}],
+        )
+    )
 
 
 def add_user(db: Database, email: str, role: str, name: str | None = None) -> int:

@@ -7,12 +7,11 @@ from fastapi.testclient import TestClient
 from gs_webtest import Factory, login, page_csrf
 from sqlalchemy import select
 
-from engagement_world import store_post
+from engagement_world import every_negative_post_opens_a_case, store_post
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
 from groundswell.crm.matching.models import MatchCandidate, MergeEvent
 from groundswell.crm.models import Interaction
-from groundswell.engagement.config_models import Rule
 from groundswell.engagement.rules.service import apply_rules, load_rules
 
 
@@ -30,16 +29,7 @@ def test_the_page_lists_the_merged_customers_open_cases(
 ) -> None:
     factory.user(role="agent")
     with db.session() as s:
-        s.add(
-            Rule(
-                name="all negative",
-                position=0,
-                stop=False,
-                active=True,
-                conditions={"sentiments": ["negative"]},
-                actions=[{"type": "open_case"}],
-            )
-        )
+        every_negative_post_opens_a_case(s)
     first, left = _case_of_new_customer(db, "m1", "ana_x", "twitter")
     second, right = _case_of_new_customer(db, "m2", "ana_m", "mastodon")
     with db.session() as s:

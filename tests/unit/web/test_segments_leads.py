@@ -328,24 +328,14 @@ def test_the_crm_loop_makes_leads_incrementally(db: Database, factory: Factory) 
 
 
 def test_inbox_filters_cases_by_segment(client: TestClient, db: Database, factory: Factory) -> None:
-    from engagement_world import store_post
+    from engagement_world import every_negative_post_opens_a_case, store_post
     from groundswell.core.clock import utcnow
-    from groundswell.engagement.config_models import Rule
     from groundswell.engagement.rules.service import apply_rules, load_rules
 
     user = factory.user(role="agent")
     headers = {"Authorization": f"Bearer {factory.token(user)}"}
     with db.session() as s:
-        s.add(
-            Rule(
-                name="all negative",
-                position=0,
-                stop=False,
-                active=True,
-                conditions={"sentiments": ["negative"]},
-                actions=[{"type": "open_case"}],
-            )
-        )
+        every_negative_post_opens_a_case(s)
     cases = {}
     for ext, author in (("t1", "vera"), ("t2", "walt")):
         iid = store_post(db, ext, author, at=utcnow())

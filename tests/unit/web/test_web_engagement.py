@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from gs_webtest import PASSWORD, Factory, csrf_from, login
 from sqlalchemy import select
 
-from engagement_world import FileNetwork, store_post
+from engagement_world import FileNetwork, every_negative_post_opens_a_case, store_post
 from groundswell.auth.models import User
 from groundswell.channels.registry import ConnectorRegistry
 from groundswell.core.clock import utcnow
 from groundswell.core.db import Database
-from groundswell.engagement.config_models import CannedResponse, Rule
+from groundswell.engagement.config_models import CannedResponse
 from groundswell.engagement.models import Case, CaseEvent
 from groundswell.engagement.reply_models import OutboundReply
 from groundswell.engagement.rules.service import apply_rules, load_rules
@@ -30,16 +30,7 @@ def world(client: TestClient, db: Database, factory: Factory, tmp_path: Path) ->
     factory.user("ann@example.com", role="agent")
     factory.user("ana@example.com", role="analyst")
     with db.session() as s:
-        s.add(
-            Rule(
-                name="all negative",
-                position=0,
-                stop=False,
-                active=True,
-                conditions={"sentiments": ["negative"]},
-                actions=[{"type": "open_case"}],
-            )
-        )
+        every_negative_post_opens_a_case(s)
         s.add(
             CannedResponse(
                 name="Sorry",

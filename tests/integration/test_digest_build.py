@@ -54,6 +54,9 @@ def test_figures_of_a_day(db: Database) -> None:
     assert d.team.previous.cases_opened == 0
     kinds = [a.kind for a in d.actions]
     assert kinds[0] == "unanswered" and "#7" in d.actions[0].text
+    # Value as a percentile (0.9 here); never the neutral default dressed up as a figure.
+    assert "a customer in the 90th percentile by value" in d.actions[0].text
+    assert not any("customer value 0.50" in a.text for a in d.actions)
     assert "emerging_complaint" in kinds
     assert [a.rank for a in d.actions] == list(range(1, len(d.actions) + 1))
     assert d.gaps == []

@@ -18,6 +18,7 @@ from groundswell.analytics.digest.period import Period
 from groundswell.analytics.digest.schemas import Action, AlertLine, Theme, Why
 from groundswell.analytics.digest.why import clip
 from groundswell.engagement.models import Case
+from groundswell.engagement.priority import NEUTRAL_VALUE
 
 MAX_ACTIONS = 5
 UNANSWERED = 3
@@ -33,6 +34,17 @@ def _waited(since: datetime, until: datetime) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
     return f"{minutes // 1440} days"
+
+
+def _value(value: float) -> str:
+    """ ", a customer in the 90th percentile by value"; nothing for the neutral default
+    (no purchases, or no value model yet), which "customer value 0.50" only dressed up as
+    a figure."""
+    if value == NEUTRAL_VALUE:
+        return ""
+    rank = max(1, min(99, round(value * 100)))
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f", a customer in the {rank}{suffix} percentile by value"
 
 
 def unanswered(session: Session, period: Period, now: datetime) -> list[Action]:
@@ -54,8 +66,8 @@ def unanswered(session: Session, period: Period, now: datetime) -> list[Action]:
             rank=0,
             kind="unanswered",
             text=(
-                f"Answer case #{c.id} on {c.channel} ({c.priority_label} priority, customer "
-                f"value {c.customer_value:.2f}), waiting {_waited(c.opened_at, until)}: "
+                f"Answer case #{c.id} on {c.channel} ({c.priority_label} priority"
+                f"{_value(c.customer_value)}), waiting {_waited(c.opened_at, until)}: "
                 f"“{clip(c.subject, 70)}”"
             ),
             link=f"/inbox/cases/{c.id}",

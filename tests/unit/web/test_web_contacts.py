@@ -74,7 +74,9 @@ def test_two_identities_with_one_handle_are_told_apart_by_their_ids(
     assert "id 115712" in html and "id &lt;b&gt;name:EP&lt;/b&gt;" in html
     assert "id email-" not in html  # a handle seen once needs no id
     consents = html.split('id="consent-head"')[1].split("</section>")[0]
-    rows = re.findall(r"<tr><td>(twitter:[^<]*(?:<span[^>]*>[^<]*</span>)?)</td>", consents)
+    rows = re.findall(
+        r"<tr><td class=\"handle-cell\">(twitter:[^<]*(?:<span[^>]*>[^<]*</span>)?)</td>", consents
+    )
     assert len(rows) == 4 and len(set(rows)) == 2  # each purpose once per identity
     assert all("id 115712" in r or "id &lt;b&gt;name:EP&lt;/b&gt;" in r for r in rows)
     assert "twitter:EmmeliePickett (id 115712)</option>" in consents

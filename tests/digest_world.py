@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from groundswell.channels.models import Channel
 from groundswell.core.db import Database
 from groundswell.crm.models import Identity, Interaction, InteractionSubject
+from groundswell.engagement.config_models import SlaPolicy
 from groundswell.engagement.models import Case
 from groundswell.engagement.reply_models import CsatSurvey
 from groundswell.listening.alerts.models import Alert
@@ -101,6 +102,21 @@ def build(db: Database, *, brand_name: str = "Acme Air", alerts: int = 2) -> dic
                     summary=f"Negative spike {n} " + XSS,
                 )
             )
+        # As the product keeps them: an answer clears the first-response due time, and
+        # the policy says what the target was.
+        policy = SlaPolicy(
+            name="Hour",
+            first_response_min=60,
+            next_response_min=120,
+            resolution_min=480,
+            warn_before_min=10,
+            timezone="UTC",
+            hours={},
+            notify_kind="in_app",
+            active=True,
+        )
+        s.add(policy)
+        s.flush()
         cases = []
         for n in range(8):
             opened = START + timedelta(hours=8 + n)
@@ -115,7 +131,8 @@ def build(db: Database, *, brand_name: str = "Acme Air", alerts: int = 2) -> dic
                     priority_label="high" if n == 6 else "normal",
                     opened_at=opened,
                     first_responded_at=replied,
-                    first_response_due=opened + timedelta(minutes=60),
+                    first_response_due=None if replied else opened + timedelta(minutes=60),
+                    sla_policy_id=policy.id,
                     resolved_at=replied + timedelta(hours=2) if replied else None,
                     last_activity_at=opened,
                 )

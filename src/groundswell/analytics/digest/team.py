@@ -13,8 +13,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from groundswell.analytics.digest.schemas import TeamFigures
+from groundswell.engagement.business_time import business_seconds_between
+from groundswell.engagement.config_models import SlaPolicy
 from groundswell.engagement.models import Case
 from groundswell.engagement.reply_models import CsatSurvey
+from groundswell.engagement.sla import schedule_of
 
 
 def _minutes(a: datetime, b: datetime) -> float:
@@ -32,20 +35,45 @@ def _median(values: list[float]) -> float | None:
     return round(median(values), 1) if values else None
 
 
+def _first_response_met(
+    opened: datetime,
+    responded: datetime | None,
+    due: datetime | None,
+    policy: SlaPolicy | None,
+    end: datetime,
+) -> bool | None:
+    """Whether the first response met its target; None while it cannot be judged yet.
+
+    An answered case is judged as the Team figures judge it: the business time to the
+    answer against its policy's ``first_response_min``. Its due time cannot serve: the
+    answer clears it, so judging by it counted only the unanswered cases, and a team
+    that answered every case in time read 0 %. An unanswered case misses once its due
+    time has passed by ``end``."""
+    if responded is not None and responded < end:
+        if policy is None or policy.first_response_min is None:
+            return None
+        spent = business_seconds_between(schedule_of(policy), opened, responded)
+        return spent <= policy.first_response_min * 60.0
+    if due is not None and due < end:
+        return False
+    return None
+
+
 def team_figures(session: Session, start: datetime, end: datetime) -> TeamFigures:
     """Cases opened in ``[start, end)``: first response median and p90 (minutes), first
     response SLA attainment (of those whose due time fell before ``end``); cases resolved
     in it: resolution median; surveys answered in it: mean CSAT; backlog at ``end``."""
     opened = session.execute(
-        select(Case.opened_at, Case.first_responded_at, Case.first_response_due).where(
-            Case.opened_at >= start, Case.opened_at < end
-        )
+        select(
+            Case.opened_at, Case.first_responded_at, Case.first_response_due, Case.sla_policy_id
+        ).where(Case.opened_at >= start, Case.opened_at < end)
     ).all()
-    first = [_minutes(o, r) for o, r, _ in opened if r is not None and r < end]
+    first = [_minutes(o, r) for o, r, _, _ in opened if r is not None and r < end]
+    policies = {p.id: p for p in session.scalars(select(SlaPolicy))}
     judged = [
-        (r is not None and r <= due)
-        for _, r, due in opened
-        if due is not None and (due < end or (r is not None and r <= due))
+        met
+        for o, r, due, policy_id in opened
+        if (met := _first_response_met(o, r, due, policies.get(policy_id or 0), end)) is not None
     ]
     resolved = session.execute(
         select(Case.opened_at, Case.resolved_at).where(
